@@ -1,0 +1,28 @@
+namespace SharpLM.Bench;
+
+/// <summary>
+/// Benchmarks against peers, one suite per peer comparison:
+/// <c>dotnet run -c Release --project bench/SharpLM.Bench -- SUITE [options]</c>.
+/// Every suite runs SharpLM and its peer on the same input in the same process run and prints the ratio.
+/// </summary>
+public static class Program
+{
+    public sealed record Suite(string Name, string Summary, Func<string[], int> Run);
+
+    public static readonly Suite[] Suites =
+    [
+        new("bandwidth", "memory bandwidth (STREAM triad over arrays far larger than the caches)", MemoryBandwidth.Run),
+    ];
+
+    public static int Main(string[] args)
+    {
+        var suite = args.Length > 0 ? Suites.FirstOrDefault(s => s.Name == args[0]) : null;
+        if (suite is null)
+        {
+            Console.Error.WriteLine("usage: SharpLM.Bench SUITE [options]\n");
+            foreach (var s in Suites) Console.Error.WriteLine($"  {s.Name,-14}{s.Summary}");
+            return 2;
+        }
+        return suite.Run(args[1..]);
+    }
+}

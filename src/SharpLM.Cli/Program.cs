@@ -1,0 +1,93 @@
+using SharpLM.Cli.CommandLine;
+using SharpLM.Cli.Commands;
+
+namespace SharpLM.Cli;
+
+/// <summary>
+/// The <c>sharplm</c> command: a table of verbs, one file per verb under <c>Commands/</c>. Commands parse
+/// their arguments, call the library and print; this file only dispatches and turns exceptions into exit
+/// codes: 0 success, 2 bad input or usage (one line on stderr), 1 a bug (stack trace with <c>--verbose</c>),
+/// 130 interrupted.
+/// </summary>
+public static class Program
+{
+    /// <summary>One verb (or two-word verb such as <c>data extract</c>) of the command.</summary>
+    public sealed record Verb(string Name, string Summary, Func<string[], int> Run);
+
+    /// <summary>Every verb, in the order <c>sharplm help</c> lists them.</summary>
+    public static readonly Verb[] Verbs =
+    [
+        new("version", "print the version", VersionCommand.Run),
+    ];
+
+    /// <summary>Cancelled on Ctrl-C / SIGTERM so long work can stop cleanly and stay resumable.</summary>
+    public static CancellationToken Cancellation => s_cancel.Token;
+    static readonly CancellationTokenSource s_cancel = new();
+
+    public static int Main(string[] args)
+    {
+        bool verbose = args.Contains("--verbose");
+        if (verbose) args = args.Where(a => a != "--verbose").ToArray();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            if (s_cancel.IsCancellationRequested) return; // second Ctrl-C: let the runtime end the process
+            e.Cancel = true;
+            s_cancel.Cancel();
+        };
+        try
+        {
+            if (args.Length == 0 || args[0] is "help" or "--help" or "-h")
+            {
+                PrintHelp(Console.Out);
+                return args.Length == 0 ? 2 : 0;
+            }
+            var (verb, rest) = Find(args) ?? throw new UsageException($"unknown command '{args[0]}' (see 'sharplm help')");
+            return verb.Run(rest);
+        }
+        catch (UsageException e)
+        {
+            Console.Error.WriteLine($"sharplm: {e.Message}");
+            return 2;
+        }
+        catch (SharpLMDataException e)
+        {
+            Console.Error.WriteLine($"sharplm: {e.Message}");
+            if (verbose) Console.Error.WriteLine(e);
+            return 2;
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine("sharplm: interrupted");
+            return 130;
+        }
+        catch (Exception e)
+        {
+            Console.Error.WriteLine($"sharplm: internal error: {e.GetType().Name}: {e.Message}");
+            Console.Error.WriteLine(verbose ? e.ToString() : "(run again with --verbose for the stack trace)");
+            return 1;
+        }
+    }
+
+    static (Verb, string[])? Find(string[] args)
+    {
+        if (args.Length >= 2)
+        {
+            var two = args[0] + " " + args[1];
+            foreach (var v in Verbs) if (v.Name == two) return (v, args[2..]);
+        }
+        foreach (var v in Verbs) if (v.Name == args[0]) return (v, args[1..]);
+        return null;
+    }
+
+    static void PrintHelp(TextWriter o)
+    {
+        o.WriteLine("sharplm — train, distil, quantize, evaluate and run Gemma 3 models in pure .NET");
+        o.WriteLine();
+        o.WriteLine("usage: sharplm <command> [arguments] [--verbose]");
+        o.WriteLine();
+        int w = Verbs.Max(v => v.Name.Length) + 2;
+        foreach (var v in Verbs) o.WriteLine($"  {v.Name.PadRight(w)}{v.Summary}");
+        o.WriteLine();
+        o.WriteLine("Each command prints its own options with --help.");
+    }
+}
