@@ -18,6 +18,8 @@ public static class Program
     public static readonly Verb[] Verbs =
     [
         new("version", "print the version", VersionCommand.Run),
+        new("tokenize", "encode text to token ids (JSON array)", TokenizeCommand.Run),
+        new("detokenize", "decode token ids to text", DetokenizeCommand.Run),
     ];
 
     /// <summary>Cancelled on Ctrl-C / SIGTERM so long work can stop cleanly and stay resumable.</summary>

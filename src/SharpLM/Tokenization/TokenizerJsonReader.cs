@@ -113,7 +113,13 @@ internal static class TokenizerJsonReader
             Expect(ref r, JsonTokenType.StartObject, "\"model\"");
             while (Next(ref r) == JsonTokenType.PropertyName)
             {
-                if (r.ValueTextEquals("type"u8)) { Next(ref r); _modelType = r.GetString(); }
+                if (r.ValueTextEquals("type"u8))
+                {
+                    Next(ref r);
+                    _modelType = r.GetString();
+                    if (_modelType != "BPE")
+                        throw new SharpLMDataException(path, $"unsupported model type '{_modelType}' (only BPE tokenizers are supported)");
+                }
                 else if (r.ValueTextEquals("vocab"u8)) { Next(ref r); ReadVocab(ref r); }
                 else if (r.ValueTextEquals("merges"u8)) { Next(ref r); ReadMerges(ref r); }
                 else if (r.ValueTextEquals("unk_token"u8)) { Next(ref r); _unkToken = r.TokenType == JsonTokenType.Null ? null : r.GetString(); }
