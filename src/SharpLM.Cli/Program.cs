@@ -20,6 +20,8 @@ public static class Program
         new("version", "print the version", VersionCommand.Run),
         new("info", "describe a model: layers, tensor types, parameters, weight and KV-cache bytes", InfoCommand.Run),
         new("logits", "write float32 logits [T, V] of a token sequence", LogitsCommand.Run),
+        new("tokenize", "encode text to token ids (JSON array)", TokenizeCommand.Run),
+        new("detokenize", "decode token ids to text", DetokenizeCommand.Run),
     ];
 
     /// <summary>Cancelled on Ctrl-C / SIGTERM so long work can stop cleanly and stay resumable.</summary>
