@@ -18,6 +18,7 @@ public static class Program
     public static readonly Verb[] Verbs =
     [
         new("version", "print the version", VersionCommand.Run),
+        new("data extract", "print a web page's main text with its math as $…$ / $$…$$", DataExtractCommand.Run),
     ];
 
     /// <summary>Cancelled on Ctrl-C / SIGTERM so long work can stop cleanly and stay resumable.</summary>
