@@ -12,6 +12,7 @@ public static class Program
     public static readonly Suite[] Suites =
     [
         new("bandwidth", "memory bandwidth (STREAM triad over arrays far larger than the caches)", MemoryBandwidth.Run),
+        new("tokenizer", "Gemma 3 tokenizer vs HF tokenizers: encode MB/s (1 thread, batch), load time, memory", TokenizerBench.Run),
     ];
 
     public static int Main(string[] args)
