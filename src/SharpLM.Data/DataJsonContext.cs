@@ -8,4 +8,5 @@ namespace SharpLM.Data;
     ReadCommentHandling = System.Text.Json.JsonCommentHandling.Skip, AllowTrailingCommas = true)]
 [JsonSerializable(typeof(ClassifierInfo))]
 [JsonSerializable(typeof(ClassifierReport))]
+[JsonSerializable(typeof(Dictionary<string, long[]>))]
 internal sealed partial class DataJsonContext : JsonSerializerContext;
