@@ -22,6 +22,9 @@ public static class Program
         new("chat", "interactive multi-turn chat (Gemma 3 template)", ChatCommand.Run),
         new("info", "describe a model: layers, tensor types, parameters, weight and KV-cache bytes", InfoCommand.Run),
         new("logits", "write float32 logits [T, V] of a token sequence", LogitsCommand.Run),
+        new("tokenize", "encode text to token ids (JSON array)", TokenizeCommand.Run),
+        new("detokenize", "decode token ids to text", DetokenizeCommand.Run),
+        new("data extract", "print a web page's main text with its math as $…$ / $$…$$", DataExtractCommand.Run),
         new("bench", "prefill and decode speed (llama-bench style pp/tg, medians)", BenchCommand.Run),
     ];
 
