@@ -12,12 +12,12 @@ namespace SharpLM.Cli.Commands;
 /// </summary>
 public static class ChatCommand
 {
-    const string Usage = "usage: sharplm chat MODEL [--system TEXT] [-n MAX_REPLY_TOKENS] [--context N] [--temperature T] [--top-k K] [--top-p P] [--min-p M] [--repeat-penalty R] [--seed S] [--threads N] [--embed-scale bf16|exact]";
+    const string Usage = "usage: sharplm chat MODEL [--system TEXT] [-n MAX_REPLY_TOKENS] [--context N] [--temperature T] [--top-k K] [--top-p P] [--min-p M] [--repeat-penalty R] [--seed S] [--threads N] [--embed-scale bf16|exact] [--tokenizer tokenizer.json]";
 
     public static int Run(string[] args)
     {
         if (args.Contains("--help")) { Console.WriteLine(Usage); return 0; }
-        var a = CommandArgs.Parse(args, valued: [.. InferenceOptions.Valued, .. SamplingArgs.Valued, "--system", "-n", "--context"],
+        var a = CommandArgs.Parse(args, valued: [.. InferenceOptions.Valued, .. SamplingArgs.Valued, "--system", "-n", "--context", "--tokenizer"],
             aliases: InferenceOptions.Aliases);
         string path = a.Positional(0, "MODEL");
         a.NoMorePositionalThan(1);
@@ -28,7 +28,7 @@ public static class ChatCommand
         var mode = InferenceOptions.EmbedScale(a);
 
         using var model = Gemma3Model.Load(path);
-        var tok = ModelTokenizer.For(model);
+        var tok = ModelTokenizer.For(model, a.String("--tokenizer"));
         int context = a.Int("--context", Math.Min(model.Config.MaxPositionEmbeddings, 8192));
         using var session = model.CreateSession(context, mode);
         var sampler = new Sampler(sampling, Math.Min(tok.VocabSize, model.Config.VocabSize), tok.ForbiddenIds);
@@ -47,7 +47,7 @@ public static class ChatCommand
             string rendered = tok.RenderChat(turns, addGenerationPrompt: true);
             if (!rendered.StartsWith(fed, StringComparison.Ordinal))
                 throw new InvalidOperationException("chat template re-rendered earlier turns differently");
-            int[] delta = tok.Encode(rendered[fed.Length..], addBos: false);
+            int[] delta = tok.Encode(model, rendered[fed.Length..], addBos: false);
             if (session.Position + delta.Length + 1 > session.ContextLength)
             {
                 Console.Error.WriteLine($"[context of {session.ContextLength} tokens is full; start a new chat or raise --context]");
