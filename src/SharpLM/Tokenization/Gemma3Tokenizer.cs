@@ -74,17 +74,26 @@ public sealed class Gemma3Tokenizer
             throw new SharpLMDataException(source, "no tokenizer.json or tokenizer.model in this directory");
         }
         if (!File.Exists(source)) throw new SharpLMDataException(source, "file not found");
-        return SniffKind(source) switch
+        string ext = Path.GetExtension(source).ToLowerInvariant();
+        var kind = ext == ".json" ? FileKind.Json : ext == ".model" ? FileKind.SentencePiece : SniffKind(source);
+        switch (kind)
         {
-            FileKind.Json => FromTokenizerJson(source),
-            FileKind.Gguf => throw new SharpLMDataException(source,
-                "a GGUF file: read its tokenizer with the GGUF reader (Formats/Gguf) and pass the metadata to Gemma3Tokenizer.FromGguf"),
-            FileKind.Empty => throw new SharpLMDataException(source, "empty file"),
-            _ => FromSentencePieceModel(source),
-        };
+            case FileKind.Json: return FromTokenizerJson(source);
+            case FileKind.SentencePiece: return FromSentencePieceModel(source);
+            case FileKind.Gguf:
+                throw new SharpLMDataException(source,
+                    "a GGUF file: read its tokenizer with the GGUF reader (Formats/Gguf) and pass the metadata to Gemma3Tokenizer.FromGguf");
+            case FileKind.Empty: throw new SharpLMDataException(source, "empty file");
+            default:
+                try { return FromSentencePieceModel(source); }
+                catch (SharpLMDataException e) when (e.Path == source)
+                {
+                    throw new SharpLMDataException(source, $"not a tokenizer.json, tokenizer.model or GGUF file (read as a SentencePiece model: {e.Reason})");
+                }
+        }
     }
 
-    enum FileKind { Empty, Json, Gguf, Other }
+    enum FileKind { Empty, Json, SentencePiece, Gguf, Other }
 
     static FileKind SniffKind(string path)
     {
@@ -102,7 +111,7 @@ public sealed class Gemma3Tokenizer
         if (h.StartsWith("\uFEFF"u8)) h = h[3..];
         h = h.TrimStart(" \t\r\n"u8);
         if (h.IsEmpty) return n == 0 ? FileKind.Empty : FileKind.Json;
-        return h[0] == (byte)'{' ? FileKind.Json : FileKind.Other;
+        return h[0] is (byte)'{' or (byte)'[' ? FileKind.Json : FileKind.Other;
     }
 
     /// <summary>Reads a Hugging Face <c>tokenizer.json</c>; <paramref name="configPath"/> defaults to <c>tokenizer_config.json</c> beside it.</summary>
