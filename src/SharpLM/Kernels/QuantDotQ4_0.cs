@@ -14,6 +14,7 @@ namespace SharpLM.Kernels;
 /// Several tokens share each unpacked weight load (prefill), so the matrix–matrix kernel is compute-bound
 /// on the multiply-adds, not on unpacking.
 /// </summary>
+[SkipLocalsInit]
 internal static unsafe class QuantDotQ4_0
 {
     public const int BlockBytes = 18;

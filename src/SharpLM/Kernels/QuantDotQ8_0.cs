@@ -10,6 +10,7 @@ namespace SharpLM.Kernels;
 /// x86 byte multiply-adds take one unsigned operand, so the vector paths multiply |w| by q carrying w's
 /// sign (|w| ≤ 128 and |q| ≤ 127 keep the 16-bit pair sums below 32767).
 /// </summary>
+[SkipLocalsInit]
 internal static unsafe class QuantDotQ8_0
 {
     public const int BlockBytes = 34;
