@@ -66,7 +66,7 @@ internal static unsafe class QuantDotQ8_0
             for (int p = 0; p < pairs; p++)
             {
                 byte* b = row + p * 2 * BlockBytes;
-                var w = Vector512.Create(Vector256.Load((sbyte*)b + 2), Vector256.Load((sbyte*)b + 2 + BlockBytes));
+                var w = Avx512F.InsertVector256(Vector256.Load((sbyte*)b + 2).ToVector512Unsafe(), Vector256.Load((sbyte*)b + 2 + BlockBytes), 1);
                 var aw = Vector512.Abs(w).AsByte();
                 var neg = Vector512.LessThan(w, Vector512<sbyte>.Zero);
                 var dwe = Avx512F.PermuteVar16x32(Vector128.Load(dw + 2 * p).ToVector256Unsafe().ToVector512Unsafe(), idx);
@@ -88,7 +88,7 @@ internal static unsafe class QuantDotQ8_0
             for (int p = 0; p < pairs; p++)
             {
                 byte* b = row + p * 2 * BlockBytes;
-                var w = Vector512.Create(Vector256.Load((sbyte*)b + 2), Vector256.Load((sbyte*)b + 2 + BlockBytes));
+                var w = Avx512F.InsertVector256(Vector256.Load((sbyte*)b + 2).ToVector512Unsafe(), Vector256.Load((sbyte*)b + 2 + BlockBytes), 1);
                 var aw = Vector512.Abs(w).AsByte();
                 var neg = Vector512.LessThan(w, Vector512<sbyte>.Zero);
                 var dwe = Avx512F.PermuteVar16x32(Vector128.Load(dw + 2 * p).ToVector256Unsafe().ToVector512Unsafe(), idx);

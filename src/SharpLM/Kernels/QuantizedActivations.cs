@@ -40,13 +40,17 @@ internal sealed unsafe class QuantizedActivations
     public int Cols { get; private set; }
     public int Blocks => Cols / Block;
 
-    public sbyte* Natural => (sbyte*)Unsafe.AsPointer(ref _natural[0]);
-    public sbyte* NibbleOrder => (sbyte*)Unsafe.AsPointer(ref _nibble[0]);
-    public float* Scale => (float*)Unsafe.AsPointer(ref _scale[0]);
-    public float* ScaledSum => (float*)Unsafe.AsPointer(ref _sum[0]);
-    public float* ScaleX4 => (float*)Unsafe.AsPointer(ref _x4[0]);
-    public float* ScaleX8 => (float*)Unsafe.AsPointer(ref _x8[0]);
-    public int* OffsetX4 => (int*)Unsafe.AsPointer(ref _off4[0]);
+    // Each array starts 64-byte aligned (pinned arrays are only 8-aligned; the first 64 bytes are slack), so
+    // the kernels' full-width loads never split a cache line.
+    public sbyte* Natural => (sbyte*)Align(Unsafe.AsPointer(ref _natural[0]));
+    public sbyte* NibbleOrder => (sbyte*)Align(Unsafe.AsPointer(ref _nibble[0]));
+    public float* Scale => (float*)Align(Unsafe.AsPointer(ref _scale[0]));
+    public float* ScaledSum => (float*)Align(Unsafe.AsPointer(ref _sum[0]));
+    public float* ScaleX4 => (float*)Align(Unsafe.AsPointer(ref _x4[0]));
+    public float* ScaleX8 => (float*)Align(Unsafe.AsPointer(ref _x8[0]));
+    public int* OffsetX4 => (int*)Align(Unsafe.AsPointer(ref _off4[0]));
+
+    static void* Align(void* p) => (void*)(((nuint)p + 63) & ~(nuint)63);
 
     /// <summary>Token <paramref name="t"/>'s blocks.</summary>
     public Q8Token Token(int t)
@@ -85,20 +89,20 @@ internal sealed unsafe class QuantizedActivations
     void Reserve(int tokens, int cols)
     {
         long n = (long)tokens * cols, nb = n / Block;
-        if (_natural.Length < n)
+        if (_natural.Length < n + 128)
         {
-            // Pinned (the kernels hold raw pointers while workers run) and padded by one 64-byte vector so a
-            // full-width load that starts inside the array never leaves it.
-            _natural = GC.AllocateUninitializedArray<sbyte>(checked((int)n + 64), pinned: true);
-            _nibble = GC.AllocateUninitializedArray<sbyte>(checked((int)n + 64), pinned: true);
+            // Pinned (the kernels hold raw pointers while workers run); 64 bytes of alignment slack plus one
+            // 64-byte vector, so a full-width load that starts inside the data never leaves the array.
+            _natural = GC.AllocateUninitializedArray<sbyte>(checked((int)n + 128), pinned: true);
+            _nibble = GC.AllocateUninitializedArray<sbyte>(checked((int)n + 128), pinned: true);
         }
-        if (_scale.Length < nb + 16)
+        if (_scale.Length < nb + 32)
         {
-            _scale = GC.AllocateUninitializedArray<float>(checked((int)nb + 16), pinned: true);
-            _sum = GC.AllocateUninitializedArray<float>(checked((int)nb + 16), pinned: true);
-            _x4 = GC.AllocateUninitializedArray<float>(checked((int)nb * 4 + 16), pinned: true);
-            _x8 = GC.AllocateUninitializedArray<float>(checked((int)nb * 8 + 16), pinned: true);
-            _off4 = GC.AllocateUninitializedArray<int>(checked((int)nb * 4 + 16), pinned: true);
+            _scale = GC.AllocateUninitializedArray<float>(checked((int)nb + 32), pinned: true);
+            _sum = GC.AllocateUninitializedArray<float>(checked((int)nb + 32), pinned: true);
+            _x4 = GC.AllocateUninitializedArray<float>(checked((int)nb * 4 + 32), pinned: true);
+            _x8 = GC.AllocateUninitializedArray<float>(checked((int)nb * 8 + 32), pinned: true);
+            _off4 = GC.AllocateUninitializedArray<int>(checked((int)nb * 4 + 32), pinned: true);
         }
         Tokens = tokens;
         Cols = cols;
