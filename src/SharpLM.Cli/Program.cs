@@ -18,6 +18,7 @@ public static class Program
     public static readonly Verb[] Verbs =
     [
         new("version", "print the version", VersionCommand.Run),
+        new("eval score", "score existing outputs on GSM8K / MATH exactly as 'eval run' does", EvalScoreCommand.Run),
     ];
 
     /// <summary>Cancelled on Ctrl-C / SIGTERM so long work can stop cleanly and stay resumable.</summary>
