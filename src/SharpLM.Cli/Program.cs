@@ -26,6 +26,7 @@ public static class Program
         new("detokenize", "decode token ids to text", DetokenizeCommand.Run),
         new("data extract", "print a web page's main text with its math as $…$ / $$…$$", DataExtractCommand.Run),
         new("bench", "prefill and decode speed (llama-bench style pp/tg, medians)", BenchCommand.Run),
+        new("eval score", "score existing outputs on GSM8K / MATH exactly as 'eval run' does", EvalScoreCommand.Run),
     ];
 
     /// <summary>Cancelled on Ctrl-C / SIGTERM so long work can stop cleanly and stay resumable.</summary>
