@@ -12,6 +12,7 @@ public static class Program
     public static readonly Suite[] Suites =
     [
         new("bandwidth", "memory bandwidth (STREAM triad over arrays far larger than the caches)", MemoryBandwidth.Run),
+        new("extract", "HTML main-content extraction pages/s: SharpLM vs SmartReader vs Readability.js (node)", Extract.ExtractBenchmark.Run),
     ];
 
     public static int Main(string[] args)
