@@ -15,6 +15,7 @@ public static class Program
         new("bandwidth", "memory bandwidth (STREAM triad and read over arrays far larger than the caches)", MemoryBandwidth.Run),
         new("llama-child", "(internal) one timed engine run: llama-child llama.cpp MODEL THREADS PP TG SEED", Llama.ChildMain.Run),
         new("kernels", "matrix kernels per weight type: decode GB/s vs the bandwidth roofline, prefill GMAC/s", KernelBench.Run),
+        new("extract", "HTML main-content extraction pages/s: SharpLM vs SmartReader vs Readability.js (node)", Extract.ExtractBenchmark.Run),
     ];
 
     public static int Main(string[] args)
