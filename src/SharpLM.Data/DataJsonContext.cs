@@ -9,4 +9,5 @@ namespace SharpLM.Data;
 [JsonSerializable(typeof(ClassifierInfo))]
 [JsonSerializable(typeof(ClassifierReport))]
 [JsonSerializable(typeof(Dictionary<string, long[]>))]
+[JsonSerializable(typeof(SharpLM.Data.Pipeline.PipelineConfig))]
 internal sealed partial class DataJsonContext : JsonSerializerContext;
