@@ -18,6 +18,14 @@ public static class Program
     public static readonly Verb[] Verbs =
     [
         new("version", "print the version", VersionCommand.Run),
+        new("run", "generate a continuation of a prompt, streamed", RunCommand.Run),
+        new("chat", "interactive multi-turn chat (Gemma 3 template)", ChatCommand.Run),
+        new("info", "describe a model: layers, tensor types, parameters, weight and KV-cache bytes", InfoCommand.Run),
+        new("logits", "write float32 logits [T, V] of a token sequence", LogitsCommand.Run),
+        new("tokenize", "encode text to token ids (JSON array)", TokenizeCommand.Run),
+        new("detokenize", "decode token ids to text", DetokenizeCommand.Run),
+        new("data extract", "print a web page's main text with its math as $…$ / $$…$$", DataExtractCommand.Run),
+        new("bench", "prefill and decode speed (llama-bench style pp/tg, medians)", BenchCommand.Run),
     ];
 
     /// <summary>Cancelled on Ctrl-C / SIGTERM so long work can stop cleanly and stay resumable.</summary>

@@ -61,6 +61,8 @@ public sealed record Gemma3Config
     public int BosTokenId { get; init; } = 2;
     public int EosTokenId { get; init; } = 1;
     public int PadTokenId { get; init; } = 0;
+    /// <summary>The LM head reuses the embedding (true for every released Gemma 3); when false the checkpoint carries its own head.</summary>
+    public bool TieWordEmbeddings { get; init; } = true;
 
     /// <summary>Attention kind of layer <paramref name="layer"/> (0-based).</summary>
     public AttentionKind LayerKind(int layer) =>

@@ -1,0 +1,218 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using SharpLM.Tensors;
+
+namespace SharpLM.Kernels;
+
+/// <summary>
+/// Dot products of one F32, F16 or BF16 weight row with 1–4 f32 activation rows. 16-bit weights are widened
+/// to f32 in registers (BF16: a 16-bit shift; F16: <see cref="HalfBits"/>) and multiplied with fused
+/// multiply-adds; nothing is converted ahead into memory, so decode reads 2 bytes per weight. With 4 tokens
+/// each weight load and conversion serves four multiply-adds (prefill).
+/// </summary>
+internal static unsafe class FloatDot
+{
+    /// <summary>y[k] = row · x[k] over <paramref name="cols"/> elements, for k &lt; <paramref name="count"/> (1 to 4).</summary>
+    public static void Dot(KernelIsa isa, TensorType type, byte* row, int cols, float** x, int count, float* y)
+    {
+        switch (type)
+        {
+            case TensorType.F32: Dot<F32Row>(isa, row, cols, x, count, y); break;
+            case TensorType.F16: Dot<F16Row>(isa, row, cols, x, count, y); break;
+            case TensorType.BF16: Dot<BF16Row>(isa, row, cols, x, count, y); break;
+            default: throw new ArgumentOutOfRangeException(nameof(type), type, "not a float weight type");
+        }
+    }
+
+    static void Dot<L>(KernelIsa isa, byte* row, int cols, float** x, int count, float* y) where L : struct, IRowLoad
+    {
+        switch (isa)
+        {
+            case KernelIsa.V512: V512<L>(row, cols, x, count, y); break;
+            case KernelIsa.V256: V256<L>(row, cols, x, count, y); break;
+            case KernelIsa.V128: for (int k = 0; k < count; k++) y[k] = V128<L>(row, cols, x[k]); break;
+            default: for (int k = 0; k < count; k++) y[k] = Scalar<L>(row, cols, x[k]); break;
+        }
+    }
+
+    /// <summary>The reference: element order, one f32 multiply-add per element.</summary>
+    internal static float Scalar<L>(byte* row, int cols, float* x) where L : struct, IRowLoad
+    {
+        float s = 0;
+        for (int i = 0; i < cols; i++) s += L.Scalar(row, i) * x[i];
+        return s;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static float Rest<L>(byte* row, int from, int cols, float* x) where L : struct, IRowLoad
+    {
+        float s = 0;
+        for (int i = from; i < cols; i++) s += L.Scalar(row, i) * x[i];
+        return s;
+    }
+
+    static void V512<L>(byte* row, int cols, float** x, int count, float* y) where L : struct, IRowLoad
+    {
+        if (count == 4)
+        {
+            float* x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3];
+            Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            Vector512<float> b0 = default, b1 = default, b2 = default, b3 = default;
+            int i = 0;
+            for (; i + 32 <= cols; i += 32)
+            {
+                var w = L.Load512(row, i);
+                var v = L.Load512(row, i + 16);
+                a0 = Vector512.FusedMultiplyAdd(w, Vector512.Load(x0 + i), a0);
+                a1 = Vector512.FusedMultiplyAdd(w, Vector512.Load(x1 + i), a1);
+                a2 = Vector512.FusedMultiplyAdd(w, Vector512.Load(x2 + i), a2);
+                a3 = Vector512.FusedMultiplyAdd(w, Vector512.Load(x3 + i), a3);
+                b0 = Vector512.FusedMultiplyAdd(v, Vector512.Load(x0 + i + 16), b0);
+                b1 = Vector512.FusedMultiplyAdd(v, Vector512.Load(x1 + i + 16), b1);
+                b2 = Vector512.FusedMultiplyAdd(v, Vector512.Load(x2 + i + 16), b2);
+                b3 = Vector512.FusedMultiplyAdd(v, Vector512.Load(x3 + i + 16), b3);
+            }
+            for (; i + 16 <= cols; i += 16)
+            {
+                var w = L.Load512(row, i);
+                a0 = Vector512.FusedMultiplyAdd(w, Vector512.Load(x0 + i), a0);
+                a1 = Vector512.FusedMultiplyAdd(w, Vector512.Load(x1 + i), a1);
+                a2 = Vector512.FusedMultiplyAdd(w, Vector512.Load(x2 + i), a2);
+                a3 = Vector512.FusedMultiplyAdd(w, Vector512.Load(x3 + i), a3);
+            }
+            y[0] = Vector512.Sum(a0 + b0) + Rest<L>(row, i, cols, x0);
+            y[1] = Vector512.Sum(a1 + b1) + Rest<L>(row, i, cols, x1);
+            y[2] = Vector512.Sum(a2 + b2) + Rest<L>(row, i, cols, x2);
+            y[3] = Vector512.Sum(a3 + b3) + Rest<L>(row, i, cols, x3);
+            return;
+        }
+        for (int k = 0; k < count; k++)
+        {
+            float* xk = x[k];
+            Vector512<float> a = default, b = default, c = default, d = default;
+            int i = 0;
+            for (; i + 64 <= cols; i += 64)
+            {
+                a = Vector512.FusedMultiplyAdd(L.Load512(row, i), Vector512.Load(xk + i), a);
+                b = Vector512.FusedMultiplyAdd(L.Load512(row, i + 16), Vector512.Load(xk + i + 16), b);
+                c = Vector512.FusedMultiplyAdd(L.Load512(row, i + 32), Vector512.Load(xk + i + 32), c);
+                d = Vector512.FusedMultiplyAdd(L.Load512(row, i + 48), Vector512.Load(xk + i + 48), d);
+            }
+            for (; i + 16 <= cols; i += 16)
+                a = Vector512.FusedMultiplyAdd(L.Load512(row, i), Vector512.Load(xk + i), a);
+            y[k] = Vector512.Sum((a + b) + (c + d)) + Rest<L>(row, i, cols, xk);
+        }
+    }
+
+    static void V256<L>(byte* row, int cols, float** x, int count, float* y) where L : struct, IRowLoad
+    {
+        if (count == 4)
+        {
+            float* x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3];
+            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            Vector256<float> b0 = default, b1 = default, b2 = default, b3 = default;
+            int i = 0;
+            for (; i + 16 <= cols; i += 16)
+            {
+                var w = L.Load256(row, i);
+                var v = L.Load256(row, i + 8);
+                a0 = Vector256.FusedMultiplyAdd(w, Vector256.Load(x0 + i), a0);
+                a1 = Vector256.FusedMultiplyAdd(w, Vector256.Load(x1 + i), a1);
+                a2 = Vector256.FusedMultiplyAdd(w, Vector256.Load(x2 + i), a2);
+                a3 = Vector256.FusedMultiplyAdd(w, Vector256.Load(x3 + i), a3);
+                b0 = Vector256.FusedMultiplyAdd(v, Vector256.Load(x0 + i + 8), b0);
+                b1 = Vector256.FusedMultiplyAdd(v, Vector256.Load(x1 + i + 8), b1);
+                b2 = Vector256.FusedMultiplyAdd(v, Vector256.Load(x2 + i + 8), b2);
+                b3 = Vector256.FusedMultiplyAdd(v, Vector256.Load(x3 + i + 8), b3);
+            }
+            for (; i + 8 <= cols; i += 8)
+            {
+                var w = L.Load256(row, i);
+                a0 = Vector256.FusedMultiplyAdd(w, Vector256.Load(x0 + i), a0);
+                a1 = Vector256.FusedMultiplyAdd(w, Vector256.Load(x1 + i), a1);
+                a2 = Vector256.FusedMultiplyAdd(w, Vector256.Load(x2 + i), a2);
+                a3 = Vector256.FusedMultiplyAdd(w, Vector256.Load(x3 + i), a3);
+            }
+            y[0] = Vector256.Sum(a0 + b0) + Rest<L>(row, i, cols, x0);
+            y[1] = Vector256.Sum(a1 + b1) + Rest<L>(row, i, cols, x1);
+            y[2] = Vector256.Sum(a2 + b2) + Rest<L>(row, i, cols, x2);
+            y[3] = Vector256.Sum(a3 + b3) + Rest<L>(row, i, cols, x3);
+            return;
+        }
+        for (int k = 0; k < count; k++)
+        {
+            float* xk = x[k];
+            Vector256<float> a = default, b = default, c = default, d = default;
+            int i = 0;
+            for (; i + 32 <= cols; i += 32)
+            {
+                a = Vector256.FusedMultiplyAdd(L.Load256(row, i), Vector256.Load(xk + i), a);
+                b = Vector256.FusedMultiplyAdd(L.Load256(row, i + 8), Vector256.Load(xk + i + 8), b);
+                c = Vector256.FusedMultiplyAdd(L.Load256(row, i + 16), Vector256.Load(xk + i + 16), c);
+                d = Vector256.FusedMultiplyAdd(L.Load256(row, i + 24), Vector256.Load(xk + i + 24), d);
+            }
+            for (; i + 8 <= cols; i += 8)
+                a = Vector256.FusedMultiplyAdd(L.Load256(row, i), Vector256.Load(xk + i), a);
+            y[k] = Vector256.Sum((a + b) + (c + d)) + Rest<L>(row, i, cols, xk);
+        }
+    }
+
+    internal static float V128<L>(byte* row, int cols, float* x) where L : struct, IRowLoad
+    {
+        Vector128<float> a = default, b = default;
+        int i = 0;
+        for (; i + 8 <= cols; i += 8)
+        {
+            a = Vector128.FusedMultiplyAdd(L.Load128(row, i), Vector128.Load(x + i), a);
+            b = Vector128.FusedMultiplyAdd(L.Load128(row, i + 4), Vector128.Load(x + i + 4), b);
+        }
+        for (; i + 4 <= cols; i += 4)
+            a = Vector128.FusedMultiplyAdd(L.Load128(row, i), Vector128.Load(x + i), a);
+        return Vector128.Sum(a + b) + Rest<L>(row, i, cols, x);
+    }
+
+    /// <summary>Loads weights i, i+1, … of a row as f32.</summary>
+    internal interface IRowLoad
+    {
+        static abstract float Scalar(byte* row, int i);
+        static abstract Vector128<float> Load128(byte* row, int i);
+        static abstract Vector256<float> Load256(byte* row, int i);
+        static abstract Vector512<float> Load512(byte* row, int i);
+    }
+
+    internal readonly struct F32Row : IRowLoad
+    {
+        public static float Scalar(byte* row, int i) => ((float*)row)[i];
+        public static Vector128<float> Load128(byte* row, int i) => Vector128.Load((float*)row + i);
+        public static Vector256<float> Load256(byte* row, int i) => Vector256.Load((float*)row + i);
+        public static Vector512<float> Load512(byte* row, int i) => Vector512.Load((float*)row + i);
+    }
+
+    /// <summary>bf16 is the high half of an f32: widen to 32 bits and shift left by 16.</summary>
+    internal readonly struct BF16Row : IRowLoad
+    {
+        public static float Scalar(byte* row, int i) => BFloat16.ToSingle(((ushort*)row)[i]);
+        public static Vector128<float> Load128(byte* row, int i) =>
+            (Vector128.WidenLower(Vector128.CreateScalarUnsafe(*(ulong*)((ushort*)row + i)).AsUInt16()) << 16).AsSingle();
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Load256(byte* row, int i) =>
+            (Avx2.ConvertToVector256Int32(Vector128.Load((ushort*)row + i)).AsUInt32() << 16).AsSingle();
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Load512(byte* row, int i) =>
+            (Avx512F.ConvertToVector512Int32(Vector256.Load((ushort*)row + i)).AsUInt32() << 16).AsSingle();
+    }
+
+    internal readonly struct F16Row : IRowLoad
+    {
+        public static float Scalar(byte* row, int i) => HalfBits.ToSingle(((ushort*)row)[i]);
+        public static Vector128<float> Load128(byte* row, int i) =>
+            HalfBits.ToSingle(Vector128.WidenLower(Vector128.CreateScalarUnsafe(*(ulong*)((ushort*)row + i)).AsUInt16()));
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Load256(byte* row, int i) =>
+            HalfBits.ToSingle(Avx2.ConvertToVector256Int32(Vector128.Load((ushort*)row + i)).AsUInt32());
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Load512(byte* row, int i) =>
+            HalfBits.ToSingle(Avx512F.ConvertToVector512Int32(Vector256.Load((ushort*)row + i)).AsUInt32());
+    }
+}

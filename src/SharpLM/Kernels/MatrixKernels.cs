@@ -1,0 +1,152 @@
+using SharpLM.Tensors;
+using SharpLM.Threading;
+
+namespace SharpLM.Kernels;
+
+/// <summary>
+/// y = W·x (decode) and Y = X·Wᵀ (prefill) over a <see cref="WeightMatrix"/> of any <see cref="TensorType"/>,
+/// on a <see cref="WorkerPool"/>. Shapes: W [R, C] (R = Rows outputs, C = Cols inputs), x [T, C], y [T, R].
+/// </summary>
+/// <remarks>
+/// <para>Q4_0 and Q8_0 weights meet activations quantized to Q8 blocks (<see cref="QuantizedActivations"/>)
+/// and integer multiply-adds; F32/F16/BF16 weights are widened in registers and use f32 FMA.</para>
+/// <para>Work is split into items of (a chunk of rows) × (a block of tokens). Row chunks are small enough
+/// to stay in L1 while a token block streams past them, four tokens at a time, so every weight load and
+/// unpack serves four dot products; token blocks are small enough for their activations to stay in L2.
+/// Items are claimed dynamically by the pool's threads.</para>
+/// <para>Nothing is allocated per call once the calling thread's activation workspace has grown to the
+/// largest [T, C] it has seen.</para>
+/// </remarks>
+public static unsafe class MatrixKernels
+{
+    /// <summary>y[R] = W·x[C].</summary>
+    public static void MatVec(in WeightMatrix w, ReadOnlySpan<float> x, Span<float> y, WorkerPool? pool = null) =>
+        MatMul(w, x, 1, y, pool, KernelIsaInfo.Default);
+
+    /// <summary>y[t, R] = W·x[t, C] for each of <paramref name="tokens"/> rows of x.</summary>
+    public static void MatMul(in WeightMatrix w, ReadOnlySpan<float> x, int tokens, Span<float> y, WorkerPool? pool = null) =>
+        MatMul(w, x, tokens, y, pool, KernelIsaInfo.Default);
+
+    [ThreadStatic] static QuantizedActivations? t_activations;
+
+    /// <summary>As the public overload, at a chosen <paramref name="isa"/> (tests compare every level with <see cref="KernelIsa.Scalar"/>).</summary>
+    internal static void MatMul(in WeightMatrix w, ReadOnlySpan<float> x, int tokens, Span<float> y, WorkerPool? pool, KernelIsa isa)
+    {
+        if (tokens < 0) throw new ArgumentOutOfRangeException(nameof(tokens), tokens, "negative token count");
+        if ((long)tokens * w.Cols > x.Length) throw new ArgumentException($"x holds {x.Length} values, need {tokens}×{w.Cols}", nameof(x));
+        if ((long)tokens * w.Rows > y.Length) throw new ArgumentException($"y holds {y.Length} values, need {tokens}×{w.Rows}", nameof(y));
+        if (!KernelIsaInfo.IsSupported(isa)) throw new PlatformNotSupportedException($"kernel level {isa} cannot run on this machine");
+        if (tokens == 0 || w.Rows == 0) return;
+        if (w.Cols == 0) { y[..(tokens * w.Rows)].Clear(); return; }
+        if (w.Data == null) throw new ArgumentException("weight matrix has no data", nameof(w));
+
+        Job job = default;
+        job.W = w.Data;
+        job.RowBytes = w.RowBytes;
+        job.Rows = w.Rows;
+        job.Cols = w.Cols;
+        job.Type = w.Type;
+        job.Isa = isa;
+        job.Tokens = tokens;
+
+        bool quantized = w.Type is TensorType.Q4_0 or TensorType.Q8_0;
+        long actBytesPerToken = quantized ? w.Cols + w.Cols / 32 * 56L : w.Cols * 4L;
+        // Rows per chunk: ~16 KiB of weights (L1-resident while a token block streams past); tokens per block:
+        // ~256 KiB of activations (L2-resident), a multiple of the 4-token tile.
+        job.ChunkRows = (int)Math.Clamp(16384 / Math.Max(1, w.RowBytes), 1, 256);
+        if (tokens == 1) job.ChunkRows = (int)Math.Clamp(32768 / Math.Max(1, w.RowBytes), 1, 1024); // decode: larger chunks, fewer claims
+        job.BlockTokens = tokens <= 4 ? tokens : (int)Math.Clamp(262144 / actBytesPerToken / 4 * 4, 4, 128);
+        job.RowChunks = (w.Rows + job.ChunkRows - 1) / job.ChunkRows;
+        int tokenBlocks = (tokens + job.BlockTokens - 1) / job.BlockTokens;
+
+        fixed (float* px = x)
+        fixed (float* py = y)
+        {
+            job.X = px;
+            job.Y = py;
+            if (quantized)
+            {
+                var acts = t_activations ??= new QuantizedActivations();
+                acts.Quantize(x, tokens, w.Cols);
+                job.Acts = acts.Token(0);
+                job.ActCols = w.Cols;
+            }
+            long items = (long)job.RowChunks * tokenBlocks;
+            bool small = w.ByteLength * tokens < 64 * 1024; // not worth waking workers
+            if (items > int.MaxValue) throw new ArgumentException("matrix product too large for one call", nameof(tokens));
+            (pool ?? WorkerPool.Shared).Run(&Body, &job, (int)items, 1, small ? 1 : int.MaxValue);
+        }
+    }
+
+    struct Job
+    {
+        public byte* W;
+        public long RowBytes;
+        public int Rows, Cols, Tokens;
+        public TensorType Type;
+        public KernelIsa Isa;
+        public int ChunkRows, BlockTokens, RowChunks;
+        public float* X, Y;
+        /// <summary>Token 0's quantized activations; token t is <see cref="ActCols"/>·t bytes further.</summary>
+        public Q8Token Acts;
+        public int ActCols;
+    }
+
+    static void Body(void* ctx, int start, int end)
+    {
+        Job* job = (Job*)ctx;
+        for (int item = start; item < end; item++)
+        {
+            int chunk = item % job->RowChunks, block = item / job->RowChunks;
+            int r0 = chunk * job->ChunkRows, r1 = Math.Min(job->Rows, r0 + job->ChunkRows);
+            int t0 = block * job->BlockTokens, t1 = Math.Min(job->Tokens, t0 + job->BlockTokens);
+            if (job->Type is TensorType.Q4_0 or TensorType.Q8_0) Quantized(job, r0, r1, t0, t1);
+            else Float(job, r0, r1, t0, t1);
+        }
+    }
+
+    static void Quantized(Job* job, int r0, int r1, int t0, int t1)
+    {
+        Q8Token* tiles = stackalloc Q8Token[4];
+        float* out4 = stackalloc float[4];
+        int nb = job->Cols / 32, rows = job->Rows;
+        bool q4 = job->Type == TensorType.Q4_0;
+        var baseToken = job->Acts;
+        for (int t = t0; t < t1; t += 4)
+        {
+            int n = Math.Min(4, t1 - t);
+            for (int k = 0; k < n; k++) tiles[k] = Offset(baseToken, (long)(t + k) * job->ActCols, nb);
+            for (int r = r0; r < r1; r++)
+            {
+                byte* row = job->W + r * job->RowBytes;
+                if (q4) QuantDotQ4_0.Dot(job->Isa, row, nb, tiles, n, out4);
+                else QuantDotQ8_0.Dot(job->Isa, row, nb, tiles, n, out4);
+                for (int k = 0; k < n; k++) job->Y[(long)(t + k) * rows + r] = out4[k];
+            }
+        }
+    }
+
+    /// <summary>Token pointers <paramref name="cols"/> quantized values (and cols/32 blocks) after token 0's.</summary>
+    static Q8Token Offset(Q8Token t0, long cols, int nbPerToken)
+    {
+        long blocks = cols / 32;
+        return new Q8Token(t0.Natural + cols, t0.Nibble + cols, t0.Scale + blocks, t0.X4 + blocks * 4, t0.X8 + blocks * 8, t0.Off4 + blocks * 4);
+    }
+
+    static void Float(Job* job, int r0, int r1, int t0, int t1)
+    {
+        float** xs = stackalloc float*[4];
+        float* out4 = stackalloc float[4];
+        int cols = job->Cols, rows = job->Rows;
+        for (int t = t0; t < t1; t += 4)
+        {
+            int n = Math.Min(4, t1 - t);
+            for (int k = 0; k < n; k++) xs[k] = job->X + (long)(t + k) * cols;
+            for (int r = r0; r < r1; r++)
+            {
+                FloatDot.Dot(job->Isa, job->Type, job->W + r * job->RowBytes, cols, xs, n, out4);
+                for (int k = 0; k < n; k++) job->Y[(long)(t + k) * rows + r] = out4[k];
+            }
+        }
+    }
+}

@@ -1,0 +1,150 @@
+using System.Runtime.CompilerServices;
+
+namespace SharpLM.Kernels;
+
+/// <summary>
+/// Activations x [T, C] quantized to Q8_0-style blocks of 32 (d = max|x|/127, q = round(x/d), ties to even)
+/// so that Q4_0 and Q8_0 weights can be multiplied with integer dot products, as llama.cpp pairs
+/// q4_0/q8_0 weights with q8_0 activations. One instance is a reusable, pinned workspace: it grows to the
+/// largest [T, C] seen and never shrinks, so a decode loop allocates nothing.
+/// </summary>
+/// <remarks>
+/// Per token t, with nb = C/32 blocks (all arrays are [T, …] row-major):
+/// <list type="bullet">
+/// <item><see cref="Natural"/> [C]: q in element order (Q8_0 weights, and every scalar path).</item>
+/// <item><see cref="NibbleOrder"/> [C]: q regrouped for Q4_0 weights, whose 16 bytes per block hold element
+///   i in the low nibble and i+16 in the high one. In each group of 4 blocks (128 bytes) the low halves of
+///   the four blocks come first (16 bytes each), then the four high halves, so one 512-bit load of the
+///   masked low nibbles of 4 blocks pairs with one load here. Blocks after the last whole group stay in
+///   element order.</item>
+/// <item><see cref="Scale"/> [nb]: d per block. <see cref="ScaledSum"/> [nb]: d·Σq, for the −8 offset of Q4_0:
+///   Σ (n−8)·q = Σ n·q − 8·Σ q with n the unsigned nibble, so the inner loop can multiply unsigned nibbles.</item>
+/// <item><see cref="ScaleX4"/> [4·nb] and <see cref="ScaleX8"/> [8·nb]: d repeated 4 and 8 times, the lane
+///   layout of the 32-bit block sums of the Q4_0 (4 lanes per block per 128 bits) and Q8_0 (8 lanes)
+///   kernels, loaded directly instead of broadcast.</item>
+/// <item><see cref="OffsetX4"/> [4·nb]: 2·Σq repeated 4 times. The Q4_0 kernels multiply unsigned nibbles n
+///   and fold the −8 back in the integer domain: Σ (n−8)·q = Σ n·q − 8·Σ q, spread as 2·Σ q over the 4 lanes
+///   that hold a block's partial sums.</item>
+/// </list>
+/// </remarks>
+internal sealed unsafe class QuantizedActivations
+{
+    public const int Block = 32;
+
+    sbyte[] _natural = [], _nibble = [];
+    float[] _scale = [], _sum = [], _x4 = [], _x8 = [];
+    int[] _off4 = [];
+
+    public int Tokens { get; private set; }
+    public int Cols { get; private set; }
+    public int Blocks => Cols / Block;
+
+    public sbyte* Natural => (sbyte*)Unsafe.AsPointer(ref _natural[0]);
+    public sbyte* NibbleOrder => (sbyte*)Unsafe.AsPointer(ref _nibble[0]);
+    public float* Scale => (float*)Unsafe.AsPointer(ref _scale[0]);
+    public float* ScaledSum => (float*)Unsafe.AsPointer(ref _sum[0]);
+    public float* ScaleX4 => (float*)Unsafe.AsPointer(ref _x4[0]);
+    public float* ScaleX8 => (float*)Unsafe.AsPointer(ref _x8[0]);
+    public int* OffsetX4 => (int*)Unsafe.AsPointer(ref _off4[0]);
+
+    /// <summary>Token <paramref name="t"/>'s blocks.</summary>
+    public Q8Token Token(int t)
+    {
+        long c = (long)t * Cols, nb = (long)t * Blocks;
+        return new Q8Token(Natural + c, NibbleOrder + c, Scale + nb, ScaleX4 + nb * 4, ScaleX8 + nb * 8, OffsetX4 + nb * 4);
+    }
+
+    /// <summary>Quantizes <paramref name="x"/> [<paramref name="tokens"/>, <paramref name="cols"/>]; cols must be a multiple of 32.</summary>
+    public void Quantize(ReadOnlySpan<float> x, int tokens, int cols)
+    {
+        if (cols % Block != 0 || cols <= 0) throw new ArgumentException($"quantized activations need a positive multiple of {Block} columns, got {cols}", nameof(cols));
+        if (tokens <= 0 || (long)tokens * cols > x.Length) throw new ArgumentException($"x holds {x.Length} values, need {tokens}×{cols}", nameof(x));
+        Reserve(tokens, cols);
+        int nb = cols / Block;
+        fixed (float* px = x)
+        {
+            for (int t = 0; t < tokens; t++)
+                QuantizeToken(px + (long)t * cols, nb,
+                    Natural + (long)t * cols, NibbleOrder + (long)t * cols,
+                    Scale + (long)t * nb, ScaledSum + (long)t * nb, ScaleX4 + (long)t * nb * 4, ScaleX8 + (long)t * nb * 8,
+                    OffsetX4 + (long)t * nb * 4);
+        }
+    }
+
+    void Reserve(int tokens, int cols)
+    {
+        long n = (long)tokens * cols, nb = n / Block;
+        if (_natural.Length < n)
+        {
+            // Pinned (the kernels hold raw pointers while workers run) and padded by one 64-byte vector so a
+            // full-width load that starts inside the array never leaves it.
+            _natural = GC.AllocateUninitializedArray<sbyte>(checked((int)n + 64), pinned: true);
+            _nibble = GC.AllocateUninitializedArray<sbyte>(checked((int)n + 64), pinned: true);
+        }
+        if (_scale.Length < nb + 16)
+        {
+            _scale = GC.AllocateUninitializedArray<float>(checked((int)nb + 16), pinned: true);
+            _sum = GC.AllocateUninitializedArray<float>(checked((int)nb + 16), pinned: true);
+            _x4 = GC.AllocateUninitializedArray<float>(checked((int)nb * 4 + 16), pinned: true);
+            _x8 = GC.AllocateUninitializedArray<float>(checked((int)nb * 8 + 16), pinned: true);
+            _off4 = GC.AllocateUninitializedArray<int>(checked((int)nb * 4 + 16), pinned: true);
+        }
+        Tokens = tokens;
+        Cols = cols;
+    }
+
+    static void QuantizeToken(float* x, int nb, sbyte* natural, sbyte* nibble, float* scale, float* sum, float* x4, float* x8, int* off4)
+    {
+        int groups = nb / 4;
+        for (int b = 0; b < nb; b++)
+        {
+            float* xb = x + b * Block;
+            float amax = 0;
+            for (int i = 0; i < Block; i++) amax = MathF.Max(amax, MathF.Abs(xb[i]));
+            float d = amax / 127f;
+            float id = d != 0 ? 1f / d : 0f;
+            sbyte* q = natural + b * Block;
+            int s = 0;
+            for (int i = 0; i < Block; i++)
+            {
+                int v = (int)MathF.Round(xb[i] * id); // ties to even, as vector rounding does; |v| ≤ 127
+                q[i] = (sbyte)v;
+                s += v;
+            }
+            scale[b] = d;
+            sum[b] = d * s;
+            for (int k = 0; k < 4; k++) { x4[4 * b + k] = d; off4[4 * b + k] = 2 * s; }
+            for (int k = 0; k < 8; k++) x8[8 * b + k] = d;
+
+            if (b < groups * 4)
+            {
+                int g = b / 4, j = b % 4;
+                sbyte* lo = nibble + g * 128 + j * 16, hi = lo + 64;
+                for (int i = 0; i < 16; i++) { lo[i] = q[i]; hi[i] = q[16 + i]; }
+            }
+            else
+            {
+                for (int i = 0; i < Block; i++) nibble[b * Block + i] = q[i];
+            }
+        }
+    }
+}
+
+/// <summary>Pointers to one token's quantized activations (see <see cref="QuantizedActivations"/> for the layouts).</summary>
+internal readonly unsafe struct Q8Token
+{
+    public readonly sbyte* Natural;
+    public readonly sbyte* Nibble;
+    public readonly float* Scale;
+    public readonly float* X4;
+    public readonly float* X8;
+    public readonly int* Off4;
+
+    public Q8Token(sbyte* natural, sbyte* nibble, float* scale, float* x4, float* x8, int* off4)
+    {
+        Natural = natural; Nibble = nibble; Scale = scale; X4 = x4; X8 = x8; Off4 = off4;
+    }
+
+    /// <summary>The same token's blocks from block <paramref name="b"/> on (b a multiple of 4, so groups stay aligned).</summary>
+    public Q8Token FromBlock(int b) => new(Natural + b * 32, Nibble + b * 32, Scale + b, X4 + b * 4, X8 + b * 8, Off4 + b * 4);
+}

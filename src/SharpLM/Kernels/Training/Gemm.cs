@@ -1,0 +1,356 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace SharpLM.Kernels.Training;
+
+/// <summary>
+/// Dense matrix multiply for training: C[M,N] (+)= A·B in float (SIMD) or any IEEE type (scalar, used by the
+/// float64 finite-difference tests), row-major, multi-threaded, deterministic.
+/// </summary>
+/// <remarks>
+/// The three products of a Linear layer y = x·Wᵀ (x [N,In], W [Out,In]) are all this one routine:
+/// <list type="bullet">
+/// <item>forward y = x·Wᵀ: A = x, B = Wᵀ (<c>bTransposed</c>);</item>
+/// <item>input gradient dx = dy·W: A = dy, B = W;</item>
+/// <item>weight gradient dW += dyᵀ·x: A = dyᵀ (<c>aTransposed</c>), B = x, accumulate.</item>
+/// </list>
+/// BLIS-style: B is packed into NR-wide column panels (once per call, in parallel, or once per step with
+/// <see cref="GemmPackedB{T}"/>); each task owns an MC×NC tile of C, packs its rows of A into MR-tall
+/// micro-panels in per-thread scratch and runs an MR×NR register-blocked micro-kernel over KC-long slices
+/// of K. A tile is always computed by one task with K in order, so C is bit-identical for any thread count.
+/// </remarks>
+public static unsafe class Gemm
+{
+    /// <summary>Rows of A per task tile.</summary>
+    internal const int MC = 96;
+    /// <summary>Columns of C per task tile.</summary>
+    internal const int NC = 512;
+    /// <summary>Length of the K slice a micro-kernel call covers (B micro-panel of KC×NR stays in L1).</summary>
+    internal const int KC = 192;
+
+    /// <summary>Which micro-kernel runs for <typeparamref name="T"/> on this machine.</summary>
+    internal enum Path { Scalar, Float256, Float512 }
+
+    internal static Path PathFor<T>() =>
+        typeof(T) == typeof(float) && ForcedPath is null
+            ? (Avx512F.IsSupported ? Path.Float512 : Vector256.IsHardwareAccelerated && Fma.IsSupported ? Path.Float256 : Path.Scalar)
+            : typeof(T) == typeof(float) ? ForcedPath!.Value : Path.Scalar;
+
+    /// <summary>Tests force a float path (e.g. 256-bit on an AVX-512 machine) to check each against the scalar one; per calling thread.</summary>
+    [ThreadStatic] internal static Path? ForcedPath;
+
+    internal static int MicroRows(Path p) => p switch { Path.Float512 => 8, Path.Float256 => 6, _ => 4 };
+    internal static int MicroCols(Path p) => p switch { Path.Float512 => 32, Path.Float256 => 16, _ => 4 };
+
+    /// <summary>
+    /// C[M,N] = A·B (or C += A·B when <paramref name="accumulate"/>). A is [M,K] with row stride
+    /// <paramref name="lda"/>, or stored transposed as [K,M]; B is [K,N] with row stride <paramref name="ldb"/>,
+    /// or stored transposed as [N,K].
+    /// </summary>
+    public static void Multiply<T>(Workers workers, int M, int N, int K,
+        T* a, int lda, bool aTransposed, T* b, int ldb, bool bTransposed, T* c, int ldc, bool accumulate)
+        where T : unmanaged, INumber<T>
+    {
+        if (M <= 0 || N <= 0) return;
+        if (K <= 0)
+        {
+            if (!accumulate) for (int i = 0; i < M; i++) new Span<T>(c + (long)i * ldc, N).Clear();
+            return;
+        }
+        var packed = workers.Shared<GemmPackedB<T>>();
+        packed.Pack(workers, K, N, b, ldb, bTransposed);
+        Multiply(workers, M, a, lda, aTransposed, packed, c, ldc, accumulate);
+    }
+
+    /// <summary>C[M,N] (+)= A·B with B already packed (B constant across several calls, e.g. the tied head).</summary>
+    public static void Multiply<T>(Workers workers, int M, T* a, int lda, bool aTransposed,
+        GemmPackedB<T> b, T* c, int ldc, bool accumulate)
+        where T : unmanaged, INumber<T>
+    {
+        int N = b.N, K = b.K;
+        if (M <= 0 || N <= 0) return;
+        var path = PathFor<T>();
+        int mr = MicroRows(path);
+        if (b.Path != path) throw new InvalidOperationException("packed B was made for another micro-kernel");
+        var job = workers.Shared<TileJob<T>>();
+        job.M = M; job.N = N; job.K = K; job.A = a; job.Lda = lda; job.ATransposed = aTransposed;
+        job.B = b; job.C = c; job.Ldc = ldc; job.Accumulate = accumulate; job.Path = path; job.Mr = mr;
+        job.TilesN = (N + NC - 1) / NC;
+        int tilesM = (M + MC - 1) / MC;
+        job.EnsureScratch(workers.Count, MC * KC);
+        workers.For(job, tilesM * job.TilesN);
+    }
+
+    sealed class TileJob<T> : ParallelJob, IDisposable where T : unmanaged, INumber<T>
+    {
+        public int M, N, K, Lda, Ldc, TilesN, Mr;
+        public T* A, C;
+        public bool ATransposed, Accumulate;
+        public GemmPackedB<T> B = null!;
+        public Path Path;
+        T*[] _scratch = [];
+        int _scratchLen;
+
+        public void EnsureScratch(int workers, int elements)
+        {
+            if (_scratch.Length >= workers && _scratchLen >= elements) return;
+            foreach (var p in _scratch) NativeMemory.AlignedFree(p);
+            _scratch = new T*[workers];
+            for (int i = 0; i < workers; i++) _scratch[i] = (T*)NativeMemory.AlignedAlloc((nuint)(elements * sizeof(T)), 64);
+            _scratchLen = elements;
+        }
+
+        public void Dispose()
+        {
+            foreach (var p in _scratch) NativeMemory.AlignedFree(p);
+            _scratch = [];
+        }
+
+        public override void Run(int index, int worker)
+        {
+            int i0 = index / TilesN * MC, j0 = index % TilesN * NC;
+            int mc = Math.Min(MC, M - i0), nc = Math.Min(NC, N - j0);
+            int mr = Mr, nr = B.Nr;
+            T* ap = _scratch[worker];
+            for (int pc = 0; pc < K; pc += KC)
+            {
+                int kc = Math.Min(KC, K - pc);
+                PackA(ap, A, Lda, ATransposed, i0, mc, pc, kc, mr);
+                bool acc = Accumulate || pc > 0;
+                for (int jr = 0; jr < nc; jr += nr)
+                {
+                    int cols = Math.Min(nr, nc - jr);
+                    T* bp = B.Panel(j0 + jr) + (long)pc * nr;
+                    for (int ir = 0; ir < mc; ir += mr)
+                    {
+                        int rows = Math.Min(mr, mc - ir);
+                        T* cp = C + (long)(i0 + ir) * Ldc + j0 + jr;
+                        Micro(Path, kc, ap + (long)ir * kc, bp, cp, Ldc, rows, cols, acc);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>Packs rows [i0, i0+mc) × K slice [pc, pc+kc) of A as MR-row micro-panels: element (r, k) of panel p at p·MR·kc + k·MR + r; rows past mc are zero.</summary>
+    static void PackA<T>(T* dst, T* a, int lda, bool transposed, int i0, int mc, int pc, int kc, int mr) where T : unmanaged, INumber<T>
+    {
+        for (int ir = 0; ir < mc; ir += mr)
+        {
+            int rows = Math.Min(mr, mc - ir);
+            T* d = dst + (long)ir * kc;
+            if (transposed)
+            {
+                // A(i,k) = a[k·lda + i]: the MR values of one k are adjacent.
+                for (int k = 0; k < kc; k++)
+                {
+                    T* s = a + (long)(pc + k) * lda + i0 + ir;
+                    int r = 0;
+                    for (; r < rows; r++) d[k * mr + r] = s[r];
+                    for (; r < mr; r++) d[k * mr + r] = T.Zero;
+                }
+            }
+            else
+            {
+                for (int r = 0; r < rows; r++)
+                {
+                    T* s = a + (long)(i0 + ir + r) * lda + pc;
+                    for (int k = 0; k < kc; k++) d[k * mr + r] = s[k];
+                }
+                for (int r = rows; r < mr; r++)
+                    for (int k = 0; k < kc; k++) d[k * mr + r] = T.Zero;
+            }
+        }
+    }
+
+    static void Micro<T>(Path path, int kc, T* a, T* b, T* c, int ldc, int rows, int cols, bool accumulate) where T : unmanaged, INumber<T>
+    {
+        if (typeof(T) == typeof(float))
+        {
+            if (path == Path.Float512) { Micro512(kc, (float*)a, (float*)b, (float*)c, ldc, rows, cols, accumulate); return; }
+            if (path == Path.Float256) { Micro256(kc, (float*)a, (float*)b, (float*)c, ldc, rows, cols, accumulate); return; }
+        }
+        MicroScalar(kc, a, b, c, ldc, rows, cols, accumulate);
+    }
+
+    /// <summary>The reference: C[r, j] (+)= Σ_k a[k·4 + r] · b[k·4 + j] over a 4×4 block.</summary>
+    static void MicroScalar<T>(int kc, T* a, T* b, T* c, int ldc, int rows, int cols, bool accumulate) where T : unmanaged, INumber<T>
+    {
+        const int mr = 4, nr = 4;
+        T* acc = stackalloc T[mr * nr];
+        for (int i = 0; i < mr * nr; i++) acc[i] = T.Zero;
+        for (int k = 0; k < kc; k++)
+            for (int r = 0; r < mr; r++)
+            {
+                T ar = a[k * mr + r];
+                for (int j = 0; j < nr; j++) acc[r * nr + j] += ar * b[k * nr + j];
+            }
+        for (int r = 0; r < rows; r++)
+            for (int j = 0; j < cols; j++)
+                c[(long)r * ldc + j] = accumulate ? c[(long)r * ldc + j] + acc[r * nr + j] : acc[r * nr + j];
+    }
+
+    /// <summary>8×32 block with 16 zmm accumulators: per k, two 16-wide loads of B and 8 broadcasts of A.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Micro512(int kc, float* a, float* b, float* c, int ldc, int rows, int cols, bool accumulate)
+    {
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
+        Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
+        for (int k = 0; k < kc; k++)
+        {
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 16);
+            Vector512<float> x;
+            x = Vector512.Create(a[0]); c00 = Avx512F.FusedMultiplyAdd(x, b0, c00); c01 = Avx512F.FusedMultiplyAdd(x, b1, c01);
+            x = Vector512.Create(a[1]); c10 = Avx512F.FusedMultiplyAdd(x, b0, c10); c11 = Avx512F.FusedMultiplyAdd(x, b1, c11);
+            x = Vector512.Create(a[2]); c20 = Avx512F.FusedMultiplyAdd(x, b0, c20); c21 = Avx512F.FusedMultiplyAdd(x, b1, c21);
+            x = Vector512.Create(a[3]); c30 = Avx512F.FusedMultiplyAdd(x, b0, c30); c31 = Avx512F.FusedMultiplyAdd(x, b1, c31);
+            x = Vector512.Create(a[4]); c40 = Avx512F.FusedMultiplyAdd(x, b0, c40); c41 = Avx512F.FusedMultiplyAdd(x, b1, c41);
+            x = Vector512.Create(a[5]); c50 = Avx512F.FusedMultiplyAdd(x, b0, c50); c51 = Avx512F.FusedMultiplyAdd(x, b1, c51);
+            x = Vector512.Create(a[6]); c60 = Avx512F.FusedMultiplyAdd(x, b0, c60); c61 = Avx512F.FusedMultiplyAdd(x, b1, c61);
+            x = Vector512.Create(a[7]); c70 = Avx512F.FusedMultiplyAdd(x, b0, c70); c71 = Avx512F.FusedMultiplyAdd(x, b1, c71);
+            a += 8; b += 32;
+        }
+        if (rows == 8 && cols == 32)
+        {
+            Store512(c, c00, c01, accumulate); Store512(c + ldc, c10, c11, accumulate);
+            Store512(c + 2 * ldc, c20, c21, accumulate); Store512(c + 3 * ldc, c30, c31, accumulate);
+            Store512(c + 4 * ldc, c40, c41, accumulate); Store512(c + 5 * ldc, c50, c51, accumulate);
+            Store512(c + 6 * ldc, c60, c61, accumulate); Store512(c + 7 * ldc, c70, c71, accumulate);
+            return;
+        }
+        float* t = stackalloc float[8 * 32];
+        c00.Store(t); c01.Store(t + 16); c10.Store(t + 32); c11.Store(t + 48);
+        c20.Store(t + 64); c21.Store(t + 80); c30.Store(t + 96); c31.Store(t + 112);
+        c40.Store(t + 128); c41.Store(t + 144); c50.Store(t + 160); c51.Store(t + 176);
+        c60.Store(t + 192); c61.Store(t + 208); c70.Store(t + 224); c71.Store(t + 240);
+        CopyEdge(t, 32, c, ldc, rows, cols, accumulate);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Store512(float* c, Vector512<float> lo, Vector512<float> hi, bool accumulate)
+    {
+        if (accumulate) { lo += Vector512.Load(c); hi += Vector512.Load(c + 16); }
+        lo.Store(c);
+        hi.Store(c + 16);
+    }
+
+    /// <summary>6×16 block with 12 ymm accumulators (AVX2 + FMA machines).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Micro256(int kc, float* a, float* b, float* c, int ldc, int rows, int cols, bool accumulate)
+    {
+        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int k = 0; k < kc; k++)
+        {
+            var b0 = Vector256.Load(b);
+            var b1 = Vector256.Load(b + 8);
+            Vector256<float> x;
+            x = Vector256.Create(a[0]); c00 = Fma.MultiplyAdd(x, b0, c00); c01 = Fma.MultiplyAdd(x, b1, c01);
+            x = Vector256.Create(a[1]); c10 = Fma.MultiplyAdd(x, b0, c10); c11 = Fma.MultiplyAdd(x, b1, c11);
+            x = Vector256.Create(a[2]); c20 = Fma.MultiplyAdd(x, b0, c20); c21 = Fma.MultiplyAdd(x, b1, c21);
+            x = Vector256.Create(a[3]); c30 = Fma.MultiplyAdd(x, b0, c30); c31 = Fma.MultiplyAdd(x, b1, c31);
+            x = Vector256.Create(a[4]); c40 = Fma.MultiplyAdd(x, b0, c40); c41 = Fma.MultiplyAdd(x, b1, c41);
+            x = Vector256.Create(a[5]); c50 = Fma.MultiplyAdd(x, b0, c50); c51 = Fma.MultiplyAdd(x, b1, c51);
+            a += 6; b += 16;
+        }
+        float* t = stackalloc float[6 * 16];
+        c00.Store(t); c01.Store(t + 8); c10.Store(t + 16); c11.Store(t + 24); c20.Store(t + 32); c21.Store(t + 40);
+        c30.Store(t + 48); c31.Store(t + 56); c40.Store(t + 64); c41.Store(t + 72); c50.Store(t + 80); c51.Store(t + 88);
+        CopyEdge(t, 16, c, ldc, rows, cols, accumulate);
+    }
+
+    static void CopyEdge(float* t, int nr, float* c, int ldc, int rows, int cols, bool accumulate)
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            float* cr = c + (long)r * ldc;
+            float* tr = t + r * nr;
+            if (accumulate) for (int j = 0; j < cols; j++) cr[j] += tr[j];
+            else for (int j = 0; j < cols; j++) cr[j] = tr[j];
+        }
+    }
+}
+
+/// <summary>
+/// B of a <see cref="Gemm"/> product packed into NR-wide column panels: panel p holds columns
+/// [p·NR, p·NR+NR) as K rows of NR adjacent values (zero past N). Owns its memory; grows, never shrinks.
+/// </summary>
+public sealed unsafe class GemmPackedB<T> : IDisposable where T : unmanaged, INumber<T>
+{
+    T* _data;
+    long _capacity;
+
+    public int K { get; private set; }
+    public int N { get; private set; }
+    internal int Nr { get; private set; }
+    internal Gemm.Path Path { get; private set; }
+
+    internal T* Panel(int column) => _data + (long)(column / Nr) * K * Nr;
+
+    /// <summary>Packs B [K,N] (row stride <paramref name="ldb"/>), or B stored transposed as [N,K], in parallel.</summary>
+    public void Pack(Workers workers, int k, int n, T* b, int ldb, bool transposed)
+    {
+        Path = Gemm.PathFor<T>();
+        Nr = Gemm.MicroCols(Path);
+        K = k;
+        N = n;
+        int panels = (n + Nr - 1) / Nr;
+        long need = (long)panels * k * Nr;
+        if (need > _capacity)
+        {
+            if (_data != null) NativeMemory.AlignedFree(_data);
+            _data = (T*)NativeMemory.AlignedAlloc((nuint)(need * sizeof(T)), 64);
+            _capacity = need;
+        }
+        var job = workers.Shared<PackJob>();
+        job.Owner = this; job.B = b; job.Ldb = ldb; job.Transposed = transposed;
+        workers.For(job, panels);
+    }
+
+    sealed class PackJob : ParallelJob
+    {
+        public GemmPackedB<T> Owner = null!;
+        public T* B;
+        public int Ldb;
+        public bool Transposed;
+
+        public override void Run(int p, int worker)
+        {
+            var o = Owner;
+            int nr = o.Nr, k = o.K, j0 = p * nr, cols = Math.Min(nr, o.N - j0);
+            T* d = o._data + (long)p * k * nr;
+            if (Transposed)
+            {
+                // B(k, j) = b[j·ldb + k]: walk each source row (one column of B) once.
+                for (int j = 0; j < cols; j++)
+                {
+                    T* s = B + (long)(j0 + j) * Ldb;
+                    for (int kk = 0; kk < k; kk++) d[kk * nr + j] = s[kk];
+                }
+                for (int j = cols; j < nr; j++)
+                    for (int kk = 0; kk < k; kk++) d[kk * nr + j] = T.Zero;
+            }
+            else
+            {
+                for (int kk = 0; kk < k; kk++)
+                {
+                    T* s = B + (long)kk * Ldb + j0;
+                    int j = 0;
+                    for (; j < cols; j++) d[kk * nr + j] = s[j];
+                    for (; j < nr; j++) d[kk * nr + j] = T.Zero;
+                }
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_data != null) NativeMemory.AlignedFree(_data);
+        _data = null;
+        _capacity = 0;
+    }
+}

@@ -1,0 +1,252 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace SharpLM.Kernels.Training;
+
+/// <summary>
+/// Short vector primitives for the training ops: dot, axpy, sums, GELU and exp. Each has a float path
+/// (AVX-512 when the CPU has it, else 256-bit) and a scalar generic path used for float64 (the
+/// finite-difference tests) and as the reference the float paths are tested against.
+/// </summary>
+/// <remarks>
+/// AVX-512 is chosen by <see cref="Avx512F.IsSupported"/>, not <see cref="Vector512.IsHardwareAccelerated"/>:
+/// .NET reports the latter false on Intel parts that lower their clock for 512-bit code, but for
+/// FMA-bound training kernels the wider vectors still win (measured in the Gemm benchmark).
+/// </remarks>
+public static unsafe class Vec
+{
+    internal static readonly bool Use512 = Avx512F.IsSupported;
+
+    /// <summary>Σ a[i]·b[i].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static T Dot<T>(T* a, T* b, int n) where T : unmanaged, INumber<T>
+    {
+        if (typeof(T) == typeof(float)) { float r = DotF((float*)a, (float*)b, n); return Unsafe.As<float, T>(ref r); }
+        T s = T.Zero;
+        for (int i = 0; i < n; i++) s += a[i] * b[i];
+        return s;
+    }
+
+    static float DotF(float* a, float* b, int n)
+    {
+        int i = 0;
+        float s;
+        if (Use512 && n >= 16)
+        {
+            var acc0 = Vector512<float>.Zero; var acc1 = Vector512<float>.Zero;
+            for (; i + 32 <= n; i += 32)
+            {
+                acc0 = Avx512F.FusedMultiplyAdd(Vector512.Load(a + i), Vector512.Load(b + i), acc0);
+                acc1 = Avx512F.FusedMultiplyAdd(Vector512.Load(a + i + 16), Vector512.Load(b + i + 16), acc1);
+            }
+            for (; i + 16 <= n; i += 16) acc0 = Avx512F.FusedMultiplyAdd(Vector512.Load(a + i), Vector512.Load(b + i), acc0);
+            s = Vector512.Sum(acc0 + acc1);
+        }
+        else
+        {
+            var acc = Vector256<float>.Zero;
+            for (; i + 8 <= n; i += 8) acc += Vector256.Load(a + i) * Vector256.Load(b + i);
+            s = Vector256.Sum(acc);
+        }
+        for (; i < n; i++) s += a[i] * b[i];
+        return s;
+    }
+
+    /// <summary>y[i] += alpha·x[i].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Axpy<T>(T alpha, T* x, T* y, int n) where T : unmanaged, INumber<T>
+    {
+        if (typeof(T) == typeof(float)) { AxpyF(Unsafe.As<T, float>(ref alpha), (float*)x, (float*)y, n); return; }
+        for (int i = 0; i < n; i++) y[i] += alpha * x[i];
+    }
+
+    static void AxpyF(float alpha, float* x, float* y, int n)
+    {
+        int i = 0;
+        if (Use512)
+        {
+            var va = Vector512.Create(alpha);
+            for (; i + 16 <= n; i += 16) Avx512F.FusedMultiplyAdd(va, Vector512.Load(x + i), Vector512.Load(y + i)).Store(y + i);
+        }
+        var vb = Vector256.Create(alpha);
+        for (; i + 8 <= n; i += 8) (Vector256.Load(y + i) + vb * Vector256.Load(x + i)).Store(y + i);
+        for (; i < n; i++) y[i] += alpha * x[i];
+    }
+
+    /// <summary>y[i] = alpha·x[i] (in place allowed).</summary>
+    public static void Scale<T>(T alpha, T* x, T* y, int n) where T : unmanaged, INumber<T>
+    {
+        if (typeof(T) == typeof(float))
+        {
+            float a = Unsafe.As<T, float>(ref alpha);
+            float* xf = (float*)x, yf = (float*)y;
+            int i = 0;
+            var va = Vector256.Create(a);
+            for (; i + 8 <= n; i += 8) (Vector256.Load(xf + i) * va).Store(yf + i);
+            for (; i < n; i++) yf[i] = a * xf[i];
+            return;
+        }
+        for (int i = 0; i < n; i++) y[i] = alpha * x[i];
+    }
+
+    /// <summary>y[i] += x[i].</summary>
+    public static void Add<T>(T* x, T* y, int n) where T : unmanaged, INumber<T>
+    {
+        if (typeof(T) == typeof(float))
+        {
+            float* xf = (float*)x, yf = (float*)y;
+            int i = 0;
+            for (; i + 8 <= n; i += 8) (Vector256.Load(yf + i) + Vector256.Load(xf + i)).Store(yf + i);
+            for (; i < n; i++) yf[i] += xf[i];
+            return;
+        }
+        for (int i = 0; i < n; i++) y[i] += x[i];
+    }
+
+    /// <summary>Σ x[i]² accumulated in double (norm statistics want the extra bits).</summary>
+    public static double SumSquares<T>(T* x, int n) where T : unmanaged, INumber<T>
+    {
+        if (typeof(T) == typeof(float))
+        {
+            float* xf = (float*)x;
+            int i = 0;
+            var acc = Vector256<double>.Zero;
+            for (; i + 4 <= n; i += 4)
+            {
+                var d = Vector256.WidenLower(Vector256.Create(Vector128.Load(xf + i), Vector128<float>.Zero));
+                acc += d * d;
+            }
+            double s = Vector256.Sum(acc);
+            for (; i < n; i++) s += (double)xf[i] * xf[i];
+            return s;
+        }
+        double r = 0;
+        for (int i = 0; i < n; i++) { double v = double.CreateTruncating(x[i]); r += v * v; }
+        return r;
+    }
+
+    /// <summary>max x[i] (n ≥ 1).</summary>
+    public static T Max<T>(T* x, int n) where T : unmanaged, INumber<T>
+    {
+        if (typeof(T) == typeof(float))
+        {
+            float* xf = (float*)x;
+            int i = 0;
+            float m = float.NegativeInfinity;
+            if (n >= 8)
+            {
+                var vm = Vector256.Load(xf);
+                for (i = 8; i + 8 <= n; i += 8) vm = Vector256.Max(vm, Vector256.Load(xf + i));
+                for (int j = 0; j < 8; j++) m = MathF.Max(m, vm[j]);
+            }
+            for (; i < n; i++) m = MathF.Max(m, xf[i]);
+            return Unsafe.As<float, T>(ref m);
+        }
+        T r = x[0];
+        for (int i = 1; i < n; i++) if (x[i] > r) r = x[i];
+        return r;
+    }
+
+    /// <summary>x[i] = exp(x[i] − shift); returns Σ of the results (accumulated in double for float).</summary>
+    public static double ExpShiftSum<T>(T* x, T shift, int n) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float))
+        {
+            float* xf = (float*)x;
+            float sh = Unsafe.As<T, float>(ref shift);
+            int i = 0;
+            double s = 0;
+            if (Use512)
+            {
+                var vs = Vector512.Create(sh);
+                var acc = Vector512<float>.Zero;
+                for (; i + 16 <= n; i += 16)
+                {
+                    var e = Vector512.Exp(Vector512.Load(xf + i) - vs);
+                    e.Store(xf + i);
+                    acc += e;
+                }
+                s = Vector512.Sum(acc);
+            }
+            for (; i < n; i++) { float e = MathF.Exp(xf[i] - sh); xf[i] = e; s += e; }
+            return s;
+        }
+        double r = 0;
+        for (int i = 0; i < n; i++) { x[i] = T.Exp(x[i] - shift); r += double.CreateTruncating(x[i]); }
+        return r;
+    }
+
+    // GELU, tanh form (spec §1.8): gelu(z) = ½·z·(1 + tanh(u)), u = √(2/π)·(z + 0.044715·z³).
+    // d gelu/dz = ½·(1 + tanh u) + ½·z·(1 − tanh²u)·√(2/π)·(1 + 3·0.044715·z²).
+    const double GeluC = 0.7978845608028654; // √(2/π)
+    const double GeluA = 0.044715;
+
+    /// <summary>h[i] = gelu(g[i])·u[i].</summary>
+    public static void GeGlu<T>(T* g, T* u, T* h, int n) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int i = 0;
+        if (typeof(T) == typeof(float) && Use512)
+        {
+            float* gf = (float*)g, uf = (float*)u, hf = (float*)h;
+            for (; i + 16 <= n; i += 16)
+            {
+                var z = Vector512.Load(gf + i);
+                var t = Tanh512(Vector512.Create((float)GeluC) * (z + Vector512.Create((float)GeluA) * z * z * z));
+                (Vector512.Create(0.5f) * z * (Vector512<float>.One + t) * Vector512.Load(uf + i)).Store(hf + i);
+            }
+        }
+        T c = T.CreateTruncating(GeluC), a = T.CreateTruncating(GeluA), half = T.CreateTruncating(0.5);
+        for (; i < n; i++)
+        {
+            T z = g[i];
+            T t = T.Tanh(c * (z + a * z * z * z));
+            h[i] = half * z * (T.One + t) * u[i];
+        }
+    }
+
+    /// <summary>Backward of h = gelu(g)·u: dg[i] = dh·u·gelu'(g), du[i] = dh·gelu(g). dh may alias dg or du? No: all distinct.</summary>
+    public static void GeGluBackward<T>(T* g, T* u, T* dh, T* dg, T* du, int n) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int i = 0;
+        if (typeof(T) == typeof(float) && Use512)
+        {
+            float* gf = (float*)g, uf = (float*)u, dhf = (float*)dh, dgf = (float*)dg, duf = (float*)du;
+            var c = Vector512.Create((float)GeluC);
+            var a = Vector512.Create((float)GeluA);
+            var a3 = Vector512.Create((float)(3 * GeluA));
+            var half = Vector512.Create(0.5f);
+            var one = Vector512<float>.One;
+            for (; i + 16 <= n; i += 16)
+            {
+                var z = Vector512.Load(gf + i);
+                var z2 = z * z;
+                var t = Tanh512(c * (z + a * z2 * z));
+                var gelu = half * z * (one + t);
+                var dgelu = half * (one + t) + half * z * (one - t * t) * c * (one + a3 * z2);
+                var d = Vector512.Load(dhf + i);
+                (d * Vector512.Load(uf + i) * dgelu).Store(dgf + i);
+                (d * gelu).Store(duf + i);
+            }
+        }
+        T cc = T.CreateTruncating(GeluC), aa = T.CreateTruncating(GeluA), h = T.CreateTruncating(0.5), three = T.CreateTruncating(3);
+        for (; i < n; i++)
+        {
+            T z = g[i];
+            T t = T.Tanh(cc * (z + aa * z * z * z));
+            T gelu = h * z * (T.One + t);
+            T dgelu = h * (T.One + t) + h * z * (T.One - t * t) * cc * (T.One + three * aa * z * z);
+            dg[i] = dh[i] * u[i] * dgelu;
+            du[i] = dh[i] * gelu;
+        }
+    }
+
+    /// <summary>tanh(x) = 1 − 2/(exp(2x) + 1), saturating cleanly at ±1 for large |x|.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector512<float> Tanh512(Vector512<float> x)
+    {
+        var e = Vector512.Exp(Vector512.Min(x + x, Vector512.Create(88f)));
+        return Vector512<float>.One - Vector512.Create(2f) / (e + Vector512<float>.One);
+    }
+}

@@ -1,0 +1,144 @@
+namespace SharpLM.Kernels.Training;
+
+/// <summary>
+/// One unit of parallel work: <see cref="Run"/> is called once for every index 0..count−1, on any thread.
+/// Jobs are allocated once (see <see cref="Workers.Shared{TShared}"/>) and refilled before each use, so a training
+/// step allocates nothing.
+/// </summary>
+public abstract class ParallelJob
+{
+    /// <param name="index">Which piece of the work.</param>
+    /// <param name="worker">The thread running it, 0..<see cref="Workers.Count"/>−1 (selects per-thread scratch).</param>
+    public abstract void Run(int index, int worker);
+}
+
+/// <summary>
+/// A small fixed pool of threads for the training kernels: the calling thread plus Count−1 helpers.
+/// <see cref="For"/> hands out indices dynamically, but every index always computes the same thing in the
+/// same order, so results never depend on the thread count or on timing (resume after kill −9 must be
+/// bit-identical).
+/// </summary>
+/// <remarks>
+/// Helpers spin briefly for the next job (kernels are called back to back within a step), then sleep on a
+/// semaphore. One <see cref="For"/> at a time; a pool belongs to one model.
+/// </remarks>
+public sealed class Workers : IDisposable
+{
+    readonly Thread[] _threads;
+    readonly SemaphoreSlim[] _wake;
+    readonly CountdownEvent _done;
+    readonly Dictionary<Type, object> _shared = [];
+    ParallelJob? _job;
+    int _count;
+    int _next;
+    volatile bool _stopping;
+    int _busy;
+    Exception? _failure;
+
+    /// <summary>Threads that run work, including the caller of <see cref="For"/>.</summary>
+    public int Count { get; }
+
+    /// <param name="threads">Total threads; 0 or less means <see cref="Environment.ProcessorCount"/>.</param>
+    public Workers(int threads = 0)
+    {
+        Count = threads > 0 ? threads : Environment.ProcessorCount;
+        _threads = new Thread[Count - 1];
+        _wake = new SemaphoreSlim[Count - 1];
+        _done = new CountdownEvent(1);
+        for (int i = 0; i < _threads.Length; i++)
+        {
+            int worker = i + 1;
+            _wake[i] = new SemaphoreSlim(0);
+            _threads[i] = new Thread(() => Loop(worker)) { IsBackground = true, Name = $"sharplm-train-{worker}" };
+            _threads[i].Start();
+        }
+    }
+
+    /// <summary>
+    /// The pool's own instance of <typeparamref name="TShared"/> (a job or a scratch buffer), created on first
+    /// use and disposed with the pool. Kernels keep their reusable state here so a step allocates nothing.
+    /// </summary>
+    public TShared Shared<TShared>() where TShared : class, new()
+    {
+        if (!_shared.TryGetValue(typeof(TShared), out var j)) _shared[typeof(TShared)] = j = new TShared();
+        return (TShared)j;
+    }
+
+    /// <summary>Runs <paramref name="job"/> for indices 0..<paramref name="count"/>−1 and waits for all of them.</summary>
+    public void For(ParallelJob job, int count)
+    {
+        if (count <= 0) return;
+        if (Interlocked.Exchange(ref _busy, 1) != 0)
+            throw new InvalidOperationException("Workers.For is not re-entrant: one parallel job at a time per pool.");
+        try
+        {
+            if (Count == 1 || count == 1)
+            {
+                for (int i = 0; i < count; i++) job.Run(i, 0);
+                return;
+            }
+            _job = job;
+            _count = count;
+            _next = 0;
+            _failure = null;
+            int helpers = Math.Min(_threads.Length, count - 1);
+            _done.Reset(helpers);
+            for (int i = 0; i < helpers; i++) _wake[i].Release();
+            Drain(0);
+            _done.Wait();
+            _job = null;
+            if (_failure is { } f) throw new AggregateException("a training kernel failed", f);
+        }
+        finally
+        {
+            Volatile.Write(ref _busy, 0);
+        }
+    }
+
+    void Drain(int worker)
+    {
+        var job = _job!;
+        int count = _count;
+        try
+        {
+            for (int i = Interlocked.Increment(ref _next) - 1; i < count; i = Interlocked.Increment(ref _next) - 1)
+                job.Run(i, worker);
+        }
+        catch (Exception e)
+        {
+            Interlocked.CompareExchange(ref _failure, e, null);
+            Volatile.Write(ref _next, count); // stop handing out work
+        }
+    }
+
+    void Loop(int worker)
+    {
+        var wake = _wake[worker - 1];
+        while (true)
+        {
+            // Spin a little first: kernels follow each other within microseconds during a step.
+            if (!wake.Wait(0))
+            {
+                var spin = new SpinWait();
+                bool got = false;
+                for (int i = 0; i < 200 && !got; i++) { spin.SpinOnce(-1); got = wake.Wait(0); }
+                if (!got) wake.Wait();
+            }
+            if (_stopping) return;
+            Drain(worker);
+            _done.Signal();
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_stopping) return;
+        _stopping = true;
+        foreach (var w in _wake) w.Release();
+        foreach (var t in _threads) t.Join();
+        foreach (var w in _wake) w.Dispose();
+        _done.Dispose();
+        foreach (var o in _shared.Values) (o as IDisposable)?.Dispose();
+        _shared.Clear();
+    }
+}

@@ -1,0 +1,77 @@
+namespace SharpLM.Tokenization;
+
+/// <summary>
+/// Per-thread working memory of the encoder: symbol arrays for BPE, the normalized-text buffer, the output
+/// buffer and a cache of recently encoded words. Reused across calls so encoding allocates only its result.
+/// </summary>
+internal sealed class EncoderScratch
+{
+    /// <summary>Words longer than this (in UTF-16 units) are not cached.</summary>
+    public const int MaxCachedWordLength = 64;
+    /// <summary>The cache is cleared when it reaches this many words (bounded memory, adapts to new text).</summary>
+    public const int MaxCachedWords = 1 << 16;
+
+    public int[] Ids = new int[256];
+    public int[] Ranks = new int[256];
+    public int[] Prev = new int[256];
+    public int[] Next = new int[256];
+    public long[] Heap = new long[256];
+    public char[] Text = new char[1024];
+    public char[] Text2 = new char[64];
+    public char[] Clean = new char[256];
+    public IdList Output = new();
+    public readonly List<AddedTokenMatcher.Split> RawSplits = [];
+    public readonly List<AddedTokenMatcher.Split> NormalizedSplits = [];
+    public readonly List<(int Start, int End)> Words = [];
+    public readonly List<(int Start, int End)> Words2 = [];
+    public readonly Dictionary<string, int[]> Cache;
+    public readonly Dictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> CacheLookup;
+
+    public EncoderScratch()
+    {
+        Cache = new Dictionary<string, int[]>(StringComparer.Ordinal);
+        CacheLookup = Cache.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
+
+    /// <summary>Makes the symbol arrays hold at least <paramref name="n"/> entries.</summary>
+    public void EnsureSymbols(int n)
+    {
+        if (Ids.Length >= n) return;
+        int size = Math.Max(n, Ids.Length * 2);
+        Ids = new int[size];
+        Ranks = new int[size];
+        Prev = new int[size];
+        Next = new int[size];
+        Heap = new long[size];
+    }
+
+    public char[] TextBuffer(int n)
+    {
+        if (Text.Length < n) Text = new char[Math.Max(n, Text.Length * 2)];
+        return Text;
+    }
+}
+
+/// <summary>A growable list of ids without bounds checks on append (the encoder's output).</summary>
+internal sealed class IdList
+{
+    public int[] Items = new int[1024];
+    public int Count;
+
+    public void Clear() => Count = 0;
+
+    public void Add(int id)
+    {
+        if (Count == Items.Length) Array.Resize(ref Items, Items.Length * 2);
+        Items[Count++] = id;
+    }
+
+    public void AddRange(ReadOnlySpan<int> ids)
+    {
+        if (Count + ids.Length > Items.Length) Array.Resize(ref Items, Math.Max(Items.Length * 2, Count + ids.Length));
+        ids.CopyTo(Items.AsSpan(Count));
+        Count += ids.Length;
+    }
+
+    public ReadOnlySpan<int> Span => Items.AsSpan(0, Count);
+}

@@ -1,0 +1,254 @@
+namespace SharpLM.Tokenization;
+
+/// <summary>
+/// The Gemma 3 tokenizer (and any SentencePiece-style byte-fallback BPE tokenizer in the same format, such as
+/// those <see cref="BpeTrainer"/> makes): encodes text to ids exactly as Hugging Face <c>tokenizers</c> does and
+/// decodes ids back to text. Pure managed code; thread-safe (each thread encodes with its own scratch memory).
+/// </summary>
+/// <remarks>
+/// <para>Pipeline (Hugging Face's, step for step): added tokens such as <c>&lt;start_of_turn&gt;</c> are cut out
+/// of the raw text (leftmost-longest); each remaining stretch is normalized (' ' → '▁'), pre-tokenized (Gemma's
+/// Split on ' ' finds nothing after normalization, so BPE runs over the whole stretch), and BPE-encoded with
+/// byte fallback. <c>addBos</c> applies the post-processor template (<c>&lt;bos&gt;</c> for Gemma).</para>
+/// <para>Text that is not valid Unicode: a .NET string may hold lone UTF-16 surrogates, which no UTF-8 based
+/// tokenizer can see; each becomes U+FFFD (what <see cref="System.Text.Encoding.UTF8"/> and Rust's lossy UTF-16
+/// decoding produce). Invalid UTF-8 given to <see cref="EncodeUtf8"/> is decoded the same way, one U+FFFD per
+/// maximal invalid subsequence (Rust's <c>String::from_utf8_lossy</c>). U+FFFD then encodes like any character.
+/// The encoder never throws on any input.</para>
+/// </remarks>
+public sealed class Gemma3Tokenizer
+{
+    readonly TokenizerDefinition _def;
+    readonly BpeEncoder _bpe;
+    readonly AddedTokenMatcher _rawMatcher;
+    readonly AddedTokenMatcher _normalizedMatcher;
+    readonly TextNormalizer _normalizer;
+    readonly PreTokenizer _preTokenizer;
+    readonly TokenDecoder _decoder;
+    readonly ThreadLocal<EncoderScratch> _scratch = new(() => new EncoderScratch());
+
+    internal TokenizerDefinition Definition => _def;
+    internal TokenDecoder Decoder => _decoder;
+
+    internal Gemma3Tokenizer(TokenizerDefinition def)
+    {
+        _def = def;
+        var merges = new MergeTable(def.MergeLeft.Length);
+        for (int r = 0; r < def.MergeLeft.Length; r++) merges.Set(def.MergeLeft[r], def.MergeRight[r], r, def.MergeResult[r]);
+        _bpe = new BpeEncoder(def, merges);
+        _normalizer = new TextNormalizer(def.Normalizer, def.Source);
+        _preTokenizer = new PreTokenizer(def.PreTokenizer);
+        _rawMatcher = new AddedTokenMatcher(def.AddedTokens.Where(t => !t.Normalized), t => t.Content);
+        _normalizedMatcher = new AddedTokenMatcher(def.AddedTokens.Where(t => t.Normalized), t => _normalizer.Apply(t.Content));
+        _decoder = new TokenDecoder(def);
+
+        int Named(string? configured, string gemmaName)
+        {
+            if (configured is not null && def.Pieces.Find(configured.AsSpan()) is >= 0 and var c) return c;
+            return def.Pieces.Find(gemmaName.AsSpan());
+        }
+        BosId = Named(def.BosToken, "<bos>");
+        if (BosId < 0 && def.TemplatePrefix.Length > 0) BosId = def.TemplatePrefix[0];
+        EosId = def.Pieces.Find("<eos>".AsSpan());
+        if (EosId < 0 && def.EosToken is not null) EosId = def.Pieces.Find(def.EosToken.AsSpan());
+        EndOfTurnId = def.Pieces.Find("<end_of_turn>".AsSpan());
+        PadId = Named(def.PadToken, "<pad>");
+    }
+
+    // ---------------------------------------------------------------- loading
+
+    /// <summary>
+    /// Loads a tokenizer from <paramref name="source"/>: a <c>tokenizer.json</c> (with <c>tokenizer_config.json</c>
+    /// beside it when present), a SentencePiece <c>tokenizer.model</c>, or a model directory holding either.
+    /// </summary>
+    /// <exception cref="SharpLMDataException">The file is missing, truncated, corrupt or of an unsupported kind.</exception>
+    public static Gemma3Tokenizer Load(string source)
+    {
+        if (Directory.Exists(source))
+        {
+            string json = Path.Combine(source, "tokenizer.json");
+            if (File.Exists(json)) return FromTokenizerJson(json);
+            throw new SharpLMDataException(source, "no tokenizer.json in this directory");
+        }
+        if (!File.Exists(source)) throw new SharpLMDataException(source, "file not found");
+        return FromTokenizerJson(source);
+    }
+
+    /// <summary>Reads a Hugging Face <c>tokenizer.json</c>; <paramref name="configPath"/> defaults to <c>tokenizer_config.json</c> beside it.</summary>
+    public static Gemma3Tokenizer FromTokenizerJson(string path, string? configPath = null)
+    {
+        configPath ??= Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".", "tokenizer_config.json");
+        return new Gemma3Tokenizer(TokenizerJsonReader.Read(path, configPath));
+    }
+
+    // ---------------------------------------------------------------- vocabulary
+
+    /// <summary>Number of ids: the BPE vocabulary plus tokens that exist only as added tokens (262,145 for Gemma 3, whose <c>&lt;image_soft_token&gt;</c> is 262144).</summary>
+    public int VocabSize => _def.Pieces.Count;
+    /// <summary>Id of <c>&lt;bos&gt;</c> (2 for Gemma), or −1.</summary>
+    public int BosId { get; }
+    /// <summary>Id of <c>&lt;eos&gt;</c> (1 for Gemma: end of text for pre-trained models), or −1.</summary>
+    public int EosId { get; }
+    /// <summary>Id of <c>&lt;end_of_turn&gt;</c> (106 for Gemma: end of an instruction-tuned reply), or −1.</summary>
+    public int EndOfTurnId { get; }
+    /// <summary>Id of <c>&lt;pad&gt;</c>, or −1.</summary>
+    public int PadId { get; }
+    /// <summary>Id of the unknown token, or −1.</summary>
+    public int UnknownId => _def.UnknownId;
+    /// <summary>Ids at which generation stops: <see cref="EosId"/> and <see cref="EndOfTurnId"/>, those that exist.</summary>
+    public IReadOnlyList<int> StopIds => new[] { EosId, EndOfTurnId }.Where(i => i >= 0).Distinct().ToArray();
+    /// <summary>Whether this tokenizer's configuration adds BOS when encoding a plain prompt (true for Gemma).</summary>
+    public bool AddBosByDefault => _def.AddBosByDefault;
+    /// <summary>The tokens matched whole in text (special and user-defined), in id order.</summary>
+    public IReadOnlyList<AddedToken> AddedTokens => _def.AddedTokens;
+    /// <summary>The Jinja chat template shipped with the tokenizer, if any (informational; <see cref="ChatTemplate"/> renders Gemma's).</summary>
+    public string? ChatTemplateSource => _def.ChatTemplate;
+
+    /// <summary>The vocabulary text of <paramref name="id"/> (spaces shown as ▁, byte tokens as <c>&lt;0xNN&gt;</c>).</summary>
+    public string TokenText(int id)
+    {
+        if ((uint)id >= (uint)VocabSize) throw new ArgumentOutOfRangeException(nameof(id), $"token id {id} is outside the vocabulary (0…{VocabSize - 1})");
+        return _def.Pieces.Text(id);
+    }
+
+    /// <summary>The id whose vocabulary text is exactly <paramref name="token"/>, or −1.</summary>
+    public int TokenId(string token) => _def.Pieces.Find(token.AsSpan());
+
+    /// <summary>Whether <paramref name="id"/> is a special token (skipped by <c>Decode(…, skipSpecialTokens: true)</c>).</summary>
+    public bool IsSpecial(int id) => (uint)id < (uint)VocabSize && _decoder.IsSpecial(id);
+
+    // ---------------------------------------------------------------- encoding
+
+    /// <summary>Encodes <paramref name="text"/>.</summary>
+    /// <param name="addBos">Add the post-processor's tokens (<c>&lt;bos&gt;</c> first for Gemma), as HF's <c>add_special_tokens=True</c>.</param>
+    /// <param name="parseSpecial">Recognise special tokens written in the text (false: "&lt;bos&gt;" in text is encoded as plain characters; user-defined tokens such as <c>&lt;unused0&gt;</c> still match, as in HF).</param>
+    public int[] Encode(string text, bool addBos = false, bool parseSpecial = true) =>
+        Encode(text.AsSpan(), addBos, parseSpecial);
+
+    /// <inheritdoc cref="Encode(string, bool, bool)"/>
+    public int[] Encode(ReadOnlySpan<char> text, bool addBos = false, bool parseSpecial = true)
+    {
+        var s = _scratch.Value!;
+        s.Output.Clear();
+        EncodeInto(text, addBos, parseSpecial, s, s.Output);
+        return s.Output.Span.ToArray();
+    }
+
+    /// <summary>Encodes <paramref name="text"/>, appending the ids to <paramref name="output"/> (no intermediate array).</summary>
+    public void Encode(ReadOnlySpan<char> text, List<int> output, bool addBos = false, bool parseSpecial = true)
+    {
+        var s = _scratch.Value!;
+        s.Output.Clear();
+        EncodeInto(text, addBos, parseSpecial, s, s.Output);
+        output.AddRange(s.Output.Span);
+    }
+
+    /// <summary>Encodes UTF-8 text; invalid sequences become U+FFFD (see remarks on the class).</summary>
+    public int[] EncodeUtf8(ReadOnlySpan<byte> utf8, bool addBos = false, bool parseSpecial = true)
+    {
+        var chars = System.Buffers.ArrayPool<char>.Shared.Rent(Math.Max(16, utf8.Length + 1));
+        try
+        {
+            int n = System.Text.Encoding.UTF8.GetChars(utf8, chars);
+            return Encode(chars.AsSpan(0, n), addBos, parseSpecial);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<char>.Shared.Return(chars);
+        }
+    }
+
+    /// <summary>
+    /// Encodes many texts in parallel (one scratch per worker thread); the result at index i is the encoding of
+    /// <c>texts[i]</c>, identical to calling <see cref="Encode(string, bool, bool)"/> on it.
+    /// </summary>
+    /// <param name="maxThreads">Worker threads; −1 uses every core.</param>
+    public int[][] EncodeBatch(IReadOnlyList<string> texts, bool addBos = false, bool parseSpecial = true, int maxThreads = -1)
+    {
+        var results = new int[texts.Count][];
+        var options = new ParallelOptions { MaxDegreeOfParallelism = maxThreads > 0 ? maxThreads : Environment.ProcessorCount };
+        // Contiguous ranges (not per-item scheduling): fewer handoffs, and each thread's word cache stays warm.
+        var ranges = System.Collections.Concurrent.Partitioner.Create(0, texts.Count, Math.Max(1, texts.Count / (options.MaxDegreeOfParallelism * 8)));
+        Parallel.ForEach(ranges, options, range =>
+        {
+            for (int i = range.Item1; i < range.Item2; i++) results[i] = Encode(texts[i], addBos, parseSpecial);
+        });
+        return results;
+    }
+
+    void EncodeInto(ReadOnlySpan<char> text, bool addBos, bool parseSpecial, EncoderScratch s, IdList output)
+    {
+        text = ReplaceLoneSurrogates(text, s);
+        if (addBos) output.AddRange(_def.TemplatePrefix);
+        var splits = s.RawSplits;
+        splits.Clear();
+        if (_rawMatcher.Cut(text, parseSpecial, splits))
+        {
+            foreach (var sp in splits)
+            {
+                if (sp.Id >= 0) output.Add(sp.Id);
+                else EncodeStretch(text[sp.Start..sp.End], parseSpecial, s, output);
+            }
+        }
+        else EncodeStretch(text, parseSpecial, s, output);
+        if (addBos) output.AddRange(_def.TemplateSuffix);
+    }
+
+    /// <summary>Text between raw-matched added tokens: normalize, match normalized added tokens, pre-tokenize, BPE.</summary>
+    void EncodeStretch(ReadOnlySpan<char> stretch, bool parseSpecial, EncoderScratch s, IdList output)
+    {
+        if (stretch.IsEmpty) return;
+        var normalized = _normalizer.Apply(stretch, s);
+        var splits = s.NormalizedSplits;
+        splits.Clear();
+        if (_normalizedMatcher.Cut(normalized, parseSpecial, splits))
+        {
+            foreach (var sp in splits)
+            {
+                if (sp.Id >= 0) output.Add(sp.Id);
+                else EncodeWords(normalized[sp.Start..sp.End], s, output);
+            }
+        }
+        else EncodeWords(normalized, s, output);
+    }
+
+    void EncodeWords(ReadOnlySpan<char> normalized, EncoderScratch s, IdList output)
+    {
+        if (normalized.IsEmpty) return;
+        var words = s.Words;
+        _preTokenizer.Split(normalized, s, words);
+        foreach (var (start, end) in words) _bpe.EncodeWord(normalized[start..end], s, output);
+    }
+
+    /// <summary>Returns <paramref name="text"/>, or a copy in scratch memory with each lone surrogate replaced by U+FFFD.</summary>
+    static ReadOnlySpan<char> ReplaceLoneSurrogates(ReadOnlySpan<char> text, EncoderScratch s)
+    {
+        int i = text.IndexOfAnyInRange('\uD800', '\uDFFF');
+        if (i < 0) return text;
+        char[]? copy = null;
+        for (; i < text.Length; i++)
+        {
+            char c = text[i];
+            if (!char.IsSurrogate(c)) continue;
+            if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])) { i++; continue; }
+            if (copy is null)
+            {
+                if (s.Clean.Length < text.Length) s.Clean = new char[Math.Max(text.Length, s.Clean.Length * 2)];
+                copy = s.Clean;
+                text.CopyTo(copy);
+            }
+            copy[i] = '\uFFFD';
+        }
+        return copy is null ? text : copy.AsSpan(0, text.Length);
+    }
+
+    // ---------------------------------------------------------------- decoding
+
+    /// <summary>Decodes ids to text (▁ → space, byte tokens joined into UTF-8, as Hugging Face's decoder).</summary>
+    /// <param name="skipSpecialTokens">Leave out special tokens such as <c>&lt;bos&gt;</c> and <c>&lt;end_of_turn&gt;</c>.</param>
+    /// <exception cref="ArgumentOutOfRangeException">An id is outside the vocabulary.</exception>
+    public string Decode(ReadOnlySpan<int> ids, bool skipSpecialTokens = false) => _decoder.Decode(ids, skipSpecialTokens);
+
+    /// <summary>A decoder for generated ids one at a time; see <see cref="StreamingDetokenizer"/>.</summary>
+    public StreamingDetokenizer NewStreamingDetokenizer(bool skipSpecialTokens = false) => new(_decoder, skipSpecialTokens);
+}

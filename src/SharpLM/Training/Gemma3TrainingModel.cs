@@ -1,0 +1,203 @@
+using System.Numerics;
+using SharpLM.Kernels.Training;
+using SharpLM.Models.Gemma3;
+using SharpLM.Training.Ops;
+
+namespace SharpLM.Training;
+
+/// <summary>
+/// Gemma 3 for training (spec §1): flat parameter and gradient arenas, a forward that reads like the block
+/// diagram and a backward that is the same list reversed. Generic over the element type so the very same
+/// code runs in float (training) and double (finite-difference tests).
+/// </summary>
+/// <remarks>
+/// Conventions (llm.c): parameter gradients accumulate (<c>+=</c>) so micro-batches add up until
+/// <see cref="ZeroGradients"/>; activation gradients are overwritten, except the running residual gradient.
+/// Letters: B batch, T sequence, N = B·T rows, H hidden, I MLP width, V vocabulary, nH/nKV heads, d head dim.
+/// </remarks>
+public sealed unsafe class Gemma3TrainingModel<T> : IDisposable where T : unmanaged, IFloatingPointIeee754<T>
+{
+    readonly bool _ownsWorkers;
+    readonly GemmPackedB<T> _embedTransposed = new();
+    TrainingActivations<T>? _acts;
+
+    public Gemma3Config Config { get; }
+    public ParameterLayout Layout { get; }
+    public NativeArray<T> Parameters { get; }
+    public NativeArray<T> Gradients { get; }
+    public Workers Workers { get; }
+    /// <summary>sqrt(H), rounded as <see cref="EmbedScaleMode"/> says (bf16 by default, spec §1.1).</summary>
+    public T EmbedScale { get; }
+
+    public Gemma3TrainingModel(Gemma3Config config, Workers? workers = null, EmbedScaleMode embedScale = EmbedScaleMode.Bf16)
+    {
+        config.Validate("model config");
+        Config = config;
+        Layout = new ParameterLayout(config);
+        Parameters = new NativeArray<T>(Layout.Count);
+        Gradients = new NativeArray<T>(Layout.Count);
+        _ownsWorkers = workers is null;
+        Workers = workers ?? new Workers();
+        EmbedScale = T.CreateTruncating(config.EmbedScale(embedScale));
+    }
+
+    T* P(long offset) => Parameters.At(offset);
+    T* G(long offset) => Gradients.At(offset);
+
+    /// <summary>HF initialisation (spec §7): matrices and embedding ~ N(0, <paramref name="std"/>), norm offsets 0.</summary>
+    public void InitializeWeights(ulong seed, double std = 0.02)
+    {
+        Parameters.Clear();
+        ulong stream = 0;
+        foreach (var t in Layout.Tensors)
+        {
+            stream++;
+            if (t.Kind == ParameterKind.Norm) continue;
+            var rng = DeterministicRandom.For(seed, stream); // per tensor, so adding tensors never shifts the others
+            T* p = P(t.Offset);
+            for (long i = 0; i < t.Count; i++) p[i] = T.CreateTruncating(rng.NextGaussian() * std);
+        }
+    }
+
+    public void ZeroGradients() => Gradients.Clear();
+
+    /// <summary>The activation arena for (B, T), reallocated only when the shape changes.</summary>
+    public TrainingActivations<T> ActivationsFor(int batch, int seqLen)
+    {
+        if (_acts is { } a && a.Batch == batch && a.SeqLen == seqLen) return a;
+        _acts?.Dispose();
+        _acts = null;
+        return _acts = new TrainingActivations<T>(Config, batch, seqLen);
+    }
+
+    /// <summary>
+    /// One micro-batch: forward, loss, backward. Gradients are added to <see cref="Gradients"/> with the loss
+    /// seeded as dL/dloss_r = <paramref name="gradScale"/> for every target (1/(B·T·K) for the mean over K
+    /// accumulated micro-batches). Returns the summed loss and the number of targets (−1 targets are ignored).
+    /// </summary>
+    public (double LossSum, int Count) ForwardBackward(ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, int batch, int seqLen, double gradScale)
+        => Run(inputs, targets, batch, seqLen, backward: true, gradScale);
+
+    /// <summary>Forward and loss only (evaluation).</summary>
+    public (double LossSum, int Count) Evaluate(ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, int batch, int seqLen)
+        => Run(inputs, targets, batch, seqLen, backward: false, 0);
+
+    (double, int) Run(ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, int batch, int seqLen, bool backward, double gradScale)
+    {
+        var a = ActivationsFor(batch, seqLen);
+        int N = a.Rows;
+        if (inputs.Length != N || targets.Length != N) throw new ArgumentException($"expected {N} inputs and targets");
+        inputs.CopyTo(new Span<int>(a.Inputs, N));
+        targets.CopyTo(new Span<int>(a.Targets, N));
+        var c = Config;
+        int H = c.HiddenSize, V = c.VocabSize;
+
+        // ---- forward ----
+        Embedding.Forward(Workers, a.Resid[0], a.Inputs, P(Layout.Embedding), N, H, V, EmbedScale);
+        for (int l = 0; l < c.NumLayers; l++) BlockForward(a, l);
+        RmsNorm.Forward(Workers, a.Lnf, a.LnfRstd, a.Resid[c.NumLayers], P(Layout.FinalNorm), N, H, c.RmsNormEps);
+
+        // ---- tied head + cross-entropy (its backward runs chunk by chunk inside) ----
+        _embedTransposed.Pack(Workers, H, V, P(Layout.Embedding), H, transposed: true);
+        double loss = TiedHeadCrossEntropy.ForwardBackward(Workers, a.Lnf, a.Targets, P(Layout.Embedding), _embedTransposed,
+            a.Logits, a.HeadChunk, a.RowLoss, backward ? a.DA : null, backward ? G(Layout.Embedding) : null,
+            N, H, V, T.CreateTruncating(gradScale), out int count);
+        if (!backward) return (loss, count);
+
+        // ---- backward: the forward list reversed ----
+        RmsNorm.Backward(Workers, a.DResid, G(Layout.FinalNorm), a.DA, a.Resid[c.NumLayers], a.LnfRstd, P(Layout.FinalNorm), N, H, accumulateDx: false);
+        for (int l = c.NumLayers - 1; l >= 0; l--) BlockBackward(a, l);
+        Embedding.Backward(Workers, G(Layout.Embedding), a.DResid, a.Inputs, N, H, EmbedScale);
+        return (loss, count);
+    }
+
+    Attention.Shape AttentionShape(TrainingActivations<T> a, int layer) => new()
+    {
+        Batch = a.Batch, SeqLen = a.SeqLen, Heads = Config.NumHeads, KvHeads = Config.NumKvHeads, HeadDim = Config.HeadDim,
+        Window = Config.IsGlobal(layer) ? int.MaxValue : Config.SlidingWindow,
+        Scale = 1.0 / Math.Sqrt(Config.QueryPreAttnScalar),
+    };
+
+    void RopeTables(TrainingActivations<T> a, int layer, out T* cos, out T* sin)
+    {
+        bool global = Config.IsGlobal(layer);
+        cos = global ? a.CosGlobal : a.CosLocal;
+        sin = global ? a.SinGlobal : a.SinLocal;
+    }
+
+    /// <summary>One decoder block (spec §1.3): pre-norm → attention → post-norm → add; pre-norm → GeGLU MLP → post-norm → add.</summary>
+    void BlockForward(TrainingActivations<T> a, int l)
+    {
+        var c = Config;
+        var w = Layout.Layers[l];
+        ref var s = ref a.Layers[l];
+        int N = a.Rows, H = c.HiddenSize, I = c.IntermediateSize, d = c.HeadDim, qW = c.QueryWidth, kvW = c.KvWidth;
+        double eps = c.RmsNormEps;
+        RopeTables(a, l, out T* cos, out T* sin);
+        T* x = a.Resid[l];
+
+        RmsNorm.Forward(Workers, s.Ln1, s.Ln1Rstd, x, P(w.InputNorm), N, H, eps);             // a = input_layernorm(h)
+        Linear.Forward(Workers, s.QRaw, s.Ln1, P(w.Q), N, H, qW);                              // q = a·Wqᵀ
+        Linear.Forward(Workers, s.KRaw, s.Ln1, P(w.K), N, H, kvW);                             // k = a·Wkᵀ
+        Linear.Forward(Workers, s.V, s.Ln1, P(w.V), N, H, kvW);                                // v = a·Wvᵀ
+        RmsNorm.Forward(Workers, s.Q, s.QRstd, s.QRaw, P(w.QNorm), N * c.NumHeads, d, eps);  // QK-norm per head
+        RmsNorm.Forward(Workers, s.K, s.KRstd, s.KRaw, P(w.KNorm), N * c.NumKvHeads, d, eps);
+        Rope.Forward(Workers, s.Q, cos, sin, N, a.SeqLen, c.NumHeads, d);                      // RoPE after the norm
+        Rope.Forward(Workers, s.K, cos, sin, N, a.SeqLen, c.NumKvHeads, d);
+        var shape = AttentionShape(a, l);
+        Attention.Forward(Workers, s.Att, s.Lse, s.Q, s.K, s.V, shape);                        // causal (+ window) GQA
+        Linear.Forward(Workers, s.AttProj, s.Att, P(w.O), N, qW, H);                           // o = att·Woᵀ
+        RmsNorm.Forward(Workers, a.Normed, s.PostAttnRstd, s.AttProj, P(w.PostAttentionNorm), N, H, eps);
+        Residual.Forward(Workers, s.Mid, x, a.Normed, (long)N * H);                            // h = r + post_attention_layernorm(o)
+
+        RmsNorm.Forward(Workers, s.Ln2, s.Ln2Rstd, s.Mid, P(w.PreFeedforwardNorm), N, H, eps); // m = pre_feedforward_layernorm(h)
+        Linear.Forward(Workers, s.Gate, s.Ln2, P(w.Gate), N, H, I);                            // g = m·Wgateᵀ
+        Linear.Forward(Workers, s.Up, s.Ln2, P(w.Up), N, H, I);                                // u = m·Wupᵀ
+        GeGlu.Forward(Workers, a.Hidden, s.Gate, s.Up, (long)N * I);                          // gelu_tanh(g) ⊙ u
+        Linear.Forward(Workers, s.FfnOut, a.Hidden, P(w.Down), N, I, H);                       // ·Wdownᵀ
+        RmsNorm.Forward(Workers, a.Normed, s.PostFfnRstd, s.FfnOut, P(w.PostFeedforwardNorm), N, H, eps);
+        Residual.Forward(Workers, a.Resid[l + 1], s.Mid, a.Normed, (long)N * H);              // h = r + post_feedforward_layernorm(m)
+    }
+
+    /// <summary>The block backward: <see cref="TrainingActivations{T}.DResid"/> holds dL/d(output) on entry and dL/d(input) on exit.</summary>
+    void BlockBackward(TrainingActivations<T> a, int l)
+    {
+        var c = Config;
+        var w = Layout.Layers[l];
+        ref var s = ref a.Layers[l];
+        int N = a.Rows, H = c.HiddenSize, I = c.IntermediateSize, d = c.HeadDim, qW = c.QueryWidth, kvW = c.KvWidth;
+        RopeTables(a, l, out T* cos, out T* sin);
+        T* dres = a.DResid;
+
+        // MLP half: out = mid + post_ffn_norm(ffn_out); dres flows to mid unchanged and into the branch.
+        RmsNorm.Backward(Workers, a.DA, G(w.PostFeedforwardNorm), dres, s.FfnOut, s.PostFfnRstd, P(w.PostFeedforwardNorm), N, H, accumulateDx: false);
+        GeGlu.Forward(Workers, a.Hidden, s.Gate, s.Up, (long)N * I);                           // recompute gelu(g)⊙u for dW_down
+        Linear.Backward(Workers, a.DHidden, G(w.Down), a.DA, a.Hidden, P(w.Down), N, I, H, accumulateDx: false);
+        GeGlu.Backward(Workers, a.DGate, a.DUp, a.DHidden, s.Gate, s.Up, (long)N * I);
+        Linear.Backward(Workers, a.DB, G(w.Gate), a.DGate, s.Ln2, P(w.Gate), N, H, I, accumulateDx: false);
+        Linear.Backward(Workers, a.DB, G(w.Up), a.DUp, s.Ln2, P(w.Up), N, H, I, accumulateDx: true);
+        RmsNorm.Backward(Workers, dres, G(w.PreFeedforwardNorm), a.DB, s.Mid, s.Ln2Rstd, P(w.PreFeedforwardNorm), N, H, accumulateDx: true);
+
+        // Attention half: mid = x + post_attn_norm(att_proj).
+        RmsNorm.Backward(Workers, a.DA, G(w.PostAttentionNorm), dres, s.AttProj, s.PostAttnRstd, P(w.PostAttentionNorm), N, H, accumulateDx: false);
+        Linear.Backward(Workers, a.DAtt, G(w.O), a.DA, s.Att, P(w.O), N, qW, H, accumulateDx: false);
+        Attention.Backward(Workers, a.DQ, a.DK, a.DV, a.DAtt, s.Q, s.K, s.V, s.Att, s.Lse, AttentionShape(a, l));
+        Rope.Backward(Workers, a.DQ, cos, sin, N, a.SeqLen, c.NumHeads, d);
+        Rope.Backward(Workers, a.DK, cos, sin, N, a.SeqLen, c.NumKvHeads, d);
+        RmsNorm.Backward(Workers, a.DQ, G(w.QNorm), a.DQ, s.QRaw, s.QRstd, P(w.QNorm), N * c.NumHeads, d, accumulateDx: false);
+        RmsNorm.Backward(Workers, a.DK, G(w.KNorm), a.DK, s.KRaw, s.KRstd, P(w.KNorm), N * c.NumKvHeads, d, accumulateDx: false);
+        Linear.Backward(Workers, a.DB, G(w.Q), a.DQ, s.Ln1, P(w.Q), N, H, qW, accumulateDx: false);
+        Linear.Backward(Workers, a.DB, G(w.K), a.DK, s.Ln1, P(w.K), N, H, kvW, accumulateDx: true);
+        Linear.Backward(Workers, a.DB, G(w.V), a.DV, s.Ln1, P(w.V), N, H, kvW, accumulateDx: true);
+        RmsNorm.Backward(Workers, dres, G(w.InputNorm), a.DB, a.Resid[l], s.Ln1Rstd, P(w.InputNorm), N, H, accumulateDx: true);
+    }
+
+    public void Dispose()
+    {
+        _acts?.Dispose();
+        _embedTransposed.Dispose();
+        Parameters.Dispose();
+        Gradients.Dispose();
+        if (_ownsWorkers) Workers.Dispose();
+    }
+}

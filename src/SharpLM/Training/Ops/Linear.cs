@@ -1,0 +1,27 @@
+using System.Numerics;
+using SharpLM.Kernels.Training;
+
+namespace SharpLM.Training.Ops;
+
+/// <summary>
+/// A bias-free Linear layer, PyTorch layout (spec conventions): y = x·Wᵀ.
+/// </summary>
+/// <remarks>
+/// Shapes: x, dx [N, In]; W, dW [Out, In]; y, dy [N, Out].
+/// Backward: dx (=, or += when accumulating several branches) dy·W;  dW += dyᵀ·x.
+/// </remarks>
+public static unsafe class Linear
+{
+    public static void Forward<T>(Workers workers, T* y, T* x, T* w, int n, int inFeatures, int outFeatures)
+        where T : unmanaged, INumber<T> =>
+        Gemm.Multiply(workers, n, outFeatures, inFeatures, x, inFeatures, false, w, inFeatures, true, y, outFeatures, false);
+
+    /// <param name="dx">Input gradient, or null when the input needs none.</param>
+    public static void Backward<T>(Workers workers, T* dx, T* dw, T* dy, T* x, T* w, int n, int inFeatures, int outFeatures, bool accumulateDx)
+        where T : unmanaged, INumber<T>
+    {
+        if (dx != null)
+            Gemm.Multiply(workers, n, inFeatures, outFeatures, dy, outFeatures, false, w, inFeatures, false, dx, inFeatures, accumulateDx);
+        Gemm.Multiply(workers, outFeatures, inFeatures, n, dy, outFeatures, true, x, inFeatures, false, dw, inFeatures, true);
+    }
+}

@@ -1,0 +1,86 @@
+using System.Numerics;
+using SharpLM.Kernels.Training;
+
+namespace SharpLM.Training.Ops;
+
+/// <summary>
+/// The tied LM head and next-token cross-entropy, fused and chunked over rows (spec §1.9): logits = x·Eᵀ
+/// with the embedding matrix E, loss_r = logsumexp(logits_r) − logits_r[target_r]. The full [N, V] logits
+/// never exist: each chunk of rows computes its logits, its loss, and at once its backward.
+/// </summary>
+/// <remarks>
+/// Shapes: x, dx [N, H] (the final-normed hidden states); E, dE [V, H]; targets [N] (−1 = ignored);
+/// logits scratch [rows per chunk, V].
+/// Backward (seeded with dloss_r = gradScale, e.g. 1/(B·T)): dlogits_r = gradScale·(softmax(logits_r) − onehot(target_r));
+/// dx_r = dlogits_r·E (=);  dE += dlogitsᵀ·x — the head's share of the tied embedding's gradient.
+/// </remarks>
+public static unsafe class TiedHeadCrossEntropy
+{
+    /// <summary>Rows per chunk so that the logits scratch stays near <paramref name="budgetElements"/>.</summary>
+    public static int ChunkRows(int n, int vocab, long budgetElements = 16L << 20) =>
+        (int)Math.Clamp(budgetElements / vocab, 64, Math.Max(64, n));
+
+    /// <summary>
+    /// Returns Σ_r loss_r over rows with a target (in double, summed in row order) and their count. With
+    /// <paramref name="dx"/> and <paramref name="de"/> null it only evaluates.
+    /// </summary>
+    /// <param name="eTransposed">Eᵀ packed once per step (E changes only at the optimizer update).</param>
+    /// <param name="rowLoss">[N] per-row losses (scratch).</param>
+    public static double ForwardBackward<T>(Workers workers, T* x, int* targets, T* e, GemmPackedB<T> eTransposed,
+        T* logits, int chunkRows, double* rowLoss, T* dx, T* de, int n, int hidden, int vocab, T gradScale, out int counted)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (eTransposed.K != hidden || eTransposed.N != vocab) throw new ArgumentException("packed Eᵀ has the wrong shape", nameof(eTransposed));
+        bool backward = dx != null || de != null;
+        var job = workers.Shared<SoftmaxJob<T>>();
+        for (int r0 = 0; r0 < n; r0 += chunkRows)
+        {
+            int rc = Math.Min(chunkRows, n - r0);
+            T* xc = x + (long)r0 * hidden;
+            Gemm.Multiply(workers, rc, xc, hidden, false, eTransposed, logits, vocab, false);
+            job.Logits = logits; job.Targets = targets + r0; job.RowLoss = rowLoss + r0; job.Vocab = vocab;
+            job.GradScale = gradScale; job.Backward = backward;
+            workers.For(job, rc);
+            if (!backward) continue;
+            if (dx != null)
+                Gemm.Multiply(workers, rc, hidden, vocab, logits, vocab, false, e, hidden, false, dx + (long)r0 * hidden, hidden, false);
+            if (de != null)
+                Gemm.Multiply(workers, vocab, hidden, rc, logits, vocab, true, xc, hidden, false, de, hidden, true);
+        }
+        double sum = 0;
+        counted = 0;
+        for (int r = 0; r < n; r++)
+            if (targets[r] >= 0) { sum += rowLoss[r]; counted++; }
+        return sum;
+    }
+
+    sealed class SoftmaxJob<T> : ParallelJob where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        public T* Logits;
+        public int* Targets;
+        public double* RowLoss;
+        public int Vocab;
+        public T GradScale;
+        public bool Backward;
+
+        public override void Run(int r, int worker)
+        {
+            T* z = Logits + (long)r * Vocab;
+            int target = Targets[r];
+            if (target < 0)
+            {
+                RowLoss[r] = 0;
+                if (Backward) for (int j = 0; j < Vocab; j++) z[j] = T.Zero;
+                return;
+            }
+            if (target >= Vocab) throw new ArgumentOutOfRangeException(nameof(Targets), $"target {target} is outside the vocabulary of {Vocab}");
+            T max = Vec.Max(z, Vocab);
+            T zt = z[target];
+            double sum = Vec.ExpShiftSum(z, max, Vocab); // z now holds exp(z − max)
+            RowLoss[r] = Math.Log(sum) - double.CreateTruncating(zt - max);
+            if (!Backward) return;
+            Vec.Scale(T.CreateTruncating(1.0 / sum) * GradScale, z, z, Vocab);
+            z[target] -= GradScale;
+        }
+    }
+}

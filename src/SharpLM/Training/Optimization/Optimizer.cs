@@ -1,0 +1,131 @@
+using SharpLM.Kernels.Training;
+
+namespace SharpLM.Training.Optimization;
+
+/// <summary>Which update rule <c>sharplm train --optimizer</c> uses.</summary>
+public enum OptimizerKind { AdamW, Sgd }
+
+/// <summary>Hyper-parameters of the update other than the learning rate (which comes from the schedule each step).</summary>
+public sealed record OptimizerOptions
+{
+    public OptimizerKind Kind { get; init; } = OptimizerKind.AdamW;
+    /// <summary>Decoupled weight decay on matrices and the embedding (norm offsets never decay).</summary>
+    public double WeightDecay { get; init; } = 0.1;
+    public double Beta1 { get; init; } = 0.9;
+    public double Beta2 { get; init; } = 0.95;
+    public double Epsilon { get; init; } = 1e-8;
+}
+
+/// <summary>
+/// Updates the flat float parameter arena from the flat gradient arena. State (AdamW moments and step) has
+/// the parameter layout, so it is saved and restored as tensors with the parameters' names.
+/// </summary>
+public sealed unsafe class Optimizer : IDisposable
+{
+    const long RangeElements = 1 << 20;
+    /// <summary>Pieces of at most 2^20 elements of each tensor: the unit of parallel work and of the norm's fixed-order sum.</summary>
+    readonly (long Start, long End, bool Decay)[] _ranges;
+
+    public OptimizerOptions Options { get; }
+    /// <summary>AdamW first moment (null for SGD).</summary>
+    public NativeArray<float>? M { get; }
+    /// <summary>AdamW second moment (null for SGD).</summary>
+    public NativeArray<float>? V { get; }
+    /// <summary>Updates applied so far (AdamW bias correction uses it).</summary>
+    public long Step { get; set; }
+
+    public Optimizer(ParameterLayout layout, OptimizerOptions options)
+    {
+        Options = options;
+        var ranges = new List<(long, long, bool)>();
+        foreach (var t in layout.Tensors)
+            for (long s = t.Offset; s < t.Offset + t.Count; s += RangeElements)
+                ranges.Add((s, Math.Min(t.Offset + t.Count, s + RangeElements), t.Kind != ParameterKind.Norm));
+        _ranges = ranges.ToArray();
+        if (options.Kind == OptimizerKind.AdamW)
+        {
+            M = new NativeArray<float>(layout.Count);
+            V = new NativeArray<float>(layout.Count);
+        }
+    }
+
+    /// <summary>
+    /// One update with learning rate <paramref name="lr"/>; gradients are first multiplied by
+    /// <paramref name="gradScale"/> (global-norm clipping).
+    /// PyTorch's AdamW: p ← p − lr·wd·p; m ← β1·m + (1−β1)·g; v ← β2·v + (1−β2)·g²;
+    /// p ← p − lr·(m/(1−β1^t)) / (sqrt(v/(1−β2^t)) + ε). SGD: p ← p − lr·(g + wd·p).
+    /// </summary>
+    public void Update(Workers workers, NativeArray<float> parameters, NativeArray<float> gradients, double lr, double gradScale = 1)
+    {
+        Step++;
+        var job = workers.Shared<UpdateJob>();
+        job.P = parameters.Pointer; job.G = gradients.Pointer;
+        job.M = M is null ? null : M.Pointer; job.V = V is null ? null : V.Pointer;
+        job.Ranges = _ranges; job.Options = Options; job.Lr = lr; job.GradScale = (float)gradScale;
+        job.Bias1 = 1 - Math.Pow(Options.Beta1, Step);
+        job.Bias2 = 1 - Math.Pow(Options.Beta2, Step);
+        workers.For(job, _ranges.Length);
+    }
+
+    sealed class UpdateJob : ParallelJob
+    {
+        public float* P, G, M, V;
+        public (long Start, long End, bool Decay)[] Ranges = [];
+        public OptimizerOptions Options = new();
+        public double Lr, Bias1, Bias2;
+        public float GradScale;
+
+        public override void Run(int index, int worker)
+        {
+            var (start, end, decay) = Ranges[index];
+            float lr = (float)Lr, wd = decay ? (float)Options.WeightDecay : 0f, gs = GradScale;
+            if (Options.Kind == OptimizerKind.Sgd)
+            {
+                for (long i = start; i < end; i++) P[i] -= lr * (G[i] * gs + wd * P[i]);
+                return;
+            }
+            float b1 = (float)Options.Beta1, b2 = (float)Options.Beta2, eps = (float)Options.Epsilon;
+            float c1 = (float)(1 / Bias1), c2 = (float)(1 / Bias2);
+            for (long i = start; i < end; i++)
+            {
+                float g = G[i] * gs;
+                float m = M[i] = b1 * M[i] + (1 - b1) * g;
+                float v = V[i] = b2 * V[i] + (1 - b2) * g * g;
+                float p = P[i] * (1 - lr * wd);
+                P[i] = p - lr * (m * c1) / (MathF.Sqrt(v * c2) + eps);
+            }
+        }
+    }
+
+    /// <summary>‖g‖₂ over all gradients, summed per range in double and then in range order (thread-count independent).</summary>
+    public double GradientNorm(Workers workers, NativeArray<float> gradients)
+    {
+        var job = workers.Shared<NormJob>();
+        job.G = gradients.Pointer;
+        job.Ranges = _ranges;
+        if (job.Sums.Length < _ranges.Length) job.Sums = new double[_ranges.Length];
+        workers.For(job, _ranges.Length);
+        double s = 0;
+        for (int i = 0; i < _ranges.Length; i++) s += job.Sums[i];
+        return Math.Sqrt(s);
+    }
+
+    sealed class NormJob : ParallelJob
+    {
+        public float* G;
+        public (long Start, long End, bool Decay)[] Ranges = [];
+        public double[] Sums = [];
+
+        public override void Run(int index, int worker)
+        {
+            var (start, end, _) = Ranges[index];
+            Sums[index] = Vec.SumSquares(G + start, (int)(end - start));
+        }
+    }
+
+    public void Dispose()
+    {
+        M?.Dispose();
+        V?.Dispose();
+    }
+}

@@ -1,0 +1,183 @@
+using SharpLM.Kernels;
+using SharpLM.Tensors;
+using SharpLM.Threading;
+
+namespace SharpLM.Tests.Kernels;
+
+/// <summary>
+/// Every kernel level against the scalar path, and the scalar path against a double-precision reference
+/// that decodes the weights by the format rules (llama.cpp test-quantize-fns style: odd lengths, every
+/// remainder, 1 to 9 tokens so the 4-token tiles and their tails all run).
+/// </summary>
+public sealed unsafe class MatrixKernelsTests : IDisposable
+{
+    readonly WorkerPool _pool = new(2);
+    public void Dispose() => _pool.Dispose();
+
+    static readonly int[] FloatCols = [1, 2, 3, 5, 7, 8, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128, 129, 255, 256, 257, 1152];
+    // Quantized rows are whole blocks of 32: 1–9 blocks cover every tail of the 4-block groups and 2-block pairs;
+    // 36 is Gemma 1B's hidden size; 1029 crosses the 1024-block scale segment.
+    static readonly int[] QuantBlocks = [1, 2, 3, 4, 5, 6, 7, 8, 9, 15, 16, 17, 36, 1029];
+
+    public static TheoryData<KernelIsa> Levels() => KernelTestData.Levels();
+
+    static double Tolerance(double absSum) => 2e-5 * absSum + 1e-6;
+
+    static (float[] y, byte[] w) Run(TensorType type, int rows, int cols, int tokens, float[] x, KernelIsa isa, WorkerPool pool, int seed)
+    {
+        var bytes = KernelTestData.RandomMatrix(type, rows, cols, seed);
+        var y = new float[tokens * rows];
+        fixed (byte* p = bytes)
+        {
+            var w = new WeightMatrix(p, type, rows, cols);
+            MatrixKernels.MatMul(w, x, tokens, y, pool, isa);
+        }
+        return (y, bytes);
+    }
+
+    [Theory]
+    [MemberData(nameof(Levels))]
+    public void FloatTypesAgreeWithScalar(KernelIsa isa)
+    {
+        foreach (var type in new[] { TensorType.F32, TensorType.F16, TensorType.BF16 })
+            foreach (int cols in FloatCols)
+                foreach (int tokens in new[] { 1, 4, 6 })
+                {
+                    var x = KernelTestData.RandomVector(tokens * cols, cols * 7 + tokens);
+                    var (want, bytes) = Run(type, 5, cols, tokens, x, KernelIsa.Scalar, _pool, cols);
+                    var (got, _) = Run(type, 5, cols, tokens, x, isa, _pool, cols);
+                    for (int t = 0; t < tokens; t++)
+                        for (int r = 0; r < 5; r++)
+                        {
+                            double abs = 0;
+                            for (int i = 0; i < cols; i++) abs += Math.Abs(KernelTestData.Weight(type, Row(bytes, type, cols, r), i) * x[t * cols + i]);
+                            Assert.True(Math.Abs(got[t * 5 + r] - want[t * 5 + r]) <= Tolerance(abs),
+                                $"{type} {isa} cols={cols} tokens={tokens} t={t} r={r}: {got[t * 5 + r]} vs scalar {want[t * 5 + r]}");
+                        }
+                }
+    }
+
+    [Theory]
+    [MemberData(nameof(Levels))]
+    public void QuantizedTypesAgreeWithScalar(KernelIsa isa)
+    {
+        foreach (var type in new[] { TensorType.Q4_0, TensorType.Q8_0 })
+            foreach (int nb in QuantBlocks)
+                foreach (int tokens in nb > 100 ? new[] { 1, 5 } : new[] { 1, 2, 3, 4, 5, 9 })
+                {
+                    int cols = nb * 32, rows = nb > 100 ? 3 : 7;
+                    var x = KernelTestData.RandomVector(tokens * cols, nb * 13 + tokens, 3f);
+                    var (want, _) = Run(type, rows, cols, tokens, x, KernelIsa.Scalar, _pool, nb);
+                    var (got, _) = Run(type, rows, cols, tokens, x, isa, _pool, nb);
+                    for (int i = 0; i < want.Length; i++)
+                        Assert.True(Math.Abs(got[i] - want[i]) <= 1e-4 * Math.Abs(want[i]) + 1e-3,
+                            $"{type} {isa} blocks={nb} tokens={tokens} i={i}: {got[i]} vs scalar {want[i]}");
+                }
+    }
+
+    /// <summary>The scalar path itself, against Σ w·x decoded in double: exact for float types up to rounding;
+    /// for quantized types x is the Q8 activation (d·q) the kernel multiplies with.</summary>
+    [Fact]
+    public void ScalarPathMatchesFormatRules()
+    {
+        foreach (var type in KernelTestData.AllTypes)
+        {
+            int cols = type.BlockSize() == 32 ? 33 * 32 : 257, rows = 4, tokens = 2;
+            var x = KernelTestData.RandomVector(tokens * cols, 99, 2f);
+            var (y, bytes) = Run(type, rows, cols, tokens, x, KernelIsa.Scalar, _pool, 5);
+            double[] xs = x.Select(v => (double)v).ToArray();
+            if (type.BlockSize() == 32)
+            {
+                var acts = new QuantizedActivations();
+                acts.Quantize(x, tokens, cols);
+                for (int t = 0; t < tokens; t++)
+                {
+                    var tok = acts.Token(t);
+                    for (int i = 0; i < cols; i++) xs[t * cols + i] = (double)tok.Scale[i / 32] * tok.Natural[i];
+                }
+            }
+            for (int t = 0; t < tokens; t++)
+                for (int r = 0; r < rows; r++)
+                {
+                    double want = 0, abs = 0;
+                    for (int i = 0; i < cols; i++)
+                    {
+                        double p = KernelTestData.Weight(type, Row(bytes, type, cols, r), i) * xs[t * cols + i];
+                        want += p; abs += Math.Abs(p);
+                    }
+                    Assert.True(Math.Abs(y[t * rows + r] - want) <= Tolerance(abs), $"{type} t={t} r={r}: {y[t * rows + r]} vs {want}");
+                }
+        }
+    }
+
+    [Fact]
+    public void OneThreadAndTwoThreadsGiveTheSameBits()
+    {
+        using var one = new WorkerPool(1);
+        foreach (var type in KernelTestData.AllTypes)
+        {
+            int cols = 1152, rows = 300, tokens = 7;
+            var x = KernelTestData.RandomVector(tokens * cols, 3);
+            var (a, _) = Run(type, rows, cols, tokens, x, KernelIsaInfo.Default, one, 11);
+            var (b, _) = Run(type, rows, cols, tokens, x, KernelIsaInfo.Default, _pool, 11);
+            Assert.Equal(a, b);
+        }
+    }
+
+    [Fact]
+    public void MatVecEqualsOneTokenMatMul()
+    {
+        var bytes = KernelTestData.RandomMatrix(TensorType.Q4_0, 70, 640, 1);
+        var x = KernelTestData.RandomVector(640, 2);
+        var y1 = new float[70];
+        var y2 = new float[70];
+        fixed (byte* p = bytes)
+        {
+            var w = new WeightMatrix(p, TensorType.Q4_0, 70, 640);
+            MatrixKernels.MatVec(w, x, y1, _pool);
+            MatrixKernels.MatMul(w, x, 1, y2, _pool);
+        }
+        Assert.Equal(y1, y2);
+        Assert.Contains(y1, v => v != 0);
+    }
+
+    [Fact]
+    public void RejectsShortBuffers()
+    {
+        var bytes = new byte[4 * 64 * 4];
+        fixed (byte* p = bytes)
+        {
+            var w = new WeightMatrix(p, TensorType.F32, 4, 64);
+            Assert.Throws<ArgumentException>(() => MatrixKernels.MatMul(w, new float[64 * 2 - 1], 2, new float[8], _pool));
+            Assert.Throws<ArgumentException>(() => MatrixKernels.MatMul(w, new float[64 * 2], 2, new float[7], _pool));
+            Assert.Throws<ArgumentOutOfRangeException>(() => MatrixKernels.MatMul(w, new float[64], -1, new float[8], _pool));
+        }
+    }
+
+    [Fact]
+    public void Q8BlockOfMinus128IsExact()
+    {
+        // Every weight −128 and every activation at the extreme: |w| = 128 meets |q| = 127, the largest
+        // pair sum the 16-bit multiply-add must hold without saturating (2·128·127 = 32512).
+        var bytes = new byte[34 * 2];
+        for (int b = 0; b < 2; b++)
+        {
+            BitConverter.TryWriteBytes(bytes.AsSpan(b * 34), (Half)1);
+            bytes.AsSpan(b * 34 + 2, 32).Fill(0x80);
+        }
+        var x = Enumerable.Repeat(-1f, 64).ToArray();
+        foreach (var isa in KernelIsaInfo.Supported)
+        {
+            var y = new float[1];
+            fixed (byte* p = bytes) MatrixKernels.MatMul(new WeightMatrix(p, TensorType.Q8_0, 1, 64), x, 1, y, _pool, isa);
+            // x quantizes to q = −127 with d = 1/127, so each product is (−128)·(−127)·(1/127) = 128.
+            Assert.Equal(64 * 128f, y[0], 0.01f);
+        }
+    }
+
+    static ReadOnlySpan<byte> Row(byte[] bytes, TensorType type, int cols, int r)
+    {
+        long rb = type.RowBytes(cols);
+        return bytes.AsSpan((int)(r * rb), (int)rb);
+    }
+}

@@ -1,0 +1,105 @@
+using SharpLM.Kernels.Training;
+
+namespace SharpLM.Tests.Kernels;
+
+/// <summary>The training GEMM against a plain triple loop in double, on every micro-kernel path and odd shapes.</summary>
+public unsafe class TrainingGemmTests
+{
+    static double[] Reference(int M, int N, int K, float[] a, bool ta, float[] b, bool tb)
+    {
+        var c = new double[M * N];
+        for (int i = 0; i < M; i++)
+            for (int j = 0; j < N; j++)
+            {
+                double s = 0;
+                for (int k = 0; k < K; k++)
+                    s += (double)(ta ? a[k * M + i] : a[i * K + k]) * (tb ? b[j * K + k] : b[k * N + j]);
+                c[i * N + j] = s;
+            }
+        return c;
+    }
+
+    static float[] Random(int n, int seed)
+    {
+        var r = new Random(seed);
+        var x = new float[n];
+        for (int i = 0; i < n; i++) x[i] = (float)(r.NextDouble() * 2 - 1);
+        return x;
+    }
+
+    public static TheoryData<string, int, int, int, bool, bool, bool> Cases()
+    {
+        var d = new TheoryData<string, int, int, int, bool, bool, bool>();
+        var shapes = new (int M, int N, int K)[] { (1, 1, 1), (7, 33, 5), (17, 31, 200), (100, 65, 193), (9, 530, 17), (200, 40, 400) };
+        foreach (var path in new[] { "Scalar", "Float256", "Float512" })
+            foreach (var (M, N, K) in shapes)
+                foreach (var (ta, tb) in new[] { (false, false), (false, true), (true, false) })
+                    d.Add(path, M, N, K, ta, tb, M % 2 == 1);
+        return d;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Matches_reference(string path, int M, int N, int K, bool ta, bool tb, bool accumulate)
+    {
+        var p = Enum.Parse<Gemm.Path>(path);
+        if (p == Gemm.Path.Float512 && !System.Runtime.Intrinsics.X86.Avx512F.IsSupported) return; // needs the ISA to execute
+        if (p == Gemm.Path.Float256 && !System.Runtime.Intrinsics.X86.Fma.IsSupported) return;
+        var a = Random(M * K, 1);
+        var b = Random(K * N, 2);
+        var c = Random(M * N, 3);
+        var expect = Reference(M, N, K, a, ta, b, tb);
+        if (accumulate) for (int i = 0; i < expect.Length; i++) expect[i] += c[i];
+        using var w = new Workers(2);
+        lock (ForcedPathLock)
+        {
+            Gemm.ForcedPath = p;
+            try
+            {
+                fixed (float* pa = a, pb = b, pc = c)
+                    Gemm.Multiply(w, M, N, K, pa, ta ? M : K, ta, pb, tb ? K : N, tb, pc, N, accumulate);
+            }
+            finally { Gemm.ForcedPath = null; }
+        }
+        for (int i = 0; i < expect.Length; i++)
+            Assert.True(Math.Abs(c[i] - expect[i]) <= 1e-5 * (1 + Math.Abs(expect[i])) * Math.Sqrt(K),
+                $"C[{i / N},{i % N}] = {c[i]}, expected {expect[i]}");
+    }
+
+    internal static readonly object ForcedPathLock = new();
+
+    [Fact]
+    public void Same_bits_for_any_thread_count()
+    {
+        int M = 301, N = 700, K = 450;
+        var a = Random(M * K, 4);
+        var b = Random(N * K, 5);
+        var c1 = new float[M * N];
+        var c2 = new float[M * N];
+        using (var w = new Workers(1))
+            fixed (float* pa = a, pb = b, pc = c1) Gemm.Multiply(w, M, N, K, pa, K, false, pb, K, true, pc, N, false);
+        using (var w = new Workers(3))
+            fixed (float* pa = a, pb = b, pc = c2) Gemm.Multiply(w, M, N, K, pa, K, false, pb, K, true, pc, N, false);
+        Assert.Equal(c1, c2);
+    }
+
+    [Fact]
+    public void Double_path_is_exact_on_integers()
+    {
+        int M = 13, N = 11, K = 300;
+        var a = new double[M * K];
+        var b = new double[K * N];
+        for (int i = 0; i < a.Length; i++) a[i] = i % 7 - 3;
+        for (int i = 0; i < b.Length; i++) b[i] = i % 5 - 2;
+        var c = new double[M * N];
+        using var w = new Workers(2);
+        fixed (double* pa = a, pb = b, pc = c) Gemm.Multiply(w, M, N, K, pa, K, false, pb, N, false, pc, N, false);
+        for (int i = 0; i < M; i++)
+            for (int j = 0; j < N; j++)
+            {
+                double s = 0;
+                for (int k = 0; k < K; k++) s += a[i * K + k] * b[k * N + j];
+                Assert.Equal(s, c[i * N + j]);
+            }
+    }
+}
