@@ -2,6 +2,8 @@ using System.Numerics;
 using SharpLM.Kernels.Training;
 using SharpLM.Models.Gemma3;
 using SharpLM.Training.Ops;
+using Attention = SharpLM.Training.Ops.Attention;
+using RmsNorm = SharpLM.Training.Ops.RmsNorm;
 
 namespace SharpLM.Training;
 
