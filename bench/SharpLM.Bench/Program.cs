@@ -17,6 +17,7 @@ public static class Program
         new("engine", "Gemma 3 engine vs llama.cpp on the same GGUF: pp/tg t/s medians and ratio (alternating runs)", Engine.EngineBench.Run),
         new("make-model", "write a deterministic random Gemma 3 GGUF of a released shape (real vocabulary) for benchmarks", Engine.BenchModels.Run),
         new("kernels", "matrix kernels per weight type: decode GB/s vs the bandwidth roofline, prefill GMAC/s", KernelBench.Run),
+        new("extract", "HTML main-content extraction pages/s: SharpLM vs SmartReader vs Readability.js (node)", Extract.ExtractBenchmark.Run),
     ];
 
     public static int Main(string[] args)

@@ -25,7 +25,9 @@ public static class Program
         new("tokenize", "encode text to token ids (JSON array)", TokenizeCommand.Run),
         new("detokenize", "decode token ids to text", DetokenizeCommand.Run),
         new("data extract", "print a web page's main text with its math as $…$ / $$…$$", DataExtractCommand.Run),
+        new("data pipeline", "WARC → math text → classifier → dedup → decontamination → Parquet subsets (local or Slurm, resumable)", DataPipelineCommand.Run),
         new("bench", "prefill and decode speed (llama-bench style pp/tg, medians)", BenchCommand.Run),
+        new("eval score", "score existing outputs on GSM8K / MATH exactly as 'eval run' does", EvalScoreCommand.Run),
     ];
 
     /// <summary>Cancelled on Ctrl-C / SIGTERM so long work can stop cleanly and stay resumable.</summary>

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using SharpLM.Tensors;
 using SharpLM.Threading;
 
@@ -17,6 +18,7 @@ namespace SharpLM.Kernels;
 /// <para>Nothing is allocated per call once the calling thread's activation workspace has grown to the
 /// largest [T, C] it has seen.</para>
 /// </remarks>
+[SkipLocalsInit]
 public static unsafe class MatrixKernels
 {
     /// <summary>y[R] = W·x[C].</summary>
@@ -67,7 +69,7 @@ public static unsafe class MatrixKernels
             if (quantized)
             {
                 var acts = t_activations ??= new QuantizedActivations();
-                acts.Quantize(x, tokens, w.Cols);
+                acts.Quantize(x, tokens, w.Cols, isa);
                 job.Acts = acts.Token(0);
                 job.ActCols = w.Cols;
             }

@@ -47,6 +47,7 @@ internal static class TokenizerJsonReader
     /// <summary>Parses tokenizer.json bytes; <paramref name="path"/> names them in errors.</summary>
     public static TokenizerDefinition Parse(ReadOnlySpan<byte> json, string path, TokenizerConfig? config = null)
     {
+        if (json.IsEmpty) throw new SharpLMDataException(path, "empty file");
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, MaxDepth = 64 });
         try
         {
