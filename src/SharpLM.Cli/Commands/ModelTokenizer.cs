@@ -4,12 +4,9 @@ using SharpLM.Tokenization;
 
 namespace SharpLM.Cli.Commands;
 
-/// <summary>One chat turn as the inference verbs pass it to the template.</summary>
-internal sealed record ChatTurn(string Role, string Content);
-
 /// <summary>
 /// Text ⇄ ids for the inference verbs through the model's own tokenizer: <c>--tokenizer PATH</c> when given,
-/// else the HF folder's tokenizer.json. The one place the verbs touch the tokenizer.
+/// else the HF folder's tokenizer.json, else the GGUF file's own metadata. The one place the verbs touch the tokenizer.
 /// </summary>
 internal sealed class ModelTokenizer
 {
@@ -29,9 +26,7 @@ internal sealed class ModelTokenizer
     {
         if (explicitPath is not null) return new ModelTokenizer(Gemma3Tokenizer.Load(explicitPath));
         if (model.TokenizerJsonPath is { } json) return new ModelTokenizer(Gemma3Tokenizer.Load(json));
-        if (model.GgufTokenizer is not null)
-            // Gemma3Tokenizer cannot be built from GGUF metadata yet (Gemma3Tokenizer.FromGguf, tokenizer area).
-            throw new UsageException($"{model.Path}: reading the tokenizer from GGUF metadata is not supported in this build yet; pass --tokenizer path/to/tokenizer.json (the model's HF tokenizer)");
+        if (model.GgufTokenizer is { } data) return new ModelTokenizer(Gemma3Tokenizer.FromGguf(data, model.Path));
         throw new UsageException($"{model.Path}: the model has no tokenizer; pass --tokenizer path/to/tokenizer.json");
     }
 
@@ -51,7 +46,7 @@ internal sealed class ModelTokenizer
     public StreamingDetokenizer NewStream() => _tok.NewStreamingDetokenizer(skipSpecialTokens: true);
 
     /// <summary>The Gemma 3 chat prompt for <paramref name="turns"/> (spec §4.2).</summary>
-    public string RenderChat(IReadOnlyList<ChatTurn> turns, bool addGenerationPrompt) =>
-        // The chat template belongs to the tokenizer area (ChatTemplate.Render); it is not in this build yet.
-        throw new UsageException("chat needs the Gemma 3 chat template (tokenizer area), which is not in this build yet; use 'run' meanwhile");
+    /// <remarks>Lenient: repeated roles are merged rather than refused, as an interactive chat needs.</remarks>
+    public static string RenderChat(IReadOnlyList<ChatMessage> turns, bool addGenerationPrompt) =>
+        ChatTemplate.Render(turns, addGenerationPrompt, lenient: true);
 }
