@@ -45,7 +45,7 @@ public static class EngineBench
             for (int r = 0; r < reps; r++)
             {
                 ours.Add(SharpLmOnce(m, p, n, seed: r + 1));
-                var l = LlamaCppRunner.Run(model, threads, p, n, r + 1);
+                var l = LlamaChild(model, threads, p, n, r + 1);
                 theirs.Add((l.PrefillTokensPerSecond, l.DecodeTokensPerSecond));
                 Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"engine: rep {r + 1}: SharpLM pp {ours[^1].Pp:F1} tg {ours[^1].Tg:F2} | llama.cpp pp {theirs[^1].Pp:F1} tg {theirs[^1].Tg:F2}"));
@@ -77,6 +77,27 @@ public static class EngineBench
         for (int i = 0; i < n; i++) s.Forward([rng.Next(vocab)], logits);
         double tg = n / sw.Elapsed.TotalSeconds;
         return (pp, tg);
+    }
+
+    /// <summary>llama.cpp in a child process (LLamaSharp configures its native library once per process).</summary>
+    static RunResult LlamaChild(string model, int threads, int p, int n, int seed)
+    {
+        var psi = new ProcessStartInfo(Environment.ProcessPath!)
+        {
+            RedirectStandardOutput = true,
+            UseShellExecute = false,
+        };
+        // Under `dotnet SharpLM.Bench.dll` the process path is dotnet itself: pass the assembly first.
+        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet") psi.ArgumentList.Add(typeof(EngineBench).Assembly.Location);
+        foreach (var a in new[] { "llama-child", "llama.cpp", model, threads.ToString(CultureInfo.InvariantCulture),
+            p.ToString(CultureInfo.InvariantCulture), n.ToString(CultureInfo.InvariantCulture), seed.ToString(CultureInfo.InvariantCulture) })
+            psi.ArgumentList.Add(a);
+        using var proc = Process.Start(psi)!;
+        string output = proc.StandardOutput.ReadToEnd();
+        proc.WaitForExit();
+        if (proc.ExitCode != 0) throw new InvalidOperationException($"llama.cpp child exited with {proc.ExitCode}");
+        return output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(RunResult.FromJsonLine).LastOrDefault(r => r is not null)
+            ?? throw new InvalidOperationException("llama.cpp child printed no result");
     }
 
     static double Median(IEnumerable<double> v)
