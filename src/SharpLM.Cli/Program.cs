@@ -22,6 +22,8 @@ public static class Program
         new("logits", "write float32 logits [T, V] of a token sequence", LogitsCommand.Run),
         new("tokenize", "encode text to token ids (JSON array)", TokenizeCommand.Run),
         new("detokenize", "decode token ids to text", DetokenizeCommand.Run),
+        new("train", "train or fine-tune a Gemma 3 model on token shards (checkpoints resume bit-identically)", TrainCommand.Run),
+        new("data tokenize", "text, JSON Lines or Parquet → token shards for 'sharplm train'", DataTokenizeCommand.Run),
         new("data extract", "print a web page's main text with its math as $…$ / $$…$$", DataExtractCommand.Run),
     ];
 

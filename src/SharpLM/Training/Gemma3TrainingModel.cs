@@ -2,6 +2,7 @@ using System.Numerics;
 using SharpLM.Kernels.Training;
 using SharpLM.Models.Gemma3;
 using SharpLM.Training.Ops;
+using Attention = SharpLM.Training.Ops.Attention;
 
 namespace SharpLM.Training;
 
