@@ -213,10 +213,23 @@ public sealed class Gemma3Tokenizer
         };
     }
 
+    /// <summary>
+    /// Writes this tokenizer as a Hugging Face <c>tokenizer.json</c> (atomically), loadable by Hugging Face tokenizers
+    /// and by <see cref="Load"/> with the same ids.
+    /// </summary>
+    public void SaveTokenizerJson(string path)
+    {
+        using var w = SharpLM.IO.AtomicFile.Create(path);
+        TokenizerJsonWriter.Write(_def, w.Stream);
+        w.Commit();
+    }
+
     // ---------------------------------------------------------------- vocabulary
 
     /// <summary>Number of ids: the BPE vocabulary plus tokens that exist only as added tokens (262,145 for Gemma 3, whose <c>&lt;image_soft_token&gt;</c> is 262144).</summary>
     public int VocabSize => _def.Pieces.Count;
+    /// <summary>Number of BPE merge rules.</summary>
+    public int MergeCount => _def.MergeLeft.Length;
     /// <summary>Id of <c>&lt;bos&gt;</c> (2 for Gemma), or −1.</summary>
     public int BosId { get; }
     /// <summary>Id of <c>&lt;eos&gt;</c> (1 for Gemma: end of text for pre-trained models), or −1.</summary>
