@@ -25,6 +25,8 @@ public static class Program
         new("tokenize", "encode text to token ids (JSON array)", TokenizeCommand.Run),
         new("detokenize", "decode token ids to text", DetokenizeCommand.Run),
         new("tokenizer train", "train a byte-fallback BPE tokenizer in Gemma's format (tokenizer.json)", TokenizerTrainCommand.Run),
+        new("train", "train or fine-tune a Gemma 3 model on token shards (checkpoints resume bit-identically)", TrainCommand.Run),
+        new("data tokenize", "text, JSON Lines or Parquet → token shards for 'sharplm train'", DataTokenizeCommand.Run),
         new("data extract", "print a web page's main text with its math as $…$ / $$…$$", DataExtractCommand.Run),
         new("data pipeline", "WARC → math text → classifier → dedup → decontamination → Parquet subsets (local or Slurm, resumable)", DataPipelineCommand.Run),
         new("bench", "prefill and decode speed (llama-bench style pp/tg, medians)", BenchCommand.Run),
