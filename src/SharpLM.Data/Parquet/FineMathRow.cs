@@ -32,7 +32,7 @@ public sealed record FineMathRow
     public required string Metadata { get; init; }
     /// <summary>Raw classifier output.</summary>
     public double? Score { get; init; }
-    /// <summary>Score clamped to 0..5 and rounded half away from zero.</summary>
+    /// <summary>Score clamped to 0..5 and rounded half to even (Python's round, as in FineWeb-Edu's classifier code).</summary>
     public long? IntScore { get; init; }
     /// <summary>Common Crawl snapshot id (e.g. <c>CC-MAIN-2024-10</c>) when the warcinfo or file name says it.</summary>
     public string? Crawl { get; init; }

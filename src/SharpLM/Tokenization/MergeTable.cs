@@ -12,12 +12,12 @@ internal sealed class MergeTable
 {
     struct Slot
     {
-        public ulong Key;   // left << 32 | right; Empty when unused
+        public ulong Key;   // (left << 32 | right) + 1; 0 (Empty) when unused, so a new array is already empty
         public int Rank;
         public int Result;
     }
 
-    const ulong Empty = ulong.MaxValue;
+    const ulong Empty = 0;
     readonly Slot[] _slots;
     readonly int _shift;
     readonly int _mask;
@@ -30,13 +30,12 @@ internal sealed class MergeTable
     {
         int capacity = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, capacityHint * 2));
         _slots = new Slot[capacity];
-        for (int i = 0; i < _slots.Length; i++) _slots[i].Key = Empty;
         _mask = capacity - 1;
         _shift = 64 - BitOperations.Log2((uint)capacity);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static ulong KeyOf(int left, int right) => ((ulong)(uint)left << 32) | (uint)right;
+    static ulong KeyOf(int left, int right) => (((ulong)(uint)left << 32) | (uint)right) + 1;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     int Home(ulong key) => (int)((key * 0x9E3779B97F4A7C15UL) >> _shift);

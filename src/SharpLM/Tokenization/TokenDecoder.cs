@@ -42,22 +42,47 @@ internal sealed class TokenDecoder
 
         _byteValue = new short[n];
         _offsets = new int[n + 1];
-        var blob = new ArrayBufferWriter<byte>(n * 8);
-        for (int id = 0; id < n; id++)
+        var patterns = replaces.Select(r => (From: Encoding.UTF8.GetBytes(r.Pattern), To: Encoding.UTF8.GetBytes(r.Content))).ToArray();
+        var blob = new Utf8Builder(n * 8);
+        var tmp = new Utf8Builder(64);
+        try
         {
-            var text = pieces.Utf8(id);
-            _byteValue[id] = (short)(byteFallback ? ByteValue(text) : -1);
-            _offsets[id] = blob.WrittenCount;
-            if (replaces.Length == 0) blob.Write(text);
-            else
+            for (int id = 0; id < n; id++)
             {
-                string s = Encoding.UTF8.GetString(text);
-                foreach (var r in replaces) s = s.Replace(r.Pattern, r.Content, StringComparison.Ordinal);
-                blob.Write(Encoding.UTF8.GetBytes(s));
+                var text = pieces.Utf8(id);
+                _byteValue[id] = (short)(byteFallback ? ByteValue(text) : -1);
+                _offsets[id] = blob.Count;
+                if (patterns.Length == 0) { blob.Append(text); continue; }
+                // Apply each literal replacement in turn, on UTF-8 bytes (both sides are whole characters).
+                ReadOnlySpan<byte> current = text;
+                foreach (var (from, to) in patterns)
+                {
+                    if (current.IndexOf(from) < 0) continue;
+                    var next = new Utf8Builder(current.Length + 16);
+                    while (true)
+                    {
+                        int i = current.IndexOf(from);
+                        if (i < 0) break;
+                        next.Append(current[..i]);
+                        next.Append(to);
+                        current = current[(i + from.Length)..];
+                    }
+                    next.Append(current);
+                    tmp.Count = 0;
+                    tmp.Append(next.Written);
+                    next.Dispose();
+                    current = tmp.Written;
+                }
+                blob.Append(current);
             }
+            _offsets[n] = blob.Count;
+            _blob = blob.Written.ToArray();
         }
-        _offsets[n] = blob.WrittenCount;
-        _blob = blob.WrittenSpan.ToArray();
+        finally
+        {
+            blob.Dispose();
+            tmp.Dispose();
+        }
     }
 
     /// <summary>Hugging Face ByteFallback: a token is a byte when its text is exactly "&lt;0x" + two hex digits + "&gt;".</summary>

@@ -24,9 +24,23 @@ internal static class TokenizerJsonReader
 
     public static TokenizerDefinition Read(string path, string? configPath = null)
     {
-        byte[] bytes = ReadBounded(path);
         var config = configPath is not null && File.Exists(configPath) ? TokenizerConfig.Read(configPath) : null;
-        return Parse(bytes, path, config);
+        // Parse straight from a read-only memory map: the 33 MB file never becomes a managed array.
+        using var file = OpenMapped(path, MaxFileBytes);
+        return Parse(file.Span(0, (int)file.Length), path, config);
+    }
+
+    /// <summary>Maps <paramref name="path"/> after checking its size (an empty file is refused by the map).</summary>
+    internal static SharpLM.IO.MappedFile OpenMapped(string path, long maxBytes)
+    {
+        long length;
+        try { length = new FileInfo(path).Length; }
+        catch (FileNotFoundException) { throw new SharpLMDataException(path, "file not found"); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        { throw new SharpLMDataException(path, $"cannot read: {e.Message}"); }
+        if (length > maxBytes)
+            throw new SharpLMDataException(path, $"file is {length:N0} bytes; a tokenizer file over {maxBytes:N0} bytes is refused");
+        return SharpLM.IO.MappedFile.Open(path);
     }
 
     internal static byte[] ReadBounded(string path)
@@ -46,6 +60,7 @@ internal static class TokenizerJsonReader
     /// <summary>Parses tokenizer.json bytes; <paramref name="path"/> names them in errors.</summary>
     public static TokenizerDefinition Parse(ReadOnlySpan<byte> json, string path, TokenizerConfig? config = null)
     {
+        if (json.IsEmpty) throw new SharpLMDataException(path, "empty file");
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, MaxDepth = 64 });
         try
         {
@@ -71,9 +86,15 @@ internal static class TokenizerJsonReader
     sealed class Parser(string path, TokenizerConfig? config)
     {
         readonly PieceTable.Builder _vocab = new();
-        // Merges are kept as text until the vocabulary is complete (JSON objects are unordered).
-        readonly ArrayBufferWriter<byte> _mergeText = new(1 << 20);
+        PieceTable? _table;          // vocabulary (+ added-only tokens), built as soon as "vocab" ends
+        int _modelVocab;
+        bool _tableHasAdded;         // false when "added_tokens" came after "vocab" (then the table is rebuilt)
+        // Merges resolve to ids at once when the vocabulary came first (the usual order); otherwise their
+        // text waits here until it has (JSON objects are unordered).
+        readonly ArrayBufferWriter<byte> _mergeText = new(1 << 16);
         readonly List<int> _mergeEnds = [];   // end offsets: left ends at [2k], right at [2k+1]
+        readonly List<int> _left = [], _right = [], _result = [];
+        byte[] _joined = new byte[256];
         readonly List<AddedTokenJson> _added = [];
         byte[] _scratch = new byte[256];
         string? _modelType;
@@ -160,11 +181,24 @@ internal static class TokenizerJsonReader
                     Fail(ref r, $"vocab entry '{PieceTable.Show(_scratch.AsSpan(0, n))}' has no integer id");
                 _vocab.Add(id, _scratch.AsSpan(0, n));
             }
+            _modelVocab = _vocab.EntryCount;
+            if (_modelVocab == 0) throw new SharpLMDataException(path, "the vocabulary is empty");
+            _table = BuildTable();
+        }
+
+        /// <summary>Vocabulary plus the added tokens known so far that extend past it.</summary>
+        PieceTable BuildTable()
+        {
+            _tableHasAdded = _added.Count > 0;
+            foreach (var a in _added)
+                if (a.Id >= _modelVocab) _vocab.Add(a.Id, a.Content);
+            return _vocab.Build(path, _tableHasAdded ? "vocab + added_tokens" : "vocab");
         }
 
         void ReadMerges(ref Utf8JsonReader r)
         {
             Expect(ref r, JsonTokenType.StartArray, "\"merges\"");
+            byte[] leftCopy = new byte[64];
             while (Next(ref r) != JsonTokenType.EndArray)
             {
                 if (r.TokenType == JsonTokenType.String)
@@ -174,19 +208,54 @@ internal static class TokenizerJsonReader
                     int sp = s.IndexOf((byte)' ');
                     if (sp <= 0 || sp == s.Length - 1 || s[(sp + 1)..].IndexOf((byte)' ') >= 0)
                         Fail(ref r, $"merge \"{PieceTable.Show(s)}\" is not two pieces separated by one space");
-                    AddMergePart(s[..sp]);
-                    AddMergePart(s[(sp + 1)..]);
+                    AddMerge(s[..sp], s[(sp + 1)..]);
                 }
                 else if (r.TokenType == JsonTokenType.StartArray)
                 {
                     if (Next(ref r) != JsonTokenType.String) Fail(ref r, "a merge must be two strings");
-                    AddMergePart(StringBytes(ref r));
+                    var a = StringBytes(ref r);
+                    // The left piece may live in the scratch buffer that reading the right one reuses.
+                    if (a.Overlaps(_scratch))
+                    {
+                        if (leftCopy.Length < a.Length) leftCopy = new byte[a.Length * 2];
+                        a.CopyTo(leftCopy);
+                        a = leftCopy.AsSpan(0, a.Length);
+                    }
                     if (Next(ref r) != JsonTokenType.String) Fail(ref r, "a merge must be two strings");
-                    AddMergePart(StringBytes(ref r));
+                    AddMerge(a, StringBytes(ref r));
                     if (Next(ref r) != JsonTokenType.EndArray) Fail(ref r, "a merge must be exactly two strings");
                 }
                 else Fail(ref r, "a merge must be a string or an array of two strings");
             }
+        }
+
+        void AddMerge(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
+        {
+            if (_table is null)
+            {
+                AddMergePart(a);
+                AddMergePart(b);
+            }
+            else Resolve(_table, a, b);
+        }
+
+        /// <summary>Ids of a merge's two pieces and of their concatenation, all of which must be in the vocabulary.</summary>
+        void Resolve(PieceTable table, ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
+        {
+            int k = _left.Count;
+            int l = table.Find(a), r = table.Find(b);
+            if (l < 0 || r < 0 || l >= _modelVocab || r >= _modelVocab)
+                throw new SharpLMDataException(path, $"merge {k} ('{PieceTable.Show(a)}' + '{PieceTable.Show(b)}') uses a piece that is not in the vocabulary");
+            int n = a.Length + b.Length;
+            if (_joined.Length < n) _joined = new byte[n * 2];
+            a.CopyTo(_joined);
+            b.CopyTo(_joined.AsSpan(a.Length));
+            int m = table.Find(_joined.AsSpan(0, n));
+            if (m < 0 || m >= _modelVocab)
+                throw new SharpLMDataException(path, $"merge {k} makes '{PieceTable.Show(_joined.AsSpan(0, n))}', which is not in the vocabulary");
+            _left.Add(l);
+            _right.Add(r);
+            _result.Add(m);
         }
 
         void AddMergePart(ReadOnlySpan<byte> part)
@@ -229,13 +298,12 @@ internal static class TokenizerJsonReader
         {
             if (_modelType is not null && _modelType != "BPE")
                 throw new SharpLMDataException(path, $"unsupported model type '{_modelType}' (only BPE tokenizers are supported)");
-            int modelVocab = _vocab.EntryCount;
-            if (modelVocab == 0) throw new SharpLMDataException(path, "the vocabulary is empty");
+            int modelVocab = _modelVocab;
+            // Added tokens that came after the vocabulary: rebuild the table with them.
+            var pieces = _table!;
+            if (!_tableHasAdded && _added.Count > 0) pieces = BuildTable();
 
-            // Added tokens either restate a vocabulary entry or extend the id range past the vocabulary.
-            var vocabOnly = _vocab.Build(path, "vocab");
-            var all = new PieceTable.Builder();
-            for (int id = 0; id < modelVocab; id++) all.Add(id, vocabOnly.Utf8(id));
+            // Added tokens either restate a vocabulary entry (same id, same text) or extend the ids past it.
             var added = new List<AddedToken>(_added.Count);
             var seenAdded = new HashSet<int>();
             foreach (var a in _added)
@@ -243,51 +311,27 @@ internal static class TokenizerJsonReader
                 if (!seenAdded.Add(a.Id)) throw new SharpLMDataException(path, $"added token id {a.Id} appears twice");
                 if (a.Id < modelVocab)
                 {
-                    string inVocab = vocabOnly.Text(a.Id);
+                    string inVocab = pieces.Text(a.Id);
                     if (inVocab != a.Content)
                         throw new SharpLMDataException(path, $"added token '{a.Content}' has id {a.Id}, which the vocabulary gives to '{inVocab}'");
                 }
-                else
-                {
-                    int existing = vocabOnly.Find(a.Content.AsSpan());
-                    if (existing >= 0)
-                        throw new SharpLMDataException(path, $"added token '{a.Content}' has id {a.Id} but the vocabulary has it as id {existing}");
-                    all.Add(a.Id, a.Content);
-                }
                 added.Add(new AddedToken(a.Id, a.Content, a.Special, a.Normalized, a.LStrip, a.RStrip, a.SingleWord));
             }
-            var pieces = all.Build(path, "vocab + added_tokens");
 
             int unk = -1;
             if (_unkToken is not null)
             {
-                unk = vocabOnly.Find(_unkToken.AsSpan());
-                if (unk < 0) throw new SharpLMDataException(path, $"unk_token '{_unkToken}' is not in the vocabulary");
+                unk = pieces.Find(_unkToken.AsSpan());
+                if (unk < 0 || unk >= modelVocab) throw new SharpLMDataException(path, $"unk_token '{_unkToken}' is not in the vocabulary");
             }
 
-            int mergeCount = _mergeEnds.Count / 2;
-            var left = new int[mergeCount];
-            var right = new int[mergeCount];
-            var result = new int[mergeCount];
+            // Merges that arrived before the vocabulary.
             var text = _mergeText.WrittenSpan;
-            var joined = new byte[256];
-            int start = 0;
-            for (int k = 0; k < mergeCount; k++)
+            for (int k = 0, start = 0; k < _mergeEnds.Count / 2; k++)
             {
-                int midEnd = _mergeEnds[2 * k], end = _mergeEnds[2 * k + 1];
-                var a = text[start..midEnd];
-                var b = text[midEnd..end];
+                int mid = _mergeEnds[2 * k], end = _mergeEnds[2 * k + 1];
+                Resolve(pieces, text[start..mid], text[mid..end]);
                 start = end;
-                left[k] = vocabOnly.Find(a);
-                right[k] = vocabOnly.Find(b);
-                if (left[k] < 0 || right[k] < 0)
-                    throw new SharpLMDataException(path, $"merge {k} ('{PieceTable.Show(a)}' + '{PieceTable.Show(b)}') uses a piece that is not in the vocabulary");
-                if (joined.Length < a.Length + b.Length) joined = new byte[(a.Length + b.Length) * 2];
-                a.CopyTo(joined);
-                b.CopyTo(joined.AsSpan(a.Length));
-                result[k] = vocabOnly.Find(joined.AsSpan(0, a.Length + b.Length));
-                if (result[k] < 0)
-                    throw new SharpLMDataException(path, $"merge {k} makes '{PieceTable.Show(joined.AsSpan(0, a.Length + b.Length))}', which is not in the vocabulary");
             }
 
             var (prefix, suffix) = _postProcessor is { } pp ? ReadTemplate(pp, pieces) : ([], []);
@@ -295,9 +339,9 @@ internal static class TokenizerJsonReader
             {
                 Pieces = pieces,
                 ModelVocabSize = modelVocab,
-                MergeLeft = left,
-                MergeRight = right,
-                MergeResult = result,
+                MergeLeft = _left.ToArray(),
+                MergeRight = _right.ToArray(),
+                MergeResult = _result.ToArray(),
                 AddedTokens = added,
                 UnknownId = unk,
                 ByteFallback = _byteFallback,

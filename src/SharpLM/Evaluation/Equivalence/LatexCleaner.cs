@@ -42,8 +42,8 @@ public static partial class LatexCleaner
     [GeneratedRegex(@"\\hspace\*?\{[^}]*\}")] private static partial Regex HSpace();
     [GeneratedRegex(@"\\(?:left|right|bigl|bigr|Bigl|Bigr|biggl|biggr|Biggl|Biggr|big|Big|bigg|Bigg)\b\s*\.?")] private static partial Regex SizeCommand();
     [GeneratedRegex(@"\\(?:displaystyle|textstyle|scriptstyle)\b")] private static partial Regex StyleCommand();
-    [GeneratedRegex(@"\\[dtc]frac\b")] private static partial Regex FracVariant();
-    [GeneratedRegex(@"\\[dt]binom\b")] private static partial Regex BinomVariant();
+    [GeneratedRegex(@"\\[dtc]frac(?![A-Za-z])")] private static partial Regex FracVariant();
+    [GeneratedRegex(@"\\[dt]binom(?![A-Za-z])")] private static partial Regex BinomVariant();
     [GeneratedRegex(@"\\(?:dots|ldots|cdots|dotsb|dotsc)\b")] private static partial Regex Dots();
 
     public static CleanedAnswer Clean(string raw)
@@ -176,7 +176,7 @@ public static partial class LatexCleaner
         foreach (var cmd in TextCommands)
         {
             int from = 0;
-            while (true)
+            while (from < s.Length)
             {
                 int at = s.IndexOf(cmd + "{", from, StringComparison.Ordinal);
                 if (at < 0) break;
@@ -194,7 +194,7 @@ public static partial class LatexCleaner
                 }
                 // a unit: letters (and spaces, dots, slashes) after some math
                 bool wordy = inner.Length > 0 && inner.All(ch => char.IsLetter(ch) || ch is ' ' or '.' or '/' or '-');
-                bool afterMath = s[..at].Trim().Length > 0;
+                bool afterMath = s[..at].Any(char.IsLetterOrDigit);
                 if (wordy && afterMath)
                 {
                     // also a following ^2 / ^3 (square/cubic units)
@@ -216,7 +216,7 @@ public static partial class LatexCleaner
         foreach (var cmd in commands)
         {
             int from = 0;
-            while (true)
+            while (from < s.Length)
             {
                 int at = s.IndexOf(cmd, from, StringComparison.Ordinal);
                 if (at < 0) break;

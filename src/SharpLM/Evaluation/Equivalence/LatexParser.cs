@@ -79,7 +79,13 @@ public sealed class LatexParser
         while (true)
         {
             SkipSpace();
-            if (Peek() is ',' or ';') { _pos++; items.Add(ParseRelation()); continue; }
+            if (Peek() is ',' or ';')
+            {
+                _pos++;
+                while (Peek() is ',' or ';') _pos++; // "7, -2, \text{ and } -5" leaves an empty item
+                items.Add(ParseRelation());
+                continue;
+            }
             break;
         }
         Leave();
@@ -290,9 +296,9 @@ public sealed class LatexParser
                 if (c == '*') _pos++;
                 factors.Add(ParseSignedFactor());
             }
-            else if (c == '/' || TryCommand("div"))
+            else if (c is '/' or ':' || TryCommand("div"))
             {
-                if (c == '/') _pos++;
+                if (c is '/' or ':') _pos++; // a ratio 3:1 is read as the quotient 3/1
                 var num = factors.Count == 1 ? factors[0] : new ProductNode(factors.ToList());
                 factors.Clear();
                 factors.Add(new QuotientNode(num, ParseSignedFactor()));
@@ -432,7 +438,7 @@ public sealed class LatexParser
         var text = _s[start.._pos];
         if (text.Length > 400) throw Fail("number too long");
         // "52_8", "204_{5}": a numeral in another base is an opaque name, equal only to itself
-        if (Peek() == '_' && !isDecimal) return new SymbolNode(text + ReadSubscript());
+        if (Peek() == '_') return new SymbolNode(text + ReadSubscript());
         if (!BigRational.TryParseDecimal(text, out var value)) throw Fail("bad number");
         return new NumberNode(value, isDecimal);
     }

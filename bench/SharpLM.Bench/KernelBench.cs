@@ -1,0 +1,106 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using SharpLM.Kernels;
+using SharpLM.Tensors;
+using SharpLM.Threading;
+
+namespace SharpLM.Bench;
+
+/// <summary>
+/// Kernel micro-benchmarks (kernel-lab style: one number per type and level, against the machine's roofline).
+/// Decode: y = W·x over a set of Gemma-1B-shaped MLP matrices [6912, 1152] and [1152, 6912] totalling
+/// ~320 MB (far past the last-level cache), reported as GB/s of weights read and as a fraction of the
+/// measured triad and read bandwidth. Prefill: Y = X·Wᵀ for 256 tokens on one matrix pair, in GMAC/s.
+/// <c>kernels [threads] [--isa scalar|v128|v256|v512] [--decode-only]</c>
+/// </summary>
+public static unsafe class KernelBench
+{
+    public static int Run(string[] args)
+    {
+        int threads = args.Length > 0 && int.TryParse(args[0], out int t) ? t : Environment.ProcessorCount;
+        var isas = new List<KernelIsa>();
+        for (int i = 0; i < args.Length - 1; i++)
+            if (args[i] == "--isa") isas.Add(KernelIsaInfo.FromEnvironment(args[i + 1], KernelIsaInfo.Best));
+        if (isas.Count == 0) isas.Add(KernelIsaInfo.Default);
+        bool decodeOnly = args.Contains("--decode-only");
+
+        var bw = MemoryBandwidth.Measure(threads);
+        Console.WriteLine(Inv($"bandwidth ({threads} threads): triad {bw.TriadGBs:F1} GB/s, read {bw.ReadGBs:F1} GB/s"));
+        using var pool = new WorkerPool(threads);
+        Console.WriteLine("| type | level | decode GB/s | % triad | % read | prefill-256 GMAC/s |");
+        Console.WriteLine("|---|---|---:|---:|---:|---:|");
+        foreach (var type in new[] { TensorType.Q4_0, TensorType.Q8_0, TensorType.BF16, TensorType.F16, TensorType.F32 })
+            foreach (var isa in isas)
+            {
+                var (gbs, gmacs) = Measure(type, isa, pool, decodeOnly);
+                Console.WriteLine(Inv($"| {type} | {isa} | {gbs:F1} | {100 * gbs / bw.TriadGBs:F0} % | {100 * gbs / bw.ReadGBs:F0} % | {(decodeOnly ? "-" : gmacs.ToString("F1", CultureInfo.InvariantCulture))} |"));
+            }
+        return 0;
+    }
+
+    static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+
+    static (double gbs, double gmacs) Measure(TensorType type, KernelIsa isa, WorkerPool pool, bool decodeOnly)
+    {
+        const int H = 1152, I = 6912;
+        long pairBytes = 2 * type.RowBytes(H) * I;
+        int pairs = (int)Math.Max(2, (320L << 20) / pairBytes);
+        var mats = new List<(nint p, WeightMatrix w)>();
+        var rng = new Random(1);
+        for (int i = 0; i < pairs; i++)
+        {
+            mats.Add(Make(type, I, H, rng));
+            mats.Add(Make(type, H, I, rng));
+        }
+        var x = new float[256 * I];
+        for (int i = 0; i < x.Length; i++) x[i] = (float)(rng.NextDouble() * 2 - 1);
+        var y = new float[256 * I];
+        long bytes = mats.Sum(m => m.w.ByteLength);
+
+        // Decode: every matrix once per "token", best of several sweeps.
+        double best = double.MaxValue;
+        for (int rep = 0; rep < 6; rep++)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            foreach (var (_, w) in mats) MatrixKernels.MatMul(w, x.AsSpan(0, w.Cols), 1, y, pool, isa);
+            best = Math.Min(best, Stopwatch.GetElapsedTime(t0).TotalSeconds);
+        }
+        double gbs = bytes / best / 1e9;
+
+        double gmacs = 0;
+        if (!decodeOnly)
+        {
+            const int T = 256;
+            double bestP = double.MaxValue;
+            for (int rep = 0; rep < 3; rep++)
+            {
+                long t0 = Stopwatch.GetTimestamp();
+                MatrixKernels.MatMul(mats[0].w, x.AsSpan(0, T * H), T, y, pool, isa);
+                MatrixKernels.MatMul(mats[1].w, x.AsSpan(0, T * I), T, y, pool, isa);
+                bestP = Math.Min(bestP, Stopwatch.GetElapsedTime(t0).TotalSeconds);
+            }
+            gmacs = 2.0 * H * I * T / bestP / 1e9;
+        }
+        foreach (var (p, _) in mats) NativeMemory.AlignedFree((void*)p);
+        return (gbs, gmacs);
+    }
+
+    static (nint, WeightMatrix) Make(TensorType type, int rows, int cols, Random rng)
+    {
+        long rb = type.RowBytes(cols), n = rb * rows;
+        byte* p = (byte*)NativeMemory.AlignedAlloc((nuint)n, 64);
+        var span = new Span<byte>(p, checked((int)n));
+        rng.NextBytes(span);
+        // Valid, normal-range scales and values: subnormals or NaNs would time microcode assists, not the kernel.
+        if (type is TensorType.Q4_0 or TensorType.Q8_0)
+        {
+            int bb = type.BlockBytes();
+            for (long b = 0; b < n; b += bb) *(Half*)(p + b) = (Half)(0.001 + rng.NextDouble() * 0.01);
+        }
+        else if (type is TensorType.F16) for (long i = 0; i < n; i += 2) *(Half*)(p + i) = (Half)(rng.NextDouble() - 0.5);
+        else if (type is TensorType.BF16) for (long i = 0; i < n; i += 2) *(ushort*)(p + i) = BFloat16.FromSingle((float)(rng.NextDouble() - 0.5));
+        else for (long i = 0; i < n; i += 4) *(float*)(p + i) = (float)(rng.NextDouble() - 0.5);
+        return ((nint)p, new WeightMatrix(p, type, rows, cols));
+    }
+}

