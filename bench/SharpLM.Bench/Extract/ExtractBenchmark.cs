@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using SharpLM.Data.Html;
+using SharpLM.Data.Warc;
 
 namespace SharpLM.Bench.Extract;
 
@@ -27,9 +28,7 @@ public static class ExtractBenchmark
             ("html-math", Directory.GetDirectories(Path.Combine(shared, "html-math", "pages")).Order(StringComparer.Ordinal)
                 .Select(d => Decode(File.ReadAllBytes(Path.Combine(d, "source.html")), null)).ToList()),
             ("cc-warc", new[] { "warc/jwarc/cc.warc.gz", "warc/resiliparse/warcfile.warc.gz" }
-                .SelectMany(f => BenchWarcReader.ReadHtmlResponses(Path.Combine(shared, f)))
-                .Select(r => HtmlCharset.TryDecode(r.Body, r.ContentType, r.Url, out var d, out _) ? d!.Text : null)
-                .Where(t => t is not null).Select(t => t!).ToList()),
+                .SelectMany(f => HtmlResponses(Path.Combine(shared, f))).ToList()),
         };
 
         Console.WriteLine($"extract benchmark: {rounds} timed rounds after a warm-up, one thread, {Environment.ProcessorCount} cores visible");
@@ -64,6 +63,20 @@ public static class ExtractBenchmark
     }
 
     static string Decode(byte[] bytes, string? contentType) => HtmlCharset.Decode(bytes, contentType).Text;
+
+    /// <summary>The decoded HTML bodies of a WARC's <c>response</c> records, read with the pipeline's <see cref="WarcReader"/>.</summary>
+    static List<string> HtmlResponses(string path)
+    {
+        var pages = new List<string>();
+        using var reader = new WarcReader(path);
+        foreach (var r in reader.Records())
+        {
+            if (r.Type != "response" || !HttpResponse.TryParse(r.Block, out var http, out _)) continue;
+            if (http!.MimeType is not ("text/html" or "application/xhtml+xml")) continue;
+            if (HtmlCharset.TryDecode(http.Body.Span, http.ContentType, r.TargetUri, out var d, out _)) pages.Add(d!.Text);
+        }
+        return pages;
+    }
 
     static int SmartReaderExtract(string html)
     {

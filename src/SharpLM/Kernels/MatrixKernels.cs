@@ -76,7 +76,7 @@ public static unsafe class MatrixKernels
             long items = (long)job.RowChunks * tokenBlocks;
             bool small = w.ByteLength * tokens < 64 * 1024; // not worth waking workers
             if (items > int.MaxValue) throw new ArgumentException("matrix product too large for one call", nameof(tokens));
-            (pool ?? WorkerPool.Shared).Run(&Body, &job, (int)items, 1, small ? 1 : int.MaxValue);
+            (pool ?? KernelThreads.Pool).Run(&Body, &job, (int)items, 1, small ? 1 : int.MaxValue);
         }
     }
 

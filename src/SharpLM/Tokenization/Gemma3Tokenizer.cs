@@ -59,8 +59,8 @@ public sealed class Gemma3Tokenizer
 
     /// <summary>
     /// Loads a tokenizer from <paramref name="source"/>: a <c>tokenizer.json</c> (with <c>tokenizer_config.json</c>
-    /// beside it when present), a SentencePiece <c>tokenizer.model</c>, or a model directory holding either
-    /// (tokenizer.json preferred). The kind of file is recognised by its content, not its name.
+    /// beside it when present), a SentencePiece <c>tokenizer.model</c>, a GGUF file (its <c>tokenizer.ggml.*</c>
+    /// metadata), or a model directory holding one of these (tokenizer.json preferred). The kind of file is recognised by its content, not its name.
     /// </summary>
     /// <exception cref="SharpLMDataException">Missing, truncated, corrupt or of an unsupported kind.</exception>
     public static Gemma3Tokenizer Load(string source)
@@ -71,7 +71,11 @@ public sealed class Gemma3Tokenizer
             if (File.Exists(json)) return FromTokenizerJson(json);
             string model = Path.Combine(source, "tokenizer.model");
             if (File.Exists(model)) return FromSentencePieceModel(model);
-            throw new SharpLMDataException(source, "no tokenizer.json or tokenizer.model in this directory");
+            var ggufs = Directory.GetFiles(source, "*.gguf");
+            if (ggufs.Length == 1) return FromGgufFile(ggufs[0]);
+            throw new SharpLMDataException(source, ggufs.Length > 1
+                ? "no tokenizer.json or tokenizer.model, and several .gguf files: name the one to use"
+                : "no tokenizer.json, tokenizer.model or .gguf file in this directory");
         }
         if (!File.Exists(source)) throw new SharpLMDataException(source, "file not found");
         string ext = Path.GetExtension(source).ToLowerInvariant();
@@ -80,9 +84,7 @@ public sealed class Gemma3Tokenizer
         {
             case FileKind.Json: return FromTokenizerJson(source);
             case FileKind.SentencePiece: return FromSentencePieceModel(source);
-            case FileKind.Gguf:
-                throw new SharpLMDataException(source,
-                    "a GGUF file: read its tokenizer with the GGUF reader (Formats/Gguf) and pass the metadata to Gemma3Tokenizer.FromGguf");
+            case FileKind.Gguf: return FromGgufFile(source);
             case FileKind.Empty: throw new SharpLMDataException(source, "empty file");
             default:
                 try { return FromSentencePieceModel(source); }
@@ -127,6 +129,14 @@ public sealed class Gemma3Tokenizer
     /// tokens, user-defined pieces as added tokens.
     /// </summary>
     public static Gemma3Tokenizer FromSentencePieceModel(string path) => new(SentencePieceModelReader.Read(path));
+
+    /// <summary>Reads the tokenizer stored in a GGUF file's metadata (see <see cref="FromGguf"/>).</summary>
+    public static Gemma3Tokenizer FromGgufFile(string path)
+    {
+        using var file = SharpLM.Formats.Gguf.GgufFile.Open(path);
+        var data = file.ReadTokenizer() ?? throw new SharpLMDataException(path, "this GGUF file has no tokenizer (no tokenizer.ggml.tokens)");
+        return FromGguf(data, path);
+    }
 
     /// <summary>
     /// Builds the tokenizer from GGUF metadata (<c>tokenizer.ggml.*</c>). For the SentencePiece (<c>llama</c>) model
@@ -203,10 +213,23 @@ public sealed class Gemma3Tokenizer
         };
     }
 
+    /// <summary>
+    /// Writes this tokenizer as a Hugging Face <c>tokenizer.json</c> (atomically), loadable by Hugging Face tokenizers
+    /// and by <see cref="Load"/> with the same ids.
+    /// </summary>
+    public void SaveTokenizerJson(string path)
+    {
+        using var w = SharpLM.IO.AtomicFile.Create(path);
+        TokenizerJsonWriter.Write(_def, w.Stream);
+        w.Commit();
+    }
+
     // ---------------------------------------------------------------- vocabulary
 
     /// <summary>Number of ids: the BPE vocabulary plus tokens that exist only as added tokens (262,145 for Gemma 3, whose <c>&lt;image_soft_token&gt;</c> is 262144).</summary>
     public int VocabSize => _def.Pieces.Count;
+    /// <summary>Number of BPE merge rules.</summary>
+    public int MergeCount => _def.MergeLeft.Length;
     /// <summary>Id of <c>&lt;bos&gt;</c> (2 for Gemma), or −1.</summary>
     public int BosId { get; }
     /// <summary>Id of <c>&lt;eos&gt;</c> (1 for Gemma: end of text for pre-trained models), or −1.</summary>

@@ -16,8 +16,8 @@ internal static class SentencePieceModelReader
 
     public static TokenizerDefinition Read(string path)
     {
-        using var file = MappedFile.Open(path, MaxFileBytes);
-        return Parse(file.Span, path);
+        using var file = TokenizerJsonReader.OpenMapped(path, MaxFileBytes);
+        return Parse(file.Span(0, (int)file.Length), path);
     }
 
     public static TokenizerDefinition Parse(ReadOnlySpan<byte> data, string path)

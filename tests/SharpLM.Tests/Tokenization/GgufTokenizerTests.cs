@@ -63,6 +63,24 @@ public class GgufTokenizerTests
     }
 
     [Fact]
+    public void GgufFileWrittenByTheProjectGivesTheSameIds()
+    {
+        // The GGUF writer and reader of Formats/Gguf, end to end: tokenizer.json → ToGguf → file → Load(file).
+        string dir = TestPaths.NewTempDir();
+        string path = Path.Combine(dir, "tokenizer-only.gguf");
+        var w = new SharpLM.Formats.Gguf.GgufWriter();
+        w.Set("general.architecture", SharpLM.Formats.Gguf.GgufValue.String("gemma3"));
+        w.SetTokenizer(s_roundTrip.Value.Data);
+        w.Write(path);
+        var fromFile = Gemma3Tokenizer.Load(path);
+        var ours = GemmaTokenizers.Ours;
+        foreach (var t in FuzzCorpus.Strings(seed: 4, count: 100).Concat(SharedDataCorpus.Texts("math/math500_test.jsonl").Take(100)))
+            Assert.Equal(ours.Encode(t, addBos: true), fromFile.Encode(t, addBos: true));
+        Assert.Equal(ours.Encode("<start_of_turn>user\nhi<end_of_turn>"), Gemma3Tokenizer.Load(dir).Encode("<start_of_turn>user\nhi<end_of_turn>"));
+        Assert.Equal(s_roundTrip.Value.Data.ChatTemplate, fromFile.ChatTemplateSource);
+    }
+
+    [Fact]
     public void BadMetadataIsRefusedWithAClearError()
     {
         var g = s_roundTrip.Value.Data;

@@ -17,6 +17,8 @@ public sealed class SlurmExecutor(PipelineJob job, WorkerCommand worker, Action<
     /// <summary>The sbatch/squeue programs (overridable for tests or unusual installs).</summary>
     public string Sbatch { get; init; } = "sbatch";
     public string Squeue { get; init; } = "squeue";
+    /// <summary>Extra environment for sbatch/squeue (e.g. <c>SLURM_CONF</c> of a private cluster); jobs inherit it.</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
 
     /// <summary>Submits; returns the job ids in stage order (stages with nothing to do have none).</summary>
     public List<string> Submit()
@@ -103,10 +105,11 @@ public sealed class SlurmExecutor(PipelineJob job, WorkerCommand worker, Action<
 
     static string Quote(string s) => "'" + s.Replace("'", "'\\''") + "'";
 
-    static string RunTool(string tool, IEnumerable<string> args)
+    string RunTool(string tool, IEnumerable<string> args)
     {
         var psi = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in args) psi.ArgumentList.Add(a);
+        foreach (var (k, v) in Environment) psi.Environment[k] = v;
         Process p;
         try { p = Process.Start(psi)!; }
         catch (System.ComponentModel.Win32Exception e) { throw new SharpLMDataException(tool, "cannot run (is Slurm installed and on PATH?): " + e.Message); }

@@ -42,6 +42,9 @@ public static partial class MathAnswerExtractor
     [GeneratedRegex(@"-?[$]?\d[\d,]*(?:\.\d+)?(?:\s*/\s*-?\d+)?%?|-?\.\d+%?")]
     private static partial Regex PlainNumber();
 
+    [GeneratedRegex(@"\G\s*(?:(?:is|was|are|would be|will be|equals|=|:)\s+)+", RegexOptions.IgnoreCase)]
+    private static partial Regex LinkingWords();
+
     [GeneratedRegex(@"^\s*(?:,|and|or|\\quad|\\text\{\s*(?:and|or)\s*\}|\$|\\\(|\\\)|\\\[|\\\]|\s)*\s*$")]
     private static partial Regex BoxJoiner();
 
@@ -108,7 +111,9 @@ public static partial class MathAnswerExtractor
         bool numOk = num.Success && num.Index <= limit;
         if (envOk && (!numOk || env.Index <= num.Index)) return (env.Index + env.Length, FirstGroup(env).Trim());
         if (numOk) return (num.Index + num.Length, CleanNumber(num.Value));
-        // a word answer ("the answer is Monday."): the rest of the sentence, kept short
+        // a word answer ("the answer is Monday."): the rest of the sentence, kept short, without the verb
+        var verb = LinkingWords().Match(text, from);
+        if (verb.Success && verb.Index == from) from += verb.Length;
         int end = from;
         while (end < text.Length && end - from < 60 && text[end] is not ('\n' or '.' or ';' or '!' or '?')) end++;
         var rest = text[from..end].Trim();
