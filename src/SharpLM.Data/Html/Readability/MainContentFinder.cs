@@ -77,11 +77,17 @@ sealed class MainContentFinder
 
     bool Flag(ReadabilityFlags f) => (_flags & f) != 0;
 
+    /// <summary>False when the page has no formula at all, which spares every subtree search for one.</summary>
+    bool _pageHasMath = true;
+
+    bool HasMath(HtmlNode n) => _pageHasMath && ContainsMath(n);
+
     // ---------------------------------------------------------------- the main pass
 
     HtmlNode? GrabArticle(HtmlDocument doc)
     {
         var body = doc.Body;
+        _pageHasMath = ContainsMath(body);
         var elementsToScore = new List<HtmlNode>();
         var root = doc.Html;
         var node = root.NextInTree(root);
@@ -92,19 +98,18 @@ sealed class MainContentFinder
             string match = node.ClassAndId;
 
             if (!IsProbablyVisible(node)) { node = RemoveKeepingMath(node, root); continue; }
-            if (node.GetAttribute("aria-modal") == "true" && node.GetAttribute("role") == "dialog" && !ContainsMath(node))
+            if (node.GetAttribute("aria-modal") == "true" && node.GetAttribute("role") == "dialog" && !HasMath(node))
             { node = RemoveAndGetNext(node, root); continue; }
             if (!_bylineFound && IsByline(node, match)) { _bylineFound = true; node = RemoveAndGetNext(node, root); continue; }
-            if (_articleTitle is not null && node.Name is "h1" or "h2" && TextSimilarity(_articleTitle, InnerText(node)) > 0.75 && !ContainsMath(node))
+            if (_articleTitle is not null && node.Name is "h1" or "h2" && TextSimilarity(_articleTitle, InnerText(node)) > 0.75 && !HasMath(node))
             { node = RemoveAndGetNext(node, root); continue; }
 
-            if (Flag(ReadabilityFlags.StripUnlikely) && node != body && node.Name != "a" && !ContainsMath(node))
+            if (Flag(ReadabilityFlags.StripUnlikely) && node != body && node.Name != "a" && match.Length + (node.GetAttribute("role")?.Length ?? 0) > 0)
             {
-                if (ReadabilityRules.UnlikelyCandidates().IsMatch(match) && !ReadabilityRules.MaybeCandidate().IsMatch(match)
-                    && node.Ancestor("table") is null && node.Ancestor("code") is null)
-                { node = RemoveAndGetNext(node, root); continue; }
-                if (node.GetAttribute("role") is { } role && ReadabilityRules.UnlikelyRoles.Contains(role))
-                { node = RemoveAndGetNext(node, root); continue; }
+                bool unlikely = (ReadabilityRules.UnlikelyCandidates().IsMatch(match) && !ReadabilityRules.MaybeCandidate().IsMatch(match)
+                                 && node.Ancestor("table") is null && node.Ancestor("code") is null)
+                                || (node.GetAttribute("role") is { } role && ReadabilityRules.UnlikelyRoles.Contains(role));
+                if (unlikely && !HasMath(node)) { node = RemoveAndGetNext(node, root); continue; }
             }
 
             if (node.Name is "div" or "section" or "header" or "h1" or "h2" or "h3" or "h4" or "h5" or "h6" && IsElementWithoutContent(node))
@@ -271,7 +276,7 @@ sealed class MainContentFinder
         {
             if (!top.IsElement) continue;
             foreach (var n in top.Descendants().Where(d => d.IsElement).ToList())
-                if (n.Parent is not null && ReadabilityRules.ShareElements().IsMatch(n.ClassAndId) && InnerTextLength(n) < CharThreshold && !ContainsMath(n))
+                if (n.Parent is not null && ReadabilityRules.ShareElements().IsMatch(n.ClassAndId) && InnerTextLength(n) < CharThreshold && !HasMath(n))
                     n.Detach();
         }
         Clean(article, "iframe");
@@ -280,14 +285,14 @@ sealed class MainContentFinder
         Clean(article, "select");
         Clean(article, "button");
         foreach (var h in article.Descendants().Where(d => d.Is("h1") || d.Is("h2")).ToList())
-            if (ClassWeight(h) < 0 && !ContainsMath(h)) h.Detach();
+            if (ClassWeight(h) < 0 && !HasMath(h)) h.Detach();
         CleanConditionally(article, "table");
         CleanConditionally(article, "ul");
         CleanConditionally(article, "div");
         foreach (var h1 in article.DescendantElements("h1").ToList()) h1.Name = "h2";
         foreach (var p in article.DescendantElements("p").ToList())
         {
-            bool media = p.Descendants().Any(d => d.IsElement && d.Name is "img" or "embed" or "object" or "iframe") || ContainsMath(p);
+            bool media = p.Descendants().Any(d => d.IsElement && d.Name is "img" or "embed" or "object" or "iframe") || HasMath(p);
             if (!media && TextUtil.IsBlank(p.TextContent)) p.Detach();
         }
         foreach (var br in article.DescendantElements("br").ToList())
@@ -302,7 +307,7 @@ sealed class MainContentFinder
     {
         foreach (var n in root.DescendantElements(tag).ToList())
         {
-            if (ContainsMath(n)) continue;
+            if (HasMath(n)) continue;
             if (tag is "object" or "embed" or "iframe" && IsVideo(n)) continue;
             n.Detach();
         }
@@ -359,7 +364,7 @@ sealed class MainContentFinder
 
     bool ShouldRemoveConditionally(HtmlNode node, string tag)
     {
-        if (ContainsMath(node)) return false;
+        if (HasMath(node)) return false;
         bool isList = tag is "ul" or "ol";
         var text = InnerText(node);
         if (!isList)
@@ -499,14 +504,19 @@ sealed class MainContentFinder
                     || ReadabilityRules.Byline().IsMatch(match);
         if (!hint) return false;
         var text = n.TextContent.Trim();
-        return text.Length > 0 && text.Length < 100 && !ContainsMath(n);
+        return text.Length > 0 && text.Length < 100 && !HasMath(n);
     }
 
     static bool IsElementWithoutContent(HtmlNode n)
     {
-        if (!TextUtil.IsBlank(n.TextContent)) return false;
         for (var c = n.FirstChild; c is not null; c = c.NextSibling)
             if (c.IsElement && c.Name is not ("br" or "hr")) return false;
+        // Only br/hr/text children left: empty when all the text is blank (stops at the first character).
+        for (var d = n.NextInTree(n); d is not null; d = d.NextInTree(n))
+        {
+            if (d.Type == HtmlNodeType.Math) return false;
+            if (d.Type == HtmlNodeType.Text && !TextUtil.IsBlank(d.Text)) return false;
+        }
         return true;
     }
 
@@ -626,7 +636,24 @@ sealed class MainContentFinder
     /// <summary>Readability's getInnerText: text content trimmed, whitespace runs collapsed.</summary>
     public static string InnerText(HtmlNode n) => TextUtil.CollapseWhitespace(n.TextContent);
 
-    static int InnerTextLength(HtmlNode n) => InnerText(n).Length;
+    /// <summary>Length of <see cref="InnerText"/> without building the string.</summary>
+    static int InnerTextLength(HtmlNode n)
+    {
+        int length = 0;
+        bool space = false;
+        if (n.Type is HtmlNodeType.Text or HtmlNodeType.Math) return TextUtil.CollapseWhitespace(n.Text ?? "").Length;
+        for (var d = n.NextInTree(n); d is not null; d = d.NextInTree(n))
+        {
+            if (d.Type is not (HtmlNodeType.Text or HtmlNodeType.Math)) continue;
+            foreach (char c in d.Text!)
+            {
+                if (TextUtil.IsSpace(c)) { space = length > 0; continue; }
+                if (space) { length++; space = false; }
+                length++;
+            }
+        }
+        return length;
+    }
 
     double LinkDensity(HtmlNode n)
     {

@@ -123,6 +123,35 @@ public class Gemma3ForwardTests
         Assert.Equal(a, b);
     }
 
+    [Theory]
+    [InlineData("language_model.model.")]
+    [InlineData("model.language_model.")]
+    public void MultimodalCheckpointLayoutsLoadTheTextDecoder(string prefix)
+    {
+        // Gemma3ForConditionalGeneration: text fields under text_config, decoder tensors under a prefix, plus
+        // vision tensors the loader must ignore.
+        var c = TinyModel.Config;
+        string dir = Path.Combine(TestPaths.NewTempDir("gemma3-mm"), "model");
+        Directory.CreateDirectory(dir);
+        var rows = TinyModel.Rows(8);
+        var w = new SafetensorsWriter();
+        foreach (var (logical, shape) in Gemma3CheckpointWriter.TensorShapes(c))
+        {
+            long n = shape.Aggregate(1L, (a, b) => a * b), cols = shape[^1];
+            var data = new float[n];
+            for (long r = 0; r < n / cols; r++) rows(logical, r, data.AsSpan((int)(r * cols), (int)cols));
+            w.AddTensor(prefix + logical, shape, data);
+        }
+        w.AddTensor("vision_tower.vision_model.embeddings.patch_embedding.weight", [4, 3], new float[12]);
+        w.Write(Path.Combine(dir, "model.safetensors"));
+        string text = SharpLM.Formats.HfConfig.ToJson(c, "float32");
+        File.WriteAllText(Path.Combine(dir, "config.json"),
+            $"{{\"architectures\": [\"Gemma3ForConditionalGeneration\"], \"model_type\": \"gemma3\", \"text_config\": {text}, \"vision_config\": {{}}}}");
+        using var hf = Gemma3Model.Load(dir);
+        using var gguf = Gemma3Model.Load(TinyModel.WriteGguf(c, 8, TensorType.F32));
+        Assert.Equal(gguf.ComputeLogits(Tokens), hf.ComputeLogits(Tokens));
+    }
+
     [Fact]
     public void KvCacheGrowsOnlyOnGlobalLayers()
     {
