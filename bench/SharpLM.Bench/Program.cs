@@ -14,6 +14,8 @@ public static class Program
         new("tokenizer", "Gemma 3 tokenizer vs HF tokenizers: encode MB/s (1 thread, batch), load time, memory", TokenizerBench.Run),
         new("bandwidth", "memory bandwidth (STREAM triad and read over arrays far larger than the caches)", MemoryBandwidth.Run),
         new("llama-child", "(internal) one timed engine run: llama-child llama.cpp MODEL THREADS PP TG SEED", Llama.ChildMain.Run),
+        new("engine", "Gemma 3 engine vs llama.cpp on the same GGUF: pp/tg t/s medians and ratio (alternating runs)", Engine.EngineBench.Run),
+        new("make-model", "write a deterministic random Gemma 3 GGUF of a released shape (real vocabulary) for benchmarks", Engine.BenchModels.Run),
         new("kernels", "matrix kernels per weight type: decode GB/s vs the bandwidth roofline, prefill GMAC/s", KernelBench.Run),
         new("extract", "HTML main-content extraction pages/s: SharpLM vs SmartReader vs Readability.js (node)", Extract.ExtractBenchmark.Run),
     ];

@@ -39,9 +39,12 @@ public sealed unsafe class Gemma3Weights
     /// Binds weights from <paramref name="find"/> (logical name → tensor, or null).
     /// <paramref name="normsStoreOnePlusW"/> is true for GGUF (norms hold 1 + w), false for HF (w).
     /// </summary>
-    public static Gemma3Weights Bind(Gemma3Config c, Func<string, TensorRef?> find, bool normsStoreOnePlusW, string source)
+    /// <param name="storedName">The name a logical tensor has in the file (for error messages).</param>
+    public static Gemma3Weights Bind(Gemma3Config c, Func<string, TensorRef?> find, bool normsStoreOnePlusW, string source,
+        Func<string, string>? storedName = null)
     {
-        TensorRef Get(string logical) => find(logical) ?? throw new SharpLMDataException(source, $"missing tensor '{logical}'");
+        TensorRef Get(string logical) => find(logical)
+            ?? throw new SharpLMDataException(source, $"missing tensor '{storedName?.Invoke(logical) ?? logical}' (the config has {c.NumLayers} layers)");
 
         WeightMatrix Matrix(string logical, int rows, int cols)
         {
