@@ -25,6 +25,8 @@ public static class Program
         new("tokenize", "encode text to token ids (JSON array)", TokenizeCommand.Run),
         new("detokenize", "decode token ids to text", DetokenizeCommand.Run),
         new("data extract", "print a web page's main text with its math as $…$ / $$…$$", DataExtractCommand.Run),
+        new("data annotate", "score pages with an LLM and a FineMath rubric (OpenAI-compatible endpoint or local model), resumable", DataAnnotateCommand.Run),
+        new("data train-classifier", "train the pipeline's math classifier from annotations; prints precision/recall/MAE", DataTrainClassifierCommand.Run),
         new("data pipeline", "WARC → math text → classifier → dedup → decontamination → Parquet subsets (local or Slurm, resumable)", DataPipelineCommand.Run),
         new("bench", "prefill and decode speed (llama-bench style pp/tg, medians)", BenchCommand.Run),
     ];
