@@ -4,6 +4,9 @@ using SharpLM.Tokenization;
 
 namespace SharpLM.Cli.Commands;
 
+/// <summary>One chat turn (role <c>system</c>, <c>user</c> or <c>assistant</c>) for <see cref="ModelTokenizer.RenderChat(IReadOnlyList{ChatTurn}, bool)"/>.</summary>
+internal sealed record ChatTurn(string Role, string Content);
+
 /// <summary>
 /// Text ⇄ ids for the inference verbs through the model's own tokenizer: <c>--tokenizer PATH</c> when given,
 /// else the HF folder's tokenizer.json, else the GGUF file's own metadata. The one place the verbs touch the tokenizer.
@@ -30,10 +33,19 @@ internal sealed class ModelTokenizer
         throw new UsageException($"{model.Path}: the model has no tokenizer; pass --tokenizer path/to/tokenizer.json");
     }
 
+    /// <summary>The model's own tokenizer (HF folder's tokenizer.json or GGUF metadata).</summary>
+    public static ModelTokenizer For(Gemma3Model model) => For(model, null);
+
     public int VocabSize => _tok.VocabSize;
     public int EosId => _tok.EosId;
     public int EndOfTurnId => _tok.EndOfTurnId;
     public IReadOnlyList<int> ForbiddenIds => _forbidden;
+    public int[] Encode(string text, bool addBos) => _tok.Encode(text, addBos);
+
+    /// <summary>Renders <paramref name="turns"/> with the Gemma 3 chat template (lenient).</summary>
+    public string RenderChat(IReadOnlyList<ChatTurn> turns, bool addGenerationPrompt) =>
+        RenderChat(turns.Select(t => new ChatMessage(t.Role, t.Content)).ToList(), addGenerationPrompt);
+
     /// <summary>Encodes <paramref name="text"/>, checking every id has a row in <paramref name="model"/>'s embedding.</summary>
     public int[] Encode(Gemma3Model model, string text, bool addBos)
     {
