@@ -12,6 +12,7 @@ public static class Program
     public static readonly Suite[] Suites =
     [
         new("tokenizer", "Gemma 3 tokenizer vs HF tokenizers: encode MB/s (1 thread, batch), load time, memory", TokenizerBench.Run),
+        new("tokenizer-train", "BPE trainer: train time for 4k/8k/16k vocabularies, tokens/byte beside Gemma 3's", TokenizerTrainBench.Run),
         new("bandwidth", "memory bandwidth (STREAM triad and read over arrays far larger than the caches)", MemoryBandwidth.Run),
         new("llama", "SharpLM vs llama.cpp on random-weight Gemma 3 GGUFs: pp512, tg128, peak RSS, roofline (--help in LlamaSuite.cs)", Llama.LlamaSuite.Run),
         new("spin", "(internal) a competing CPU load for llama --busy", Llama.LlamaSuite.Spin),

@@ -116,18 +116,13 @@ internal sealed class BpeEncoder
             EncodePiece(word, s, output);
             return;
         }
-        int start = 0, from = 1;
-        while (from < word.Length)
+        // A plain scan: pieces are short, so a vectorized search per piece would cost more in setup than it saves.
+        int start = 0;
+        for (int i = 1; i < word.Length; i++)
         {
-            int k = word[from..].IndexOf(MetaSpace);
-            if (k < 0) break;
-            int i = from + k;
-            if (word[i - 1] != MetaSpace && MayCutBefore(word, i))
-            {
-                EncodePiece(word[start..i], s, output);
-                start = i;
-            }
-            from = i + 1;
+            if (word[i] != MetaSpace || word[i - 1] == MetaSpace || !MayCutBefore(word, i)) continue;
+            EncodePiece(word[start..i], s, output);
+            start = i;
         }
         EncodePiece(word[start..], s, output);
     }
@@ -146,19 +141,20 @@ internal sealed class BpeEncoder
     /// <summary>One cut piece: from the per-thread cache, or BPE then cache.</summary>
     void EncodePiece(ReadOnlySpan<char> piece, EncoderScratch s, IdList output)
     {
-        bool cacheable = piece.Length <= EncoderScratch.MaxCachedWordLength;
-        if (cacheable && s.CacheLookup.TryGetValue(piece, out var cached))
+        if (piece.Length > WordCache.MaxWordLength)
+        {
+            Bpe(piece, s, output);
+            return;
+        }
+        uint hash = WordCache.Hash(piece);
+        if (s.Cache.TryGet(piece, hash, out var cached))
         {
             output.AddRange(cached);
             return;
         }
         int before = output.Count;
         Bpe(piece, s, output);
-        if (cacheable)
-        {
-            if (s.Cache.Count >= EncoderScratch.MaxCachedWords) s.Cache.Clear();
-            s.CacheLookup[piece] = output.Span[before..].ToArray();
-        }
+        s.Cache.Set(piece, hash, output.Span[before..].ToArray());
     }
 
     /// <summary>BPE on one piece, uncached.</summary>

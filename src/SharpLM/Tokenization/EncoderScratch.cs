@@ -6,11 +6,6 @@ namespace SharpLM.Tokenization;
 /// </summary>
 internal sealed class EncoderScratch
 {
-    /// <summary>Words longer than this (in UTF-16 units) are not cached.</summary>
-    public const int MaxCachedWordLength = 64;
-    /// <summary>The cache is cleared when it reaches this many words (bounded memory, adapts to new text).</summary>
-    public const int MaxCachedWords = 1 << 16;
-
     public int[] Ids = new int[256];
     public int[] Ranks = new int[256];
     public int[] Prev = new int[256];
@@ -24,14 +19,7 @@ internal sealed class EncoderScratch
     public readonly List<AddedTokenMatcher.Split> NormalizedSplits = [];
     public readonly List<(int Start, int End)> Words = [];
     public readonly List<(int Start, int End)> Words2 = [];
-    public readonly Dictionary<string, int[]> Cache;
-    public readonly Dictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> CacheLookup;
-
-    public EncoderScratch()
-    {
-        Cache = new Dictionary<string, int[]>(StringComparer.Ordinal);
-        CacheLookup = Cache.GetAlternateLookup<ReadOnlySpan<char>>();
-    }
+    public readonly WordCache Cache = new();
 
     /// <summary>Makes the symbol arrays hold at least <paramref name="n"/> entries.</summary>
     public void EnsureSymbols(int n)
@@ -69,7 +57,13 @@ internal sealed class IdList
     public void AddRange(ReadOnlySpan<int> ids)
     {
         if (Count + ids.Length > Items.Length) Array.Resize(ref Items, Math.Max(Items.Length * 2, Count + ids.Length));
-        ids.CopyTo(Items.AsSpan(Count));
+        if (ids.Length <= 4)
+        {
+            // Most cached words are 1–3 tokens: a loop beats a memmove call.
+            var items = Items;
+            for (int i = 0; i < ids.Length; i++) items[Count + i] = ids[i];
+        }
+        else ids.CopyTo(Items.AsSpan(Count));
         Count += ids.Length;
     }
 

@@ -33,14 +33,17 @@ public sealed class Gemma3Tokenizer
     internal Gemma3Tokenizer(TokenizerDefinition def)
     {
         _def = def;
+        _normalizer = new TextNormalizer(def.Normalizer, def.Source);
+        _preTokenizer = new PreTokenizer(def.PreTokenizer);
+        // The decoder tables and the added-token tries are independent of the merge table: build them on another core.
+        var side = Task.Run(() => (
+            new TokenDecoder(def),
+            new AddedTokenMatcher(def.AddedTokens.Where(t => !t.Normalized), t => t.Content),
+            new AddedTokenMatcher(def.AddedTokens.Where(t => t.Normalized), t => _normalizer.Apply(t.Content))));
         var merges = new MergeTable(def.MergeLeft.Length);
         for (int r = 0; r < def.MergeLeft.Length; r++) merges.Set(def.MergeLeft[r], def.MergeRight[r], r, def.MergeResult[r]);
         _bpe = new BpeEncoder(def, merges);
-        _normalizer = new TextNormalizer(def.Normalizer, def.Source);
-        _preTokenizer = new PreTokenizer(def.PreTokenizer);
-        _rawMatcher = new AddedTokenMatcher(def.AddedTokens.Where(t => !t.Normalized), t => t.Content);
-        _normalizedMatcher = new AddedTokenMatcher(def.AddedTokens.Where(t => t.Normalized), t => _normalizer.Apply(t.Content));
-        _decoder = new TokenDecoder(def);
+        (_decoder, _rawMatcher, _normalizedMatcher) = side.GetAwaiter().GetResult();
 
         int Named(string? configured, string gemmaName)
         {

@@ -86,15 +86,12 @@ internal static class TokenizerJsonReader
     sealed class Parser(string path, TokenizerConfig? config)
     {
         readonly PieceTable.Builder _vocab = new();
-        PieceTable? _table;          // vocabulary (+ added-only tokens), built as soon as "vocab" ends
         int _modelVocab;
-        bool _tableHasAdded;         // false when "added_tokens" came after "vocab" (then the table is rebuilt)
-        // Merges resolve to ids at once when the vocabulary came first (the usual order); otherwise their
-        // text waits here until it has (JSON objects are unordered).
-        readonly ArrayBufferWriter<byte> _mergeText = new(1 << 16);
+        // Merge texts are collected while reading and resolved to ids afterwards, in parallel (JSON objects are
+        // unordered, and three hash lookups per merge are most of the load time).
+        byte[] _mergeText = new byte[1 << 20];
+        int _mergeTextUsed;
         readonly List<int> _mergeEnds = [];   // end offsets: left ends at [2k], right at [2k+1]
-        readonly List<int> _left = [], _right = [], _result = [];
-        byte[] _joined = new byte[256];
         readonly List<AddedTokenJson> _added = [];
         byte[] _scratch = new byte[256];
         string? _modelType;
@@ -183,16 +180,6 @@ internal static class TokenizerJsonReader
             }
             _modelVocab = _vocab.EntryCount;
             if (_modelVocab == 0) throw new SharpLMDataException(path, "the vocabulary is empty");
-            _table = BuildTable();
-        }
-
-        /// <summary>Vocabulary plus the added tokens known so far that extend past it.</summary>
-        PieceTable BuildTable()
-        {
-            _tableHasAdded = _added.Count > 0;
-            foreach (var a in _added)
-                if (a.Id >= _modelVocab) _vocab.Add(a.Id, a.Content);
-            return _vocab.Build(path, _tableHasAdded ? "vocab + added_tokens" : "vocab");
         }
 
         void ReadMerges(ref Utf8JsonReader r)
@@ -231,37 +218,70 @@ internal static class TokenizerJsonReader
 
         void AddMerge(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
         {
-            if (_table is null)
-            {
-                AddMergePart(a);
-                AddMergePart(b);
-            }
-            else Resolve(_table, a, b);
-        }
-
-        /// <summary>Ids of a merge's two pieces and of their concatenation, all of which must be in the vocabulary.</summary>
-        void Resolve(PieceTable table, ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
-        {
-            int k = _left.Count;
-            int l = table.Find(a), r = table.Find(b);
-            if (l < 0 || r < 0 || l >= _modelVocab || r >= _modelVocab)
-                throw new SharpLMDataException(path, $"merge {k} ('{PieceTable.Show(a)}' + '{PieceTable.Show(b)}') uses a piece that is not in the vocabulary");
-            int n = a.Length + b.Length;
-            if (_joined.Length < n) _joined = new byte[n * 2];
-            a.CopyTo(_joined);
-            b.CopyTo(_joined.AsSpan(a.Length));
-            int m = table.Find(_joined.AsSpan(0, n));
-            if (m < 0 || m >= _modelVocab)
-                throw new SharpLMDataException(path, $"merge {k} makes '{PieceTable.Show(_joined.AsSpan(0, n))}', which is not in the vocabulary");
-            _left.Add(l);
-            _right.Add(r);
-            _result.Add(m);
+            AddMergePart(a);
+            AddMergePart(b);
         }
 
         void AddMergePart(ReadOnlySpan<byte> part)
         {
-            _mergeText.Write(part);
-            _mergeEnds.Add(_mergeText.WrittenCount);
+            if (_mergeTextUsed + part.Length > _mergeText.Length)
+                Array.Resize(ref _mergeText, Math.Max(_mergeText.Length * 2, _mergeTextUsed + part.Length));
+            part.CopyTo(_mergeText.AsSpan(_mergeTextUsed));
+            _mergeTextUsed += part.Length;
+            _mergeEnds.Add(_mergeTextUsed);
+        }
+
+        /// <summary>
+        /// Ids of every merge's two pieces and of their concatenation, all of which must be in the model
+        /// vocabulary. Runs on all cores; the error reported is always the first bad merge.
+        /// </summary>
+        (int[] Left, int[] Right, int[] Result) ResolveMerges(PieceTable table)
+        {
+            int n = _mergeEnds.Count / 2;
+            if (n == 0) return ([], [], []);
+            var ends = _mergeEnds.ToArray();
+            var text = _mergeText;
+            var left = new int[n];
+            var right = new int[n];
+            var result = new int[n];
+            int firstBad = int.MaxValue;
+            int modelVocab = _modelVocab;
+            var ranges = System.Collections.Concurrent.Partitioner.Create(0, n, Math.Max(1024, n / (Environment.ProcessorCount * 4) + 1));
+            Parallel.ForEach(ranges, range =>
+            {
+                var joined = new byte[256];
+                for (int k = range.Item1; k < range.Item2; k++)
+                {
+                    int start = k == 0 ? 0 : ends[2 * k - 1], mid = ends[2 * k], end = ends[2 * k + 1];
+                    var a = text.AsSpan(start, mid - start);
+                    var b = text.AsSpan(mid, end - mid);
+                    int l = table.Find(a), r = table.Find(b);
+                    if (joined.Length < end - start) joined = new byte[(end - start) * 2];
+                    text.AsSpan(start, end - start).CopyTo(joined);   // a and b are adjacent: the concatenation is one copy
+                    int m = table.Find(joined.AsSpan(0, end - start));
+                    if (l < 0 || r < 0 || m < 0 || l >= modelVocab || r >= modelVocab || m >= modelVocab)
+                    {
+                        int seen;
+                        while (k < (seen = Volatile.Read(ref firstBad)) && Interlocked.CompareExchange(ref firstBad, k, seen) != seen) { }
+                        continue;
+                    }
+                    left[k] = l;
+                    right[k] = r;
+                    result[k] = m;
+                }
+            });
+            if (firstBad < n)
+            {
+                int k = firstBad;
+                int start = k == 0 ? 0 : ends[2 * k - 1], mid = ends[2 * k], end = ends[2 * k + 1];
+                var a = text.AsSpan(start, mid - start);
+                var b = text.AsSpan(mid, end - mid);
+                int l = table.Find(a), r = table.Find(b);
+                if (l < 0 || r < 0 || l >= modelVocab || r >= modelVocab)
+                    throw new SharpLMDataException(path, $"merge {k} ('{PieceTable.Show(a)}' + '{PieceTable.Show(b)}') uses a piece that is not in the vocabulary");
+                throw new SharpLMDataException(path, $"merge {k} makes '{PieceTable.Show(text.AsSpan(start, end - start))}', which is not in the vocabulary");
+            }
+            return (left, right, result);
         }
 
         // ---- added tokens ----
@@ -299,9 +319,10 @@ internal static class TokenizerJsonReader
             if (_modelType is not null && _modelType != "BPE")
                 throw new SharpLMDataException(path, $"unsupported model type '{_modelType}' (only BPE tokenizers are supported)");
             int modelVocab = _modelVocab;
-            // Added tokens that came after the vocabulary: rebuild the table with them.
-            var pieces = _table!;
-            if (!_tableHasAdded && _added.Count > 0) pieces = BuildTable();
+            // The table of every id: the vocabulary, then added tokens that extend past it.
+            foreach (var a in _added)
+                if (a.Id >= modelVocab) _vocab.Add(a.Id, a.Content);
+            var pieces = _vocab.Build(path, _added.Count > 0 ? "vocab + added_tokens" : "vocab");
 
             // Added tokens either restate a vocabulary entry (same id, same text) or extend the ids past it.
             var added = new List<AddedToken>(_added.Count);
@@ -325,23 +346,16 @@ internal static class TokenizerJsonReader
                 if (unk < 0 || unk >= modelVocab) throw new SharpLMDataException(path, $"unk_token '{_unkToken}' is not in the vocabulary");
             }
 
-            // Merges that arrived before the vocabulary.
-            var text = _mergeText.WrittenSpan;
-            for (int k = 0, start = 0; k < _mergeEnds.Count / 2; k++)
-            {
-                int mid = _mergeEnds[2 * k], end = _mergeEnds[2 * k + 1];
-                Resolve(pieces, text[start..mid], text[mid..end]);
-                start = end;
-            }
+            var (mergeLeft, mergeRight, mergeResult) = ResolveMerges(pieces);
 
             var (prefix, suffix) = _postProcessor is { } pp ? ReadTemplate(pp, pieces) : ([], []);
             return new TokenizerDefinition
             {
                 Pieces = pieces,
                 ModelVocabSize = modelVocab,
-                MergeLeft = _left.ToArray(),
-                MergeRight = _right.ToArray(),
-                MergeResult = _result.ToArray(),
+                MergeLeft = mergeLeft,
+                MergeRight = mergeRight,
+                MergeResult = mergeResult,
                 AddedTokens = added,
                 UnknownId = unk,
                 ByteFallback = _byteFallback,

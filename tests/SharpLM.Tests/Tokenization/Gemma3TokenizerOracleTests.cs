@@ -143,3 +143,41 @@ public class Gemma3TokenizerOracleTests
         for (int i = 0; i < texts.Count; i++) Assert.Equal(Ours.Encode(texts[i]), batch[i]);
     }
 }
+
+/// <summary>
+/// <c>parseSpecial: false</c> against HF's own semantics (<c>encode_special_tokens</c>, which the .NET binding
+/// does not expose): HF loads a copy of tokenizer.json whose special added tokens are removed, so it treats
+/// "&lt;bos&gt;" in text as plain characters while still matching user-defined tokens such as &lt;unused0&gt;.
+/// </summary>
+[Trait("Category", "Oracle")]
+public class NoSpecialOracleTests
+{
+    [Fact]
+    public void NoSpecialEqualsHuggingFaceWithoutSpecialAddedTokens()
+    {
+        string json = File.ReadAllText(TestPaths.GemmaTokenizerJson);
+        // Splice a filtered copy of the added_tokens array (a few hundred KB) into the file text.
+        int open = json.IndexOf('[', json.IndexOf("\"added_tokens\"", StringComparison.Ordinal));
+        int close = json.LastIndexOf(']', json.IndexOf("\"normalizer\"", StringComparison.Ordinal));
+        var added = System.Text.Json.Nodes.JsonNode.Parse(json[open..(close + 1)])!.AsArray();
+        var kept = new System.Text.Json.Nodes.JsonArray(added.Where(t => !(bool)t!["special"]!).Select(t => t!.DeepClone()).ToArray());
+        Assert.Equal(added.Count - 9, kept.Count);
+        string path = Path.Combine(TestPaths.NewTempDir(), "tokenizer.json");
+        File.WriteAllText(path, json[..open] + kept.ToJsonString() + json[(close + 1)..]);
+        var hf = new Tokenizers.DotNet.Tokenizer(path);
+        var ours = GemmaTokenizers.Ours;
+        var texts = new[]
+        {
+            "<bos>hi<eos>", "<start_of_turn>user\nHello<end_of_turn>\n<start_of_turn>model\n", "a<unused0>b<mask>[multimodal]",
+            "<start_of_image><image_soft_token><end_of_image>", "<pad><unk><bos>", "<<bos>>", "plain text",
+        }.Concat(FuzzCorpus.Strings(seed: 31, count: 100));
+        foreach (var t in texts)
+        {
+            // Without special tokens the stripped file's post-processor still adds <bos> by id.
+            var expected = hf.Encode(t).Skip(1).Select(i => (int)i).ToArray();
+            Assert.Equal(expected, ours.Encode(t, parseSpecial: false));
+        }
+        Assert.DoesNotContain(2, ours.Encode("<bos>", parseSpecial: false));
+        Assert.Contains(6, ours.Encode("<unused0>", parseSpecial: false));
+    }
+}

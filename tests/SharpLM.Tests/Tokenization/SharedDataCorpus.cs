@@ -1,6 +1,5 @@
 using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 
 namespace SharpLM.Tests.Tokenization;
 
@@ -9,7 +8,7 @@ namespace SharpLM.Tests.Tokenization;
 /// ~4 KB chunks cut at line ends, and every HTML page both as source and as its visible text (tags, scripts
 /// and styles removed; a crude extraction is enough here, the point is real-world text).
 /// </summary>
-public static partial class SharedDataCorpus
+public static class SharedDataCorpus
 {
     /// <summary>Corpus files, relative to the shared data folder.</summary>
     public static IReadOnlyList<string> Files()
@@ -81,14 +80,29 @@ public static partial class SharedDataCorpus
 
     static string VisibleText(string html)
     {
-        string s = ScriptOrStyle().Replace(html, " ");
-        s = Tag().Replace(s, " ");
-        return System.Net.WebUtility.HtmlDecode(s);
+        // Drop <script>/<style> elements, then every tag; decode entities. Linear scans (no backtracking regex).
+        var sb = new StringBuilder(html.Length);
+        int i = 0;
+        while (i < html.Length)
+        {
+            int lt = html.IndexOf('<', i);
+            if (lt < 0) { sb.Append(html, i, html.Length - i); break; }
+            sb.Append(html, i, lt - i).Append(' ');
+            string? skipTo = StartsWithTag(html, lt, "script") ? "</script" : StartsWithTag(html, lt, "style") ? "</style" : null;
+            int from = lt;
+            if (skipTo is not null)
+            {
+                int close = html.IndexOf(skipTo, lt, StringComparison.OrdinalIgnoreCase);
+                from = close < 0 ? html.Length : close;
+            }
+            int gt = from < html.Length ? html.IndexOf('>', from) : -1;
+            i = gt < 0 ? html.Length : gt + 1;
+        }
+        return System.Net.WebUtility.HtmlDecode(sb.ToString());
     }
 
-    [GeneratedRegex(@"<(script|style)\b.*?</\1\s*>", RegexOptions.Singleline | RegexOptions.IgnoreCase)]
-    private static partial Regex ScriptOrStyle();
-
-    [GeneratedRegex(@"<[^>]*>", RegexOptions.Singleline)]
-    private static partial Regex Tag();
+    static bool StartsWithTag(string html, int lt, string name) =>
+        lt + 1 + name.Length <= html.Length
+        && string.Compare(html, lt + 1, name, 0, name.Length, StringComparison.OrdinalIgnoreCase) == 0
+        && (lt + 1 + name.Length == html.Length || !char.IsLetterOrDigit(html[lt + 1 + name.Length]));
 }
