@@ -33,6 +33,8 @@ apt_pkgs=()
 # (each feature that needs a Debian package adds it here, with the reason)
 # pipeline: the Slurm executor test starts a private one-node Slurm (munged + slurmctld + slurmd on loopback)
 apt_pkgs+=(slurm-wlm munge)
+# train: the whole-step gradient oracle (tests/SharpLM.Tests/Training/TorchOracle*) runs scripts/torch_gemma3.py with PyTorch
+apt_pkgs+=(python3-torch)
 if [ ${#apt_pkgs[@]} -gt 0 ]; then
   missing=()
   for p in "${apt_pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

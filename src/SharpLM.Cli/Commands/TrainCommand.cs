@@ -84,7 +84,8 @@ public static class TrainCommand
     internal static TrainingResult Train(TrainerOptions options, CancellationToken cancel)
     {
         bool tty = !Console.IsErrorRedirected;
-        using var progress = new ProgressReporter("train", options.Steps ?? 0, "steps");
+        // Not disposed on failure: a final progress line after the error message would only confuse.
+        var progress = new ProgressReporter("train", options.Steps ?? 0, "steps");
         void Log(string line)
         {
             if (tty) Console.Error.Write("\r\u001b[K");

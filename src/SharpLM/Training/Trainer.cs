@@ -215,8 +215,10 @@ public sealed class Trainer
     Gemma3Config ResolveConfig(string? resumeFrom, TokenDataset data)
     {
         int sources = (_o.Preset is null ? 0 : 1) + (_o.ConfigPath is null ? 0 : 1) + (_o.InitPath is null ? 0 : 1);
-        if (resumeFrom is null && sources != 1)
-            throw new SharpLMDataException("--preset/--config/--init", "give exactly one of them");
+        if (resumeFrom is null && sources == 0)
+            throw new SharpLMDataException("--preset/--config/--init", "give one of them (or --resume an existing run)");
+        if (_o.Preset is not null && _o.ConfigPath is not null)
+            throw new SharpLMDataException("--preset/--config", "give one or the other, not both");
         Gemma3Config? asked = null;
         string askedName = "";
         if (_o.Preset is { } preset)

@@ -29,7 +29,7 @@ public sealed class HostileInputTests
     }
 
     [Fact]
-    public void FiveMegabytePageIsExtracted() => HugePage(5_000_000);
+    public void TwoMegabytePageIsExtracted() => HugePage(2_000_000);
 
     [Fact]
     [Trait("Category", "Slow")]

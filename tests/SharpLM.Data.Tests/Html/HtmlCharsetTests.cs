@@ -67,6 +67,27 @@ public sealed class HtmlCharsetTests
         Assert.Contains("а", HtmlCharset.Decode(Page("", [0xE0]), null, "http://example.ru/").Text);
     }
 
+    [Theory]
+    [InlineData("http://a.jp/", "shift_jis")]
+    [InlineData("http://a.cn/", "gb18030")]
+    [InlineData("http://a.tw/", "big5")]
+    [InlineData("http://a.kr/", "euc-kr")]
+    [InlineData("http://a.ru/", "windows-1251")]
+    [InlineData("http://a.pl/", "windows-1250")]
+    [InlineData("http://a.gr/", "windows-1253")]
+    [InlineData("http://a.tr/", "windows-1254")]
+    [InlineData("http://a.il/", "windows-1255")]
+    [InlineData("http://a.th/", "windows-874")]
+    [InlineData("http://a.vn/", "windows-1258")]
+    [InlineData("http://a.lt/", "windows-1257")]
+    [InlineData("http://a.com/", "windows-1252")]
+    public void LocaleDefaultsByTopLevelDomain(string url, string charset)
+    {
+        var d = HtmlCharset.Decode(Page("", [0xE0, 0xE1, 0x80, 0xA4]), null, url);
+        Assert.Equal(CharsetSource.LocaleDefault, d.Source);
+        Assert.Equal(charset, d.Charset);
+    }
+
     [Fact]
     public void Utf8LabelOnLatin1BytesFallsBackToTheLocaleDefault()
     {
