@@ -9,4 +9,9 @@ namespace SharpLM.Data;
 [JsonSerializable(typeof(ClassifierInfo))]
 [JsonSerializable(typeof(ClassifierReport))]
 [JsonSerializable(typeof(Dictionary<string, long[]>))]
+[JsonSerializable(typeof(SharpLM.Data.Pipeline.PipelineConfig))]
+[JsonSerializable(typeof(SharpLM.Data.Pipeline.RankStats))]
+[JsonSerializable(typeof(List<SharpLM.Data.Pipeline.RankStats>))]
+[JsonSerializable(typeof(SharpLM.Data.Pipeline.RankProgress))]
+[JsonSerializable(typeof(SortedDictionary<string, int[]>))]
 internal sealed partial class DataJsonContext : JsonSerializerContext;

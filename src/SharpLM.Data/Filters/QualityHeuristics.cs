@@ -37,8 +37,10 @@ public static class QualityHeuristics
         var lines = text.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0).ToArray();
         if (lines.Length > 0)
         {
-            int duplicates = lines.Length - lines.Distinct(StringComparer.Ordinal).Count();
-            if ((double)duplicates / lines.Length > o.MaxDuplicateLineFraction) return "duplicate_lines";
+            // Only lines of two or more words count: "$$", "\end{align*}" or "}" repeat in any formula-rich page.
+            var wordy = lines.Where(l => l.Contains(' ')).ToArray();
+            int duplicates = wordy.Length - wordy.Distinct(StringComparer.Ordinal).Count();
+            if (wordy.Length > 0 && (double)duplicates / wordy.Length > o.MaxDuplicateLineFraction) return "duplicate_lines";
             int bullets = lines.Count(l => l[0] is '•' or '-' or '*' or '·' or '‣' or '▪');
             if (lines.Length >= 5 && (double)bullets / lines.Length > o.MaxBulletLineFraction) return "bullet_lines";
             int ellipsis = lines.Count(l => l.EndsWith("...", StringComparison.Ordinal) || l.EndsWith('…'));

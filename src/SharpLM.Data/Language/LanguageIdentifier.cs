@@ -14,7 +14,7 @@ public readonly record struct LanguageGuess(string Language, double Score);
 /// <para>Method. Math (<c>$…$</c>, <c>\commands</c>), URLs and digits are removed first so that formulas do not
 /// vote. (1) Script: letters are counted per Unicode script; if a non-Latin script holds most letters, the
 /// language follows from it (Han → zh, kana → ja, Hangul → ko, Cyrillic → ru/uk/bg, Greek → el, Arabic → ar,
-/// Hebrew → he, Thai → th, Devanagari → hi). (2) Latin script: each word is looked up in the function-word
+/// Hebrew → he, Thai → th, Devanagari → hi). (2) Latin script: each word of two or more letters (one-letter words are also math variables) is looked up in the function-word
 /// lists of 20 languages (<see cref="LanguageProfiles"/>); a language's coverage is the fraction of words in
 /// its list; distinctive letters (ß, ñ, ø, ł, ř, ş, ő, ă…) add votes.</para>
 /// <para>Score. For the winner: <c>share × min(1, coverage / 0.2)</c>, where share = winner's coverage /
@@ -80,7 +80,9 @@ public static class LanguageIdentifier
         foreach (var token in Words(clean))
         {
             if (++words > MaxWordsConsidered) break;
-            if (s_wordToLanguages.TryGetValue(token, out var langs))
+            // One-letter words ("a", "i", "w", "z") are also math variables; they would vote Polish or Czech
+            // on every formula-heavy page, so they count as words but never as evidence.
+            if (token.Length > 1 && s_wordToLanguages.TryGetValue(token, out var langs))
                 foreach (var l in langs) hits[l] += 1;
         }
         if (words == 0) return new("unknown", 0);
@@ -108,21 +110,41 @@ public static class LanguageIdentifier
         ("şğı", ["tr"]), ("őű", ["hu"]), ("ăâîșț", ["ro"]), ("đơư", ["vi"]), ("ò", ["it", "ca"]), ("ì", ["it"]),
     ];
 
+    static readonly Dictionary<char, int[]> s_letterToVoteSets = BuildLetterIndex();
+
+    static Dictionary<char, int[]> BuildLetterIndex()
+    {
+        var map = new Dictionary<char, List<int>>();
+        for (int v = 0; v < s_letterVotes.Length; v++)
+            foreach (var c in s_letterVotes[v].Letters)
+            {
+                if (!map.TryGetValue(c, out var l)) map[c] = l = [];
+                l.Add(v);
+            }
+        return map.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray());
+    }
+
+    static readonly int[][] s_voteLanguages = s_letterVotes
+        .Select(v => v.Languages.Select(code => Array.FindIndex(LanguageProfiles.Latin, p => p.Code == code)).Where(i => i >= 0).ToArray())
+        .ToArray();
+
     static void AddLetterVotes(string clean, Span<double> hits, int words)
     {
+        // One pass over the text counting distinctive letters per vote set (all are non-ASCII).
+        Span<int> counts = stackalloc int[s_letterVotes.Length];
+        foreach (var ch in clean)
+        {
+            if (ch < 0x80) continue;
+            if (s_letterToVoteSets.TryGetValue(char.ToLowerInvariant(ch), out var sets))
+                foreach (var v in sets) counts[v]++;
+        }
         // Bounded so that letters can break ties but never outvote the word evidence of prose.
         double cap = 0.1 * words;
-        foreach (var (letters, languages) in s_letterVotes)
+        for (int v = 0; v < counts.Length; v++)
         {
-            int count = 0;
-            foreach (var c in clean) if (letters.Contains(char.ToLowerInvariant(c))) count++;
-            if (count == 0) continue;
-            double vote = Math.Min(cap, count * 0.25);
-            foreach (var code in languages)
-            {
-                int l = Array.FindIndex(LanguageProfiles.Latin, p => p.Code == code);
-                if (l >= 0) hits[l] += vote;
-            }
+            if (counts[v] == 0) continue;
+            double vote = Math.Min(cap, counts[v] * 0.25);
+            foreach (var l in s_voteLanguages[v]) hits[l] += vote;
         }
     }
 
