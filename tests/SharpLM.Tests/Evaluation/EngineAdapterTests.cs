@@ -147,5 +147,8 @@ public sealed class EngineAdapterTests(EngineAdapterTests.TinyGemma tiny) : ICla
         var noTok = CliProcess.Run("eval", "run", "--task", "gsm8k", "--model", bare, "--limit", "1", "--out", Path.Combine(dir, "x.json"));
         Assert.Equal(2, noTok.ExitCode);
         Assert.Contains("pass --tokenizer", noTok.Stderr);
+        var wrongTok = CliProcess.Run("eval", "run", "--task", "gsm8k", "--model", bare, "--tokenizer", TestPaths.GemmaTokenizerJson, "--limit", "1", "--out", Path.Combine(dir, "y.json"));
+        Assert.Equal(2, wrongTok.ExitCode);
+        Assert.Contains("wrong tokenizer?", wrongTok.Stderr);
     }
 }
