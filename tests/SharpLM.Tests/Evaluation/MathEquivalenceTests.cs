@@ -198,6 +198,9 @@ public class MathEquivalenceTests
     [InlineData("34x+45y-20z+100=0", "-34x-45y+20z-100=0", true)] // lighteval
     [InlineData("7 = 11a+c", "11a+c", false)]              // lighteval: not an assignment
     [InlineData("y = 2x + 3", "2x+3", true)]
+    [InlineData("x + y = 1", "2x + 2y = 2", false)]        // proportional equations are not the same spelling of an answer
+    [InlineData("(1,2)", "[1,2]", false)]
+    [InlineData("\\ln 5", "\\log 5", true)]                // \log is the natural log, as sympy reads it
     // matrices and vectors
     [InlineData("\\begin{pmatrix} -1/3 \\\\ 2/3 \\\\ 5/3 \\end{pmatrix}", "\\begin{pmatrix} -\\frac{1}{3} \\\\ \\frac{2}{3} \\\\ \\frac{5}{3} \\end{pmatrix}", true)]
     [InlineData("\\begin{pmatrix} -1 & 0 \\\\ 0 & -1 \\end{pmatrix}", "\\begin{bmatrix} -1 & 0 \\\\ 0 & -1 \\end{bmatrix}", true)]
