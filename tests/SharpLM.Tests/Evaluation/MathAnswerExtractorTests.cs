@@ -63,4 +63,17 @@ public class MathAnswerExtractorTests
         Assert.True(unboxed.Correct);
         Assert.False(unboxed.Metrics["quasi_exact_match"]);
     }
+
+    [Fact]
+    public void AFinalGroupOfBoxesIsAlsoAcceptedAsOneAnswer()
+    {
+        // MATH test #414 ends "the answers are $\boxed{-2}$ and $\boxed{1}$": the Hendrycks gold is "1" (the last box)
+        const string solution = "Therefore, the answers are $\\boxed{-2}$ and $\\boxed{1}$.";
+        Assert.True(MathTask.ScoreAnswer("1", solution, "so \\boxed{1, -2}").Correct);
+        Assert.True(MathTask.ScoreAnswer("1", solution, "so \\boxed{1}").Correct);
+        Assert.False(MathTask.ScoreAnswer("1", solution, "so \\boxed{-2}").Correct);
+        Assert.Null(MathAnswerExtractor.LastBoxGroup("one box \\boxed{3} only"));
+        Assert.Null(MathAnswerExtractor.LastBoxGroup("\\boxed{3} is wrong, the answer is \\boxed{4}"));
+        Assert.Equal("-2, 1", MathAnswerExtractor.LastBoxGroup(solution));
+    }
 }

@@ -74,6 +74,14 @@ public static partial class MathAnswerExtractor
         return best.Answer is null ? null : new MathExtracted(best.Answer, best.Method);
     }
 
+    /// <summary>The last run of adjacent boxes of a solution as one answer when it has more than one box, else null.</summary>
+    public static string? LastBoxGroup(string solution)
+    {
+        var boxes = BoxedAnswer.FindAll(solution);
+        if (boxes.Count < 2 || !BoxJoiner().IsMatch(solution[boxes[^2].End..boxes[^1].Start])) return null;
+        return BoxGroups(solution).Last().Answer;
+    }
+
     /// <summary>Runs of boxes separated only by commas, "and", "or", spacing or math delimiters, each as one answer.</summary>
     static IEnumerable<(int End, string Answer)> BoxGroups(string text)
     {
