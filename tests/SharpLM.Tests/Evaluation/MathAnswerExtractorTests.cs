@@ -54,6 +54,13 @@ public class MathAnswerExtractorTests
         Assert.Equal(correct, MathTask.ScoreAnswer(gold, "\\boxed{" + gold + "}", output).Correct);
 
     [Fact]
+    public void RunawayOutputsStayCheap()
+    {
+        var junk = string.Concat(Enumerable.Repeat("$$ a $ b \\( c \\[ final answer is ", 20_000)) + " \\boxed{42}";
+        Assert.Equal("42", MathAnswerExtractor.Extract(junk)!.Value.Answer); // only the last 50k characters are searched
+    }
+
+    [Fact]
     public void QuasiExactMatchNeedsABoxAndTheHendrycksForm()
     {
         var s = MathTask.ScoreAnswer("\\frac{1}{2}", "so it is $\\boxed{\\frac12}$", "thus \\boxed{0.5}");

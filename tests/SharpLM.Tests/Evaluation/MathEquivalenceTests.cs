@@ -265,6 +265,8 @@ public class MathEquivalenceTests
     [InlineData("5", "2^{100000000}")]
     [InlineData("5", "(x+y)^{64}")]
     [InlineData("5", "99999999999999999999999999999999999999!")]
+    [InlineData("5", "\\binom{5}{1000000000}")]
+    [InlineData("5", "\\binom{100000000000}{5}")]
     public void MalformedPredictionsAreNotEquivalent(string gold, string pred) =>
         Assert.False(MathEquivalence.AreEquivalent(gold, pred));
 

@@ -48,8 +48,12 @@ public static partial class MathAnswerExtractor
     [GeneratedRegex(@"^\s*(?:,|and|or|\\quad|\\text\{\s*(?:and|or)\s*\}|\$|\\\(|\\\)|\\\[|\\\]|\s)*\s*$")]
     private static partial Regex BoxJoiner();
 
+    /// <summary>Only the end of a longer output is searched (final answers come last; bounds the work on runaway generations).</summary>
+    public const int MaxSearchedChars = 50_000;
+
     public static MathExtracted? Extract(string output)
     {
+        if (output.Length > MaxSearchedChars) output = output[^MaxSearchedChars..];
         var candidates = new List<(int Priority, int End, string Answer, string Method)>();
 
         foreach (var group in BoxGroups(output))
