@@ -1,5 +1,7 @@
 using System.Globalization;
+using System.Text.Json;
 using SharpLM.Cli.CommandLine;
+using SharpLM.Data.Parquet;
 using SharpLM.Evaluation.Data;
 using SharpLM.Evaluation.Scoring;
 
@@ -50,17 +52,51 @@ static class EvalCommon
         return null;
     }
 
-    /// <summary>Records of a JSONL (or Parquet) data file as JSON objects.</summary>
-    public static IEnumerable<JsonlLine> ReadRecords(string path)
+    /// <summary>
+    /// Records of a JSONL file, or of a Parquet file as Hugging Face datasets publish them (row i = index i): the
+    /// <paramref name="required"/> string columns plus whichever <paramref name="optional"/> ones the file has as strings.
+    /// </summary>
+    public static IEnumerable<JsonlLine> ReadRecords(string path, string[] required, string[] optional)
     {
-        if (path.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase))
-            throw new SharpLMDataException(path, "Parquet input is not supported by this build yet (use the JSONL files)");
-        return JsonlFile.Read(path);
+        if (!path.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase)) return JsonlFile.Read(path);
+        if (!File.Exists(path)) throw new SharpLMDataException(path, "file not found");
+        var names = ParquetTextReader.ColumnNames(path);
+        foreach (var r in required)
+            if (!names.Contains(r))
+                throw new SharpLMDataException(path, $"no column \"{r}\" (columns: {string.Join(", ", names)})");
+        var columns = required.ToList();
+        foreach (var o in optional)
+        {
+            if (!names.Contains(o)) continue;
+            try { using var probe = ParquetTextReader.ReadColumn(path, o).GetEnumerator(); probe.MoveNext(); columns.Add(o); }
+            catch (SharpLMDataException) { } // present but not a string column (e.g. an integer level): not needed
+        }
+        return ParquetRows(path, columns);
     }
 
-    public static IReadOnlyList<Gsm8kProblem> LoadGsm8k(string path) => EvalDataLoader.Gsm8kFromLines(path, ReadRecords(path));
+    static IEnumerable<JsonlLine> ParquetRows(string path, List<string> columns)
+    {
+        int index = 0;
+        foreach (var row in ParquetTextReader.ReadColumns(path, columns))
+        {
+            var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+            using (var w = new Utf8JsonWriter(buffer))
+            {
+                w.WriteStartObject();
+                for (int c = 0; c < columns.Count; c++)
+                    if (row[c] is { } v) w.WriteString(columns[c], v); else w.WriteNull(columns[c]);
+                w.WriteEndObject();
+            }
+            using var doc = JsonDocument.Parse(buffer.WrittenMemory);
+            yield return new JsonlLine(index++, doc.RootElement.Clone());
+        }
+    }
 
-    public static IReadOnlyList<MathProblem> LoadMath(string path) => EvalDataLoader.MathFromLines(path, ReadRecords(path));
+    public static IReadOnlyList<Gsm8kProblem> LoadGsm8k(string path) =>
+        EvalDataLoader.Gsm8kFromLines(path, ReadRecords(path, ["question", "answer"], []));
+
+    public static IReadOnlyList<MathProblem> LoadMath(string path) =>
+        EvalDataLoader.MathFromLines(path, ReadRecords(path, ["problem", "solution"], ["answer", "subject", "type", "level", "unique_id"]));
 
     /// <summary>The results table: one row per metric with value and standard error, as percentages.</summary>
     public static void PrintTable(TextWriter o, string task, TaskScore score)

@@ -23,7 +23,7 @@ public static partial class EvalCompareCommand
 
     public static int Run(string[] args)
     {
-        if (args.Contains("--help") || args.Contains("-h") || args.Length == 0) { Console.Out.Write(Usage); return args.Length == 0 ? 2 : 0; }
+        if (args.Contains("--help") || args.Contains("-h") || args.Length == 0) { Console.Out.WriteLine(Usage); return args.Length == 0 ? 2 : 0; }
         var a = CommandArgs.Parse(args, valued: ["--metric", "--plot"]);
         if (a.PositionalArgs.Count == 0) throw new UsageException("give at least one summary JSON");
         var files = a.PositionalArgs.Select(RunSummaryFile.Load).ToList();

@@ -99,7 +99,7 @@ static class EvalPerplexity
         {
             var name = field ?? "text";
             var docs = new List<PerplexityDocument>();
-            foreach (var line in EvalCommon.ReadRecords(path))
+            foreach (var line in EvalCommon.ReadRecords(path, [field ?? "text"], []))
             {
                 if (limit is int l && docs.Count >= l) break;
                 docs.Add(new PerplexityDocument(line.Index, JsonlFile.RequiredString(path, line, name)));

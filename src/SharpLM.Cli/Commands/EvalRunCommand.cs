@@ -47,7 +47,7 @@ public static class EvalRunCommand
 
     public static int Run(string[] args)
     {
-        if (args.Contains("--help") || args.Contains("-h")) { Console.Out.Write(Usage); return 0; }
+        if (args.Contains("--help") || args.Contains("-h")) { Console.Out.WriteLine(Usage); return 0; }
         var a = CommandArgs.Parse(args, valued:
         [
             "--task", "--model", "--endpoint", "--model-name", "--data", "--fewshot-data", "--shots", "--limit", "--seed",

@@ -22,7 +22,7 @@ public static class EvalScoreCommand
 
     public static int Run(string[] args)
     {
-        if (args.Contains("--help") || args.Contains("-h")) { Console.Out.Write(Usage); return 0; }
+        if (args.Contains("--help") || args.Contains("-h")) { Console.Out.WriteLine(Usage); return 0; }
         var a = CommandArgs.Parse(args, valued: ["--task", "--data", "--predictions", "--out"], flags: ["--json"]);
         a.NoMorePositionalThan(0);
         var task = a.Choice("--task", "", "gsm8k", "math", "math500");

@@ -118,4 +118,37 @@ public sealed class EngineAdapterTests(EngineAdapterTests.TinyGemma tiny) : ICla
         Assert.NotEqual(whole.NegativeLogLikelihood, rolling.NegativeLogLikelihood);     // less context, different numbers
         Assert.Equal(whole.NegativeLogLikelihood / (whole.Bytes * Math.Log(2)), whole.BitsPerByte, 12);
     }
+
+    [Fact]
+    public void CliRunsTheEngineForGenerationAndPerplexity()
+    {
+        var dir = TestPaths.NewTempDir("eval-engine-cli");
+        var gen = CliProcess.Run("eval", "run", "--task", "gsm8k", "--model", tiny.Dir, "--limit", "2", "--shots", "1",
+            "--max-tokens", "4", "--threads", "1", "--out", Path.Combine(dir, "g.json"));
+        Assert.True(gen.ExitCode == 0, gen.Stderr);
+        var summary = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "g.json"))).RootElement;
+        Assert.Equal(2, summary.GetProperty("total").GetInt32());
+        Assert.StartsWith("sharplm ", summary.GetProperty("model").GetString());
+        Assert.Equal(2, File.ReadAllLines(Path.Combine(dir, "g.samples.jsonl")).Length);
+
+        var text = Path.Combine(dir, "t.txt");
+        File.WriteAllText(text, "Sets, relations and functions. A relation R on a set A is reflexive iff R(a, a) for every a in A.");
+        var ppl = CliProcess.Run("eval", "run", "--task", "ppl", "--model", tiny.Dir, "--data", text, "--window", "16", "--stride", "8",
+            "--threads", "1", "--out", Path.Combine(dir, "p.json"));
+        Assert.True(ppl.ExitCode == 0, ppl.Stderr);
+        var p = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "p.json"))).RootElement;
+        Assert.True(p.GetProperty("perplexity").GetDouble() > 1);
+        Assert.Equal(System.Text.Encoding.UTF8.GetByteCount(File.ReadAllText(text)), p.GetProperty("bytes").GetInt64());
+        Assert.Equal(p.GetProperty("nll").GetDouble() / (p.GetProperty("bytes").GetDouble() * Math.Log(2)), p.GetProperty("bits_per_byte").GetDouble(), 9);
+
+        // a model without a tokenizer beside it says what to pass
+        var bare = Path.Combine(TestPaths.NewTempDir("eval-bare"), "model");
+        Gemma3CheckpointWriter.WriteHf(bare, Config with { VocabSize = 300 }, Gemma3CheckpointWriter.RandomRows(3), SafetensorsDType.BF16);
+        var noTok = CliProcess.Run("eval", "run", "--task", "gsm8k", "--model", bare, "--limit", "1", "--out", Path.Combine(dir, "x.json"));
+        Assert.Equal(2, noTok.ExitCode);
+        Assert.Contains("pass --tokenizer", noTok.Stderr);
+        var wrongTok = CliProcess.Run("eval", "run", "--task", "gsm8k", "--model", bare, "--tokenizer", TestPaths.GemmaTokenizerJson, "--limit", "1", "--out", Path.Combine(dir, "y.json"));
+        Assert.Equal(2, wrongTok.ExitCode);
+        Assert.Contains("wrong tokenizer?", wrongTok.Stderr);
+    }
 }

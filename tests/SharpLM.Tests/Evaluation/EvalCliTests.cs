@@ -77,6 +77,9 @@ public class EvalCliTests
         Assert.Equal(2, r.ExitCode);
         Assert.Contains("sharplm: " + server.Url + "v1/completions: server answered 500", r.Stderr);
         Assert.Contains("model crashed", r.Stderr);
+        var partial = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir, "r.json"))).RootElement;  // written even so
+        Assert.False(partial.GetProperty("complete").GetBoolean());
+        Assert.Equal(0, partial.GetProperty("total").GetInt32());
 
         Assert.Equal(2, CliProcess.Run("eval", "run", "--task", "gsm8k", "--endpoint", server.Url).ExitCode);        // no --model-name
         Assert.Equal(2, CliProcess.Run("eval", "run", "--task", "mmlu", "--model", "x").ExitCode);

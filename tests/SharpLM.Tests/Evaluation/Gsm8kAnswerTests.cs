@@ -64,4 +64,19 @@ public class Gsm8kAnswerTests
         Assert.True(Gsm8kTask.ScoreRecord(p, "#### 18.00").Correct);  // numeric equality
         Assert.False(Gsm8kTask.ScoreRecord(p, "#### 18.00").Metrics["strict_match"]); // the string rule does not
     }
+
+    [Fact]
+    public void EveryReferenceAnswerScoresAsCorrectAndItsReasoningAloneUsuallyDoesNot()
+    {
+        var test = EvalDataLoader.LoadGsm8k(TestPaths.Shared("gsm8k/test.jsonl"));
+        Assert.All(test, p =>
+        {
+            var s = Gsm8kTask.ScoreRecord(p, " " + p.Answer);
+            Assert.True(s.Correct && s.Metrics["strict_match"], p.Answer);
+        });
+        // without the "#### N" line the flexible rule reads the last number of the reasoning; the strict rule gives nothing
+        var reasoningOnly = test.Select(p => Gsm8kTask.ScoreRecord(p, " " + p.Answer[..p.Answer.LastIndexOf("####", StringComparison.Ordinal)])).ToList();
+        Assert.DoesNotContain(reasoningOnly, s => s.Metrics["strict_match"]);
+        Assert.InRange(reasoningOnly.Count(s => s.Correct), 1000, 1319); // the last calculation usually is the answer
+    }
 }

@@ -54,6 +54,13 @@ public class MathAnswerExtractorTests
         Assert.Equal(correct, MathTask.ScoreAnswer(gold, "\\boxed{" + gold + "}", output).Correct);
 
     [Fact]
+    public void RunawayOutputsStayCheap()
+    {
+        var junk = string.Concat(Enumerable.Repeat("$$ a $ b \\( c \\[ final answer is ", 20_000)) + " \\boxed{42}";
+        Assert.Equal("42", MathAnswerExtractor.Extract(junk)!.Value.Answer); // only the last 50k characters are searched
+    }
+
+    [Fact]
     public void QuasiExactMatchNeedsABoxAndTheHendrycksForm()
     {
         var s = MathTask.ScoreAnswer("\\frac{1}{2}", "so it is $\\boxed{\\frac12}$", "thus \\boxed{0.5}");
@@ -62,5 +69,18 @@ public class MathAnswerExtractorTests
         var unboxed = MathTask.ScoreAnswer("\\frac{1}{2}", "so it is $\\boxed{\\frac12}$", "Final Answer: The final answer is $\\frac{1}{2}$. I hope it is correct.");
         Assert.True(unboxed.Correct);
         Assert.False(unboxed.Metrics["quasi_exact_match"]);
+    }
+
+    [Fact]
+    public void AFinalGroupOfBoxesIsAlsoAcceptedAsOneAnswer()
+    {
+        // MATH test #414 ends "the answers are $\boxed{-2}$ and $\boxed{1}$": the Hendrycks gold is "1" (the last box)
+        const string solution = "Therefore, the answers are $\\boxed{-2}$ and $\\boxed{1}$.";
+        Assert.True(MathTask.ScoreAnswer("1", solution, "so \\boxed{1, -2}").Correct);
+        Assert.True(MathTask.ScoreAnswer("1", solution, "so \\boxed{1}").Correct);
+        Assert.False(MathTask.ScoreAnswer("1", solution, "so \\boxed{-2}").Correct);
+        Assert.Null(MathAnswerExtractor.LastBoxGroup("one box \\boxed{3} only"));
+        Assert.Null(MathAnswerExtractor.LastBoxGroup("\\boxed{3} is wrong, the answer is \\boxed{4}"));
+        Assert.Equal("-2, 1", MathAnswerExtractor.LastBoxGroup(solution));
     }
 }

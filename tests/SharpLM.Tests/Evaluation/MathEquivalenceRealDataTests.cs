@@ -62,3 +62,27 @@ public class MathEquivalenceRealDataTests
         return s.Substring(start, len);
     }
 }
+
+/// <summary>Scoring real reference solutions as if a model had written them.</summary>
+public class ReferenceSolutionScoringTests
+{
+    [Fact]
+    public void EveryMathReferenceSolutionScoresAsCorrect()
+    {
+        var all = EvalDataLoader.LoadMath(TestPaths.Shared("math/test.jsonl"));
+        var wrong = all.Where(p => !SharpLM.Evaluation.Tasks.MathTask.ScoreAnswer(p.Answer, p.Solution, p.Solution).Correct)
+            .Select(p => $"{p.Index}: {p.Answer}").ToList();
+        Assert.Empty(wrong);
+    }
+
+    [Fact]
+    public void MinervaStyleAnswersWithAFinalLineScoreAsCorrect()
+    {
+        // what a model imitating the 4 Minerva exemplars writes: the solution, then the "Final Answer" line
+        var m500 = EvalDataLoader.LoadMath(TestPaths.Shared("math/math500_test.jsonl"));
+        var wrong = m500.Where(p => !SharpLM.Evaluation.Tasks.MathTask.ScoreAnswer(p.Answer, p.Solution,
+                p.Solution + $"\nFinal Answer: The final answer is ${p.Answer}$. I hope it is correct.").Correct)
+            .Select(p => p.Answer).ToList();
+        Assert.Empty(wrong);
+    }
+}

@@ -198,6 +198,9 @@ public class MathEquivalenceTests
     [InlineData("34x+45y-20z+100=0", "-34x-45y+20z-100=0", true)] // lighteval
     [InlineData("7 = 11a+c", "11a+c", false)]              // lighteval: not an assignment
     [InlineData("y = 2x + 3", "2x+3", true)]
+    [InlineData("x + y = 1", "2x + 2y = 2", false)]        // proportional equations are not the same spelling of an answer
+    [InlineData("(1,2)", "[1,2]", false)]
+    [InlineData("\\ln 5", "\\log 5", true)]                // \log is the natural log, as sympy reads it
     // matrices and vectors
     [InlineData("\\begin{pmatrix} -1/3 \\\\ 2/3 \\\\ 5/3 \\end{pmatrix}", "\\begin{pmatrix} -\\frac{1}{3} \\\\ \\frac{2}{3} \\\\ \\frac{5}{3} \\end{pmatrix}", true)]
     [InlineData("\\begin{pmatrix} -1 & 0 \\\\ 0 & -1 \\end{pmatrix}", "\\begin{bmatrix} -1 & 0 \\\\ 0 & -1 \\end{bmatrix}", true)]
@@ -262,6 +265,8 @@ public class MathEquivalenceTests
     [InlineData("5", "2^{100000000}")]
     [InlineData("5", "(x+y)^{64}")]
     [InlineData("5", "99999999999999999999999999999999999999!")]
+    [InlineData("5", "\\binom{5}{1000000000}")]
+    [InlineData("5", "\\binom{100000000000}{5}")]
     public void MalformedPredictionsAreNotEquivalent(string gold, string pred) =>
         Assert.False(MathEquivalence.AreEquivalent(gold, pred));
 

@@ -88,7 +88,7 @@ public static partial class Gsm8kAnswer
         if (negative) s = s[1..];
         int dot = s.IndexOf('.');
         string whole = dot < 0 ? s : s[..dot], frac = dot < 0 ? "" : s[(dot + 1)..];
-        if (whole.Length + frac.Length == 0 || whole.Length + frac.Length > 400) return false;
+        if (whole.Length + frac.Length == 0 || whole.Length + frac.Length > 4000) return false;
         if (!whole.All(char.IsAsciiDigit) || !frac.All(char.IsAsciiDigit)) return false;
         numerator = BigInteger.Parse(whole + frac is { Length: > 0 } digits ? digits : "0", System.Globalization.CultureInfo.InvariantCulture);
         denominator = BigInteger.Pow(10, frac.Length);

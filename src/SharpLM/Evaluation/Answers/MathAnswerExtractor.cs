@@ -48,8 +48,12 @@ public static partial class MathAnswerExtractor
     [GeneratedRegex(@"^\s*(?:,|and|or|\\quad|\\text\{\s*(?:and|or)\s*\}|\$|\\\(|\\\)|\\\[|\\\]|\s)*\s*$")]
     private static partial Regex BoxJoiner();
 
+    /// <summary>Only the end of a longer output is searched (final answers come last; bounds the work on runaway generations).</summary>
+    public const int MaxSearchedChars = 50_000;
+
     public static MathExtracted? Extract(string output)
     {
+        if (output.Length > MaxSearchedChars) output = output[^MaxSearchedChars..];
         var candidates = new List<(int Priority, int End, string Answer, string Method)>();
 
         foreach (var group in BoxGroups(output))
@@ -72,6 +76,14 @@ public static partial class MathAnswerExtractor
         var best = candidates.Where(c => c.Answer.Length > 0)
             .OrderBy(c => c.Priority).ThenByDescending(c => c.End).FirstOrDefault();
         return best.Answer is null ? null : new MathExtracted(best.Answer, best.Method);
+    }
+
+    /// <summary>The last run of adjacent boxes of a solution as one answer when it has more than one box, else null.</summary>
+    public static string? LastBoxGroup(string solution)
+    {
+        var boxes = BoxedAnswer.FindAll(solution);
+        if (boxes.Count < 2 || !BoxJoiner().IsMatch(solution[boxes[^2].End..boxes[^1].Start])) return null;
+        return BoxGroups(solution).Last().Answer;
     }
 
     /// <summary>Runs of boxes separated only by commas, "and", "or", spacing or math delimiters, each as one answer.</summary>

@@ -47,6 +47,7 @@ public sealed class SharpLMGenerator : ITextGenerator
         int maxPositions = _model.Config.MaxPositionEmbeddings;
         int maxNew = Math.Min(request.MaxTokens, maxPositions - 2);
         var prompt = _tokenizer.Encode(request.Prompt, addBos: true);
+        EngineModel.CheckIds(_model, prompt);
         if (prompt.Length + maxNew > maxPositions)
         {
             int keep = maxPositions - maxNew - 1;

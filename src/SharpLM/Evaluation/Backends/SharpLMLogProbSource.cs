@@ -31,7 +31,12 @@ public sealed class SharpLMLogProbSource : ITokenLogProbSource
     public int ContextLength => _model.Config.MaxPositionEmbeddings;
     public int? BosToken => _tokenizer.BosId >= 0 ? _tokenizer.BosId : null;
 
-    public int[] Tokenize(string text) => _tokenizer.Encode(text, addBos: false, parseSpecial: false);
+    public int[] Tokenize(string text)
+    {
+        var ids = _tokenizer.Encode(text, addBos: false, parseSpecial: false);
+        EngineModel.CheckIds(_model, ids);
+        return ids;
+    }
 
     public void LogProbs(ReadOnlySpan<int> tokens, Span<double> logProbs, CancellationToken cancellation)
     {

@@ -436,7 +436,7 @@ public sealed class LatexParser
             while (_pos < _s.Length && char.IsAsciiDigit(_s[_pos])) _pos++;
         }
         var text = _s[start.._pos];
-        if (text.Length > 400) throw Fail("number too long");
+        if (text.Length > 4000) throw Fail("number too long");
         // "52_8", "204_{5}": a numeral in another base is an opaque name, equal only to itself
         if (Peek() == '_') return new SymbolNode(text + ReadSubscript());
         if (!BigRational.TryParseDecimal(text, out var value)) throw Fail("bad number");

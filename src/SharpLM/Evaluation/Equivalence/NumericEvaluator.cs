@@ -119,7 +119,7 @@ internal static class NumericEvaluator
 
     static double Binomial(double n, double k)
     {
-        if (k != Math.Floor(k) || k < 0) throw new NotSupportedException("binom");
+        if (k != Math.Floor(k) || k < 0 || k > 10_000) throw new NotSupportedException("binom");
         double r = 1;
         for (int j = 1; j <= (int)k; j++) r = r * (n - k + j) / j;
         return r;

@@ -36,6 +36,10 @@ internal sealed class SymbolicEvaluator
         if (e.TryGetRational(out var q))
         {
             if (q.IsInteger && BigInteger.Abs(q.Numerator) <= 64) return b.Pow((int)q.Numerator);
+            // a big integer power of a number (3^{2007}) is still exact, as long as the result stays a few kB
+            if (q.IsInteger && b.TryGetRational(out var rb) && !rb.IsZero && BigInteger.Abs(q.Numerator) <= 100_000
+                && (long)Math.Max(rb.Numerator.GetBitLength(), rb.Denominator.GetBitLength()) * (long)BigInteger.Abs(q.Numerator) <= 200_000)
+                return RationalFunction.Constant(rb.Pow((int)q.Numerator));
             if (b.TryGetRational(out var c) && q.Denominator <= 64 && BigInteger.Abs(q.Numerator) <= 64)
             {
                 var exact = RationalRoot(c, (int)q.Denominator);

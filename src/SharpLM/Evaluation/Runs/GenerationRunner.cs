@@ -82,8 +82,9 @@ public static class GenerationRunner
                     progress?.Report(done.Count, AccuracyStatus(done.Values));
                 }
             }
-            catch (OperationCanceledException)
+            catch (Exception e) when (e is OperationCanceledException or SharpLMDataException)
             {
+                // interrupted, or the backend failed for good: the summary of what finished is still written
                 complete = false;
                 Finish(task, generator, settings, done, resumed, generated, complete, samplesPath, dataHash, started, clock, run);
                 throw;

@@ -104,11 +104,22 @@ public sealed class MathTask : GenerativeTask
 
     public override SampleScore Score(TaskSample sample, string output) => ScoreAnswer(sample.Gold, sample.Reference, output);
 
-    /// <summary>Scores one output against a gold final answer and the full reference solution (for <c>eval score</c> as well).</summary>
+    /// <summary>
+    /// Scores one output against a gold final answer and the full reference solution (for <c>eval score</c> as well).
+    /// Accepted golds: <paramref name="gold"/> (the last <c>\boxed{}</c>, as Hendrycks and lighteval define it) and,
+    /// when the solution ends with several boxes joined by "and"/"or"/commas (<c>$\boxed{-2}$ and $\boxed{1}$</c>),
+    /// all of them together as one answer, as math-verify reads them.
+    /// </summary>
     public static SampleScore ScoreAnswer(string gold, string referenceSolution, string output)
     {
         var extracted = MathAnswerExtractor.Extract(output);
-        bool correct = extracted is { } e && MathEquivalence.AreEquivalent(gold, e.Answer);
+        bool correct = false;
+        if (extracted is { } e)
+        {
+            correct = MathEquivalence.AreEquivalent(gold, e.Answer);
+            if (!correct && MathAnswerExtractor.LastBoxGroup(referenceSolution) is { } group && group != gold)
+                correct = MathEquivalence.AreEquivalent(group, e.Answer);
+        }
         // lighteval quasi_exact_match_math: the Hendrycks normaliser on the output and on the gold solution
         bool quasi = output.Length > 0 && HendrycksNormalizer.Normalize(output) == HendrycksNormalizer.Normalize(referenceSolution);
         return new SampleScore(extracted?.Answer, extracted?.Method ?? "none", correct,
