@@ -28,6 +28,8 @@ public static class Program
         new("train", "train or fine-tune a Gemma 3 model on token shards (checkpoints resume bit-identically)", TrainCommand.Run),
         new("data tokenize", "text, JSON Lines or Parquet → token shards for 'sharplm train'", DataTokenizeCommand.Run),
         new("data extract", "print a web page's main text with its math as $…$ / $$…$$", DataExtractCommand.Run),
+        new("data annotate", "score pages with an LLM and a FineMath rubric (OpenAI-compatible endpoint or local model), resumable", DataAnnotateCommand.Run),
+        new("data train-classifier", "train the pipeline's math classifier from annotations; prints precision/recall/MAE", DataTrainClassifierCommand.Run),
         new("data pipeline", "WARC → math text → classifier → dedup → decontamination → Parquet subsets (local or Slurm, resumable)", DataPipelineCommand.Run),
         new("bench", "prefill and decode speed (llama-bench style pp/tg, medians)", BenchCommand.Run),
         new("eval run", "evaluate a model or endpoint on GSM8K, MATH, MATH-500 (lighteval prompts) or perplexity", EvalRunCommand.Run),

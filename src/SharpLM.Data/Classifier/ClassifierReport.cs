@@ -15,14 +15,14 @@ public sealed record ThresholdMetrics(
 /// <summary>Held-out evaluation of a trained classifier.</summary>
 public sealed record ClassifierReport
 {
-    [JsonPropertyName("examples")] public int Examples { get; init; }
-    [JsonPropertyName("mae")] public double Mae { get; init; }
-    [JsonPropertyName("rmse")] public double Rmse { get; init; }
+    [JsonPropertyName("examples")] public int Examples { get; set; }
+    [JsonPropertyName("mae")] public double Mae { get; set; }
+    [JsonPropertyName("rmse")] public double Rmse { get; set; }
     /// <summary>Fraction of pages whose int_score equals the rounded gold score.</summary>
-    [JsonPropertyName("int_accuracy")] public double IntAccuracy { get; init; }
-    [JsonPropertyName("thresholds")] public ThresholdMetrics[] Thresholds { get; init; } = [];
+    [JsonPropertyName("int_accuracy")] public double IntAccuracy { get; set; }
+    [JsonPropertyName("thresholds")] public ThresholdMetrics[] Thresholds { get; set; } = [];
     /// <summary>confusion[gold][predicted] over int scores 0..max.</summary>
-    [JsonPropertyName("confusion")] public int[][] Confusion { get; init; } = [];
+    [JsonPropertyName("confusion")] public int[][] Confusion { get; set; } = [];
 
     public static ClassifierReport Compute(IReadOnlyList<double> gold, IReadOnlyList<double> predicted, int maxScore)
     {

@@ -8,13 +8,13 @@ namespace SharpLM.Data.Classifier;
 /// <summary>The description of a trained model, saved as <c>classifier.json</c> beside the weights.</summary>
 public sealed record ClassifierInfo
 {
-    [JsonPropertyName("format")] public string Format { get; init; } = "sharplm-hashed-linear-v1";
-    [JsonPropertyName("features")] public FeatureOptions Features { get; init; } = new();
-    [JsonPropertyName("bias")] public double Bias { get; init; }
-    [JsonPropertyName("max_score")] public int MaxScore { get; init; } = 5;
-    [JsonPropertyName("rubric")] public string? Rubric { get; init; }
-    [JsonPropertyName("train_examples")] public int TrainExamples { get; init; }
-    [JsonPropertyName("report")] public ClassifierReport? Report { get; init; }
+    [JsonPropertyName("format")] public string Format { get; set; } = "sharplm-hashed-linear-v1";
+    [JsonPropertyName("features")] public FeatureOptions Features { get; set; } = new();
+    [JsonPropertyName("bias")] public double Bias { get; set; }
+    [JsonPropertyName("max_score")] public int MaxScore { get; set; } = 5;
+    [JsonPropertyName("rubric")] public string? Rubric { get; set; }
+    [JsonPropertyName("train_examples")] public int TrainExamples { get; set; }
+    [JsonPropertyName("report")] public ClassifierReport? Report { get; set; }
 }
 
 /// <summary>

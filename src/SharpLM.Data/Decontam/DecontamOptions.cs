@@ -6,11 +6,11 @@ namespace SharpLM.Data.Decontam;
 public sealed record BenchmarkSource
 {
     /// <summary>Name used in drop reasons (<c>contaminated:gsm8k</c>).</summary>
-    [JsonPropertyName("name")] public string Name { get; init; } = "";
+    [JsonPropertyName("name")] public string Name { get; set; } = "";
     /// <summary>JSONL (one object per line) or Parquet file of test items.</summary>
-    [JsonPropertyName("path")] public string Path { get; init; } = "";
+    [JsonPropertyName("path")] public string Path { get; set; } = "";
     /// <summary>Fields whose text is an item; several fields are joined with a newline. Default by name: gsm8k → question, math → problem.</summary>
-    [JsonPropertyName("fields")] public string[]? Fields { get; init; }
+    [JsonPropertyName("fields")] public string[]? Fields { get; set; }
 }
 
 /// <summary>
@@ -20,7 +20,7 @@ public sealed record BenchmarkSource
 /// </summary>
 public sealed record DecontamOptions
 {
-    [JsonPropertyName("benchmarks")] public BenchmarkSource[] Benchmarks { get; init; } = [];
-    [JsonPropertyName("ngram")] public int Ngram { get; init; } = 13;
-    [JsonPropertyName("lcs_ratio")] public double LcsRatio { get; init; } = 0.6;
+    [JsonPropertyName("benchmarks")] public BenchmarkSource[] Benchmarks { get; set; } = [];
+    [JsonPropertyName("ngram")] public int Ngram { get; set; } = 13;
+    [JsonPropertyName("lcs_ratio")] public double LcsRatio { get; set; } = 0.6;
 }

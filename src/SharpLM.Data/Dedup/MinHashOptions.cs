@@ -8,12 +8,12 @@ namespace SharpLM.Data.Dedup;
 /// </summary>
 public sealed record MinHashOptions
 {
-    [JsonPropertyName("enabled")] public bool Enabled { get; init; } = true;
+    [JsonPropertyName("enabled")] public bool Enabled { get; set; } = true;
     /// <summary>Words per shingle.</summary>
-    [JsonPropertyName("shingle_words")] public int ShingleWords { get; init; } = 5;
-    [JsonPropertyName("bands")] public int Bands { get; init; } = 1;
-    [JsonPropertyName("rows")] public int Rows { get; init; } = 10;
-    [JsonPropertyName("seed")] public int Seed { get; init; } = 1;
+    [JsonPropertyName("shingle_words")] public int ShingleWords { get; set; } = 5;
+    [JsonPropertyName("bands")] public int Bands { get; set; } = 1;
+    [JsonPropertyName("rows")] public int Rows { get; set; } = 10;
+    [JsonPropertyName("seed")] public int Seed { get; set; } = 1;
 
     public void Validate(string where)
     {

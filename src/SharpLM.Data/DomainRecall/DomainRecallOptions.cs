@@ -10,17 +10,17 @@ namespace SharpLM.Data.DomainRecall;
 /// </summary>
 public sealed record DomainRecallOptions
 {
-    [JsonPropertyName("enabled")] public bool Enabled { get; init; } = true;
+    [JsonPropertyName("enabled")] public bool Enabled { get; set; } = true;
     /// <summary><c>count</c> (paper) or <c>fraction</c> (dataset card).</summary>
-    [JsonPropertyName("rule")] public string Rule { get; init; } = "count";
+    [JsonPropertyName("rule")] public string Rule { get; set; } = "count";
     /// <summary>The score a page needs to count for its domain.</summary>
-    [JsonPropertyName("min_score")] public double MinScore { get; init; } = 2;
+    [JsonPropertyName("min_score")] public double MinScore { get; set; } = 2;
     /// <summary>count rule: pages scoring ≥ min_score needed.</summary>
-    [JsonPropertyName("min_scored_pages")] public int MinScoredPages { get; init; } = 10;
+    [JsonPropertyName("min_scored_pages")] public int MinScoredPages { get; set; } = 10;
     /// <summary>fraction rule: share of the domain's pages scoring ≥ min_score needed.</summary>
-    [JsonPropertyName("min_fraction")] public double MinFraction { get; init; } = 0.1;
+    [JsonPropertyName("min_fraction")] public double MinFraction { get; set; } = 0.1;
     /// <summary>fraction rule: pages the domain must have in this crawl at least.</summary>
-    [JsonPropertyName("min_domain_pages")] public int MinDomainPages { get; init; } = 10;
+    [JsonPropertyName("min_domain_pages")] public int MinDomainPages { get; set; } = 10;
 
     public void Validate(string where)
     {

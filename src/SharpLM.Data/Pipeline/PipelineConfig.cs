@@ -11,27 +11,28 @@ namespace SharpLM.Data.Pipeline;
 public sealed record LanguageOptions
 {
     /// <summary>Languages kept (ISO 639-1). FineMath: English only.</summary>
-    [JsonPropertyName("keep")] public string[] Keep { get; init; } = ["en"];
+    [JsonPropertyName("keep")] public string[] Keep { get; set; } = ["en"];
     /// <summary>Minimum confidence of <see cref="Language.LanguageIdentifier"/> (OpenWebMath used 0.5 with fastText).</summary>
-    [JsonPropertyName("min_score")] public double MinScore { get; init; } = 0.5;
+    [JsonPropertyName("min_score")] public double MinScore { get; set; } = 0.5;
 }
 
 /// <summary>Slurm settings for <c>"executor": "slurm"</c>.</summary>
 public sealed record SlurmOptions
 {
-    [JsonPropertyName("partition")] public string? Partition { get; init; }
-    [JsonPropertyName("time")] public string? Time { get; init; } = "24:00:00";
-    [JsonPropertyName("cpus_per_task")] public int CpusPerTask { get; init; } = 1;
-    [JsonPropertyName("mem_per_cpu")] public string? MemPerCpu { get; init; } = "2G";
+    [JsonPropertyName("partition")] public string? Partition { get; set; }
+    [JsonPropertyName("time")] public string? Time { get; set; } = "24:00:00";
+    [JsonPropertyName("cpus_per_task")] public int CpusPerTask { get; set; } = 1;
+    [JsonPropertyName("mem_per_cpu")] public string? MemPerCpu { get; set; } = "2G";
     /// <summary>Extra <c>#SBATCH</c> arguments, e.g. <c>["--account=x", "--qos=y"]</c>.</summary>
-    [JsonPropertyName("sbatch_args")] public string[] SbatchArgs { get; init; } = [];
+    [JsonPropertyName("sbatch_args")] public string[] SbatchArgs { get; set; } = [];
     /// <summary>Wait for the jobs to finish (polling completion markers) instead of returning after submission.</summary>
-    [JsonPropertyName("wait")] public bool Wait { get; init; }
+    [JsonPropertyName("wait")] public bool Wait { get; set; }
     /// <summary>Shell lines run before the worker (module loads, environment).</summary>
-    [JsonPropertyName("setup")] public string[] Setup { get; init; } = [];
+    [JsonPropertyName("setup")] public string[] Setup { get; set; } = [];
 }
 
 /// <summary>
+/// (Settable properties: System.Text.Json's source generator would reset init-only properties missing from the JSON to null.)
 /// Everything a <c>sharplm data pipeline</c> run needs, as read from <c>--config pipeline.json</c> (keys in
 /// snake_case; unknown keys are an error) and overridden by command-line flags. Paths are resolved against
 /// the config file's folder.
@@ -39,32 +40,32 @@ public sealed record SlurmOptions
 public sealed record PipelineConfig
 {
     /// <summary>Input files, folders (searched recursively for .warc, .warc.gz, .arc, .arc.gz, .jsonl) or globs.</summary>
-    [JsonPropertyName("inputs")] public string[] Inputs { get; init; } = [];
-    [JsonPropertyName("output")] public string Output { get; init; } = "";
+    [JsonPropertyName("inputs")] public string[] Inputs { get; set; } = [];
+    [JsonPropertyName("output")] public string Output { get; set; } = "";
     /// <summary>Ranks of the per-file stages; each rank reads files[rank::tasks] of the sorted input list.</summary>
-    [JsonPropertyName("tasks")] public int Tasks { get; init; } = 1;
+    [JsonPropertyName("tasks")] public int Tasks { get; set; } = 1;
     /// <summary>Ranks run at the same time (local: worker processes; slurm: the array's % limit). 1 runs in this process.</summary>
-    [JsonPropertyName("workers")] public int Workers { get; init; } = 1;
+    [JsonPropertyName("workers")] public int Workers { get; set; } = 1;
     /// <summary><c>local</c> or <c>slurm</c>.</summary>
-    [JsonPropertyName("executor")] public string Executor { get; init; } = "local";
+    [JsonPropertyName("executor")] public string Executor { get; set; } = "local";
     /// <summary>Stop each rank after this many pages (0: no limit).</summary>
-    [JsonPropertyName("limit")] public long Limit { get; init; }
+    [JsonPropertyName("limit")] public long Limit { get; set; }
     /// <summary>Largest WARC record kept in memory; larger pages are dropped as too_large.</summary>
-    [JsonPropertyName("max_record_bytes")] public int MaxRecordBytes { get; init; } = 8 << 20;
+    [JsonPropertyName("max_record_bytes")] public int MaxRecordBytes { get; set; } = 8 << 20;
     /// <summary>OpenWebMath's math prefilter on raw HTML (<c>owm</c>) or none.</summary>
-    [JsonPropertyName("prefilter")] public string Prefilter { get; init; } = "owm";
+    [JsonPropertyName("prefilter")] public string Prefilter { get; set; } = "owm";
     /// <summary>A recall list from a previous run: pages of these domains pass the prefilter.</summary>
-    [JsonPropertyName("recall_domains")] public string? RecallDomains { get; init; }
-    [JsonPropertyName("language")] public LanguageOptions Language { get; init; } = new();
-    [JsonPropertyName("quality")] public QualityOptions Quality { get; init; } = new();
+    [JsonPropertyName("recall_domains")] public string? RecallDomains { get; set; }
+    [JsonPropertyName("language")] public LanguageOptions Language { get; set; } = new();
+    [JsonPropertyName("quality")] public QualityOptions Quality { get; set; } = new();
     /// <summary>Folder of a classifier trained by <c>data train-classifier</c>. Without one, pages get no score and one subset <c>all</c> is written.</summary>
-    [JsonPropertyName("classifier")] public string? Classifier { get; init; }
+    [JsonPropertyName("classifier")] public string? Classifier { get; set; }
     /// <summary>Score subsets: each t writes <c>{t}plus/</c> with int_score ≥ t. FineMath: 3 and 4.</summary>
-    [JsonPropertyName("thresholds")] public int[] Thresholds { get; init; } = [3, 4];
-    [JsonPropertyName("dedup")] public MinHashOptions Dedup { get; init; } = new();
-    [JsonPropertyName("decontam")] public DecontamOptions Decontam { get; init; } = new();
-    [JsonPropertyName("domain_recall")] public DomainRecallOptions DomainRecall { get; init; } = new();
-    [JsonPropertyName("slurm")] public SlurmOptions Slurm { get; init; } = new();
+    [JsonPropertyName("thresholds")] public int[] Thresholds { get; set; } = [3, 4];
+    [JsonPropertyName("dedup")] public MinHashOptions Dedup { get; set; } = new();
+    [JsonPropertyName("decontam")] public DecontamOptions Decontam { get; set; } = new();
+    [JsonPropertyName("domain_recall")] public DomainRecallOptions DomainRecall { get; set; } = new();
+    [JsonPropertyName("slurm")] public SlurmOptions Slurm { get; set; } = new();
 
     static readonly JsonSerializerOptions s_strict = new(DataJsonContext.Default.Options) { UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow };
 

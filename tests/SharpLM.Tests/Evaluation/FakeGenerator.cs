@@ -7,6 +7,7 @@ public sealed class FakeGenerator(Func<string, string> respond, int failAfter = 
 {
     public List<string> Prompts { get; } = [];
     public string Description => description;
+    public string ModelIdentity => description;
 
     public IReadOnlyList<GenerationResult> Generate(IReadOnlyList<GenerationRequest> batch, CancellationToken cancellation)
     {

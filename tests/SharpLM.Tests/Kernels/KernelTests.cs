@@ -113,10 +113,26 @@ public unsafe class KernelTests
                     MatMul.MatVec(m, x.AsSpan(i * cols, cols), yv);
                     for (int r = 0; r < rows; r++)
                     {
-                        double exact = 0;
+                        double exact = 0, tol = 1e-3;
                         for (int j = 0; j < cols; j++) exact += (double)decoded[r * cols + j] * x[i * cols + j];
-                        Assert.Equal(exact, y[i * rows + r], 1e-3);
-                        Assert.Equal(exact, yv[r], 1e-3);
+                        if (type is TensorType.Q4_0 or TensorType.Q8_0)
+                        {
+                            // Quantized weights multiply activations rounded to Q8_0 blocks (as llama.cpp does):
+                            // each activation moves by at most half a step, amax(block)/127/2, so the dot moves by
+                            // at most Σ |w_j| · amax(block(j)) / 254 (plus the scale's fp16 rounding, ~2^-11 relative).
+                            for (int b = 0; b < cols; b += 32)
+                            {
+                                double amax = 0, wsum = 0;
+                                for (int j = b; j < b + 32; j++)
+                                {
+                                    amax = Math.Max(amax, Math.Abs(x[i * cols + j]));
+                                    wsum += Math.Abs(decoded[r * cols + j]);
+                                }
+                                tol += wsum * amax * (1.0 / 254 + 1.0 / 1024);
+                            }
+                        }
+                        Assert.Equal(exact, y[i * rows + r], tol);
+                        Assert.Equal(exact, yv[r], tol);
                     }
                 }
                 Assert.Throws<ArgumentException>(() => MatMul.MatVec(m, new float[cols + 1], yv));

@@ -11,6 +11,12 @@ public interface ITextGenerator : IDisposable
     /// <summary>What produced the outputs (model path, or endpoint and model name), for the summary and the run fingerprint.</summary>
     string Description { get; }
 
+    /// <summary>
+    /// Which model produces the outputs, for the run fingerprint: the model file for the engine, the model name for an
+    /// endpoint (not its URL, so a server restarted on another port still resumes the same run).
+    /// </summary>
+    string ModelIdentity { get; }
+
     /// <summary>Greedy (temperature 0) completions of <paramref name="batch"/>, in order.</summary>
     IReadOnlyList<GenerationResult> Generate(IReadOnlyList<GenerationRequest> batch, CancellationToken cancellation);
 }

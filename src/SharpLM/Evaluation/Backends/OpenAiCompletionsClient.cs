@@ -36,6 +36,8 @@ public sealed class OpenAiCompletionsClient : ITextGenerator
 
     public string Description => $"endpoint {_completions} model {_options.ModelName}";
 
+    public string ModelIdentity => "endpoint-model:" + _options.ModelName;
+
     /// <summary>The completions URL for what a user typed: a server root, a <c>/v1</c> base or the full path.</summary>
     public static Uri CompletionsUri(string url)
     {

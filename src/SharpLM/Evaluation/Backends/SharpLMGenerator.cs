@@ -33,6 +33,8 @@ public sealed class SharpLMGenerator : ITextGenerator
 
     public string Description => $"sharplm {Path.GetFullPath(_model.Path)}";
 
+    public string ModelIdentity => "sharplm:" + Path.GetFullPath(_model.Path);
+
     public IReadOnlyList<GenerationResult> Generate(IReadOnlyList<GenerationRequest> batch, CancellationToken cancellation)
     {
         var results = new List<GenerationResult>(batch.Count);

@@ -25,7 +25,7 @@ public static class GenerationRunner
         var dataHash = FileHash(settings.DataPath);
         var run = SampleLog.Fingerprint("generation-v1", task.Name, task.PromptFormat, task.Shots.ToString(CultureInfo.InvariantCulture),
             settings.Seed.ToString(CultureInfo.InvariantCulture), settings.MaxTokens.ToString(CultureInfo.InvariantCulture),
-            string.Join("\u001e", task.StopSequences), generator.Description, dataHash);
+            string.Join("\u001e", task.StopSequences), generator.ModelIdentity, dataHash);
         var samplesPath = SampleLog.PathFor(settings.SummaryPath);
 
         var byIndex = task.Samples.ToDictionary(s => s.Index);

@@ -81,7 +81,7 @@ public sealed unsafe class Gemma3Model : IDisposable
                 used.Add(r);
                 return r;
             }
-            var weights = Gemma3Weights.Bind(config, Find, normsStoreOnePlusW: true, path, Gemma3TensorNames.ToGguf);
+            var weights = Gemma3Weights.Bind(config, Find, normsStoreOnePlusW: true, path, Gemma3TensorNames.ToGguf, separateHeadWins: true);
             return new Gemma3Model(path, "gguf", f, config, weights, Dedup(used), f.ReadTokenizer(), null);
         }
         catch
