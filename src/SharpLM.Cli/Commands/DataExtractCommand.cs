@@ -62,7 +62,7 @@ public static class DataExtractCommand
 }
 
 /// <summary>The <c>--json</c> output of <c>data extract</c>.</summary>
-public sealed record ExtractJson(
+internal sealed record ExtractJson(
     [property: JsonPropertyName("text")] string Text,
     [property: JsonPropertyName("title")] string? Title,
     [property: JsonPropertyName("charset")] string Charset,

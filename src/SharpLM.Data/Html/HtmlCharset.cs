@@ -5,35 +5,6 @@ using SharpLM.Data.Html.Charset;
 
 namespace SharpLM.Data.Html;
 
-/// <summary>How <see cref="HtmlCharset"/> chose a page's encoding.</summary>
-public enum CharsetSource
-{
-    /// <summary>A byte-order mark (UTF-8, UTF-16LE/BE); it overrides everything, as in browsers.</summary>
-    Bom,
-    /// <summary>The <c>charset</c> parameter of the HTTP Content-Type header.</summary>
-    ContentType,
-    /// <summary><c>&lt;meta charset&gt;</c>, <c>&lt;meta http-equiv=Content-Type&gt;</c> or the XML declaration, in the first bytes.</summary>
-    Meta,
-    /// <summary>No usable label; the bytes are valid UTF-8.</summary>
-    SniffedUtf8,
-    /// <summary>No usable label and not UTF-8: the legacy encoding expected for the page's language or domain (HTML5 "locale default").</summary>
-    LocaleDefault,
-    /// <summary>
-    /// The label named another encoding but the bytes are valid UTF-8 with non-ASCII text: decoded as UTF-8, as
-    /// OpenWebMath does (stale labels are common; legacy multi-byte text is practically never valid UTF-8).
-    /// </summary>
-    Utf8OverLabel,
-    /// <summary>The label said UTF-8 but the bytes are mostly not UTF-8; decoded with the locale default instead.</summary>
-    LabelContradicted,
-}
-
-/// <summary>Text decoded from a page's raw bytes, with the encoding used and why.</summary>
-/// <param name="Text">The page as text (invalid sequences replaced by U+FFFD).</param>
-/// <param name="Charset">The WHATWG-style name of the encoding used, e.g. <c>utf-8</c>, <c>windows-1252</c>, <c>shift_jis</c>.</param>
-/// <param name="Source">Where that choice came from.</param>
-/// <param name="Declared">The label found in the header or the page, when there was one (even if not used).</param>
-public sealed record DecodedHtml(string Text, string Charset, CharsetSource Source, string? Declared);
-
 /// <summary>
 /// Turns the raw bytes of an HTTP response body into text: byte-order mark, then the Content-Type header's
 /// charset, then <c>&lt;meta&gt;</c> / XML declaration in the first 4 KiB, then sniffing (valid UTF-8, else

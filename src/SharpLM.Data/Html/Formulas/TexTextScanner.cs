@@ -2,9 +2,6 @@ using System.Collections.Frozen;
 
 namespace SharpLM.Data.Html.Formulas;
 
-/// <summary>A piece of page text: plain text, or a formula found between delimiters.</summary>
-public readonly record struct TexSegment(string Text, bool IsMath, bool Display, MathSource Source);
-
 /// <summary>
 /// Finds formulas written directly in page text, as MathJax's and KaTeX's text finders do: the configured
 /// delimiters (longest first; the closing one found outside braces, so <c>\text{for $x$}</c> inside

@@ -1,18 +1,5 @@
 namespace SharpLM.Data.Html.Parsing;
 
-/// <summary>What a <see cref="HtmlNode"/> is.</summary>
-public enum HtmlNodeType : byte
-{
-    Document,
-    Element,
-    Text,
-    /// <summary>A formula the extractor recovered (TeX in <see cref="HtmlNode.Text"/>); replaces its markup in the tree.</summary>
-    Math,
-}
-
-/// <summary>One attribute, name lower-cased, value with character references decoded.</summary>
-public readonly record struct HtmlAttribute(string Name, string Value);
-
 /// <summary>
 /// A node of the parsed tree. Children are a doubly linked list so the extractor can replace, unwrap and
 /// remove nodes in O(1); every walk over the tree is iterative (parent/sibling pointers), never recursive,

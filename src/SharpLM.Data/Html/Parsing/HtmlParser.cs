@@ -1,16 +1,5 @@
 namespace SharpLM.Data.Html.Parsing;
 
-/// <summary>Limits that keep parsing bounded on hostile pages.</summary>
-/// <param name="MaxDepth">Deepest nesting kept; deeper elements are attached flat at this depth (browsers do the same at 512).</param>
-/// <param name="MaxElements">Most elements built; a page with more is refused with a <see cref="HtmlTooLargeException"/>.</param>
-public sealed record HtmlParseOptions(int MaxDepth = 256, int MaxElements = 1_000_000)
-{
-    public static readonly HtmlParseOptions Default = new();
-}
-
-/// <summary>A page the parser refuses because it exceeds a limit of <see cref="HtmlParseOptions"/>.</summary>
-public sealed class HtmlTooLargeException(string message) : Exception(message);
-
 /// <summary>
 /// Builds the tree from <see cref="HtmlTokenizer"/> tokens with the HTML5 tree-construction rules that change
 /// where text ends up: implied <c>html/head/body</c>, head-only elements before the body, implied end tags

@@ -2,9 +2,6 @@ using System.Text;
 
 namespace SharpLM.Data.Html.Parsing;
 
-/// <summary>What <see cref="HtmlTokenizer.Next"/> found.</summary>
-public enum HtmlTokenKind : byte { EndOfFile, Text, StartTag, EndTag, Comment, Doctype }
-
 /// <summary>
 /// The HTML tokenizer: one forward pass over the decoded text, no backtracking beyond the current token, so
 /// time is linear in the page. It follows the HTML5 states that matter for text: tags with attributes

@@ -19,6 +19,7 @@ public sealed class MarkdownWriter
     int _codeDepth;
     readonly List<ListState> _lists = [];
     readonly Stack<(HtmlNode Node, int Start)> _captures = new();
+    readonly Stack<(int Start, int AfterMarker)> _items = new();
     int _tableRowCells;
     bool _rowHasHeader;
     bool _headerRuleDone;
@@ -101,13 +102,25 @@ public sealed class MarkdownWriter
                 {
                     Newline(1);
                     FlushBreaks();
+                    int start = _out.Length;
                     int depth = Math.Max(0, _lists.Count - 1);
                     _out.Append(' ', depth * 2);
                     if (_lists.Count > 0 && _lists[^1].Ordered) _out.Append(++_lists[^1].Index).Append(". ");
                     else _out.Append("- ");
+                    _items.Push((start, _out.Length));
                     _pendingSpace = false;
                 }
-                else Newline(1);
+                else
+                {
+                    // An item left empty (its only content was an image or a removed widget) is not written.
+                    var (start, afterMarker) = _items.Pop();
+                    if (_out.Length == afterMarker)
+                    {
+                        _out.Length = start;
+                        if (_lists.Count > 0 && _lists[^1].Ordered) _lists[^1].Index--;
+                    }
+                    Newline(1);
+                }
                 return true;
             case "dt":
                 Newline(1);
