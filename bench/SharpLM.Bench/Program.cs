@@ -14,6 +14,7 @@ public static class Program
         new("tokenizer", "Gemma 3 tokenizer vs HF tokenizers: encode MB/s (1 thread, batch), load time, memory", TokenizerBench.Run),
         new("bandwidth", "memory bandwidth (STREAM triad and read over arrays far larger than the caches)", MemoryBandwidth.Run),
         new("llama-child", "(internal) one timed engine run: llama-child llama.cpp MODEL THREADS PP TG SEED", Llama.ChildMain.Run),
+        new("pipeline", "data pipeline pages/s/core on Common Crawl WARC samples; WARC reading vs GZipStream inflate", PipelineBench.Run),
         new("kernels", "matrix kernels per weight type: decode GB/s vs the bandwidth roofline, prefill GMAC/s", KernelBench.Run),
     ];
 
