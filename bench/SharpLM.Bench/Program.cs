@@ -13,9 +13,14 @@ public static class Program
     [
         new("tokenizer", "Gemma 3 tokenizer vs HF tokenizers: encode MB/s (1 thread, batch), load time, memory", TokenizerBench.Run),
         new("bandwidth", "memory bandwidth (STREAM triad and read over arrays far larger than the caches)", MemoryBandwidth.Run),
-        new("llama-child", "(internal) one timed engine run: llama-child llama.cpp MODEL THREADS PP TG SEED", Llama.ChildMain.Run),
+        new("llama", "SharpLM vs llama.cpp on random-weight Gemma 3 GGUFs: pp512, tg128, peak RSS, roofline (--help in LlamaSuite.cs)", Llama.LlamaSuite.Run),
+        new("spin", "(internal) a competing CPU load for llama --busy", Llama.LlamaSuite.Spin),
+        new("llama-child", "(internal) one timed engine run: llama-child sharplm|llama.cpp MODEL THREADS PP TG SEED", Llama.ChildMain.Run),
+        new("engine", "Gemma 3 engine vs llama.cpp on the same GGUF: pp/tg t/s medians and ratio (alternating runs)", Engine.EngineBench.Run),
+        new("make-model", "write a deterministic random Gemma 3 GGUF of a released shape (real vocabulary) for benchmarks", Engine.BenchModels.Run),
         new("pipeline", "data pipeline pages/s/core on Common Crawl WARC samples; WARC reading vs GZipStream inflate", PipelineBench.Run),
         new("kernels", "matrix kernels per weight type: decode GB/s vs the bandwidth roofline, prefill GMAC/s", KernelBench.Run),
+        new("extract", "HTML main-content extraction pages/s: SharpLM vs SmartReader vs Readability.js (node)", Extract.ExtractBenchmark.Run),
     ];
 
     public static int Main(string[] args)

@@ -24,11 +24,17 @@ public static class Program
         new("logits", "write float32 logits [T, V] of a token sequence", LogitsCommand.Run),
         new("tokenize", "encode text to token ids (JSON array)", TokenizeCommand.Run),
         new("detokenize", "decode token ids to text", DetokenizeCommand.Run),
+        new("tokenizer train", "train a byte-fallback BPE tokenizer in Gemma's format (tokenizer.json)", TokenizerTrainCommand.Run),
+        new("train", "train or fine-tune a Gemma 3 model on token shards (checkpoints resume bit-identically)", TrainCommand.Run),
+        new("data tokenize", "text, JSON Lines or Parquet → token shards for 'sharplm train'", DataTokenizeCommand.Run),
         new("data extract", "print a web page's main text with its math as $…$ / $$…$$", DataExtractCommand.Run),
         new("data annotate", "score pages with an LLM and a FineMath rubric (OpenAI-compatible endpoint or local model), resumable", DataAnnotateCommand.Run),
         new("data train-classifier", "train the pipeline's math classifier from annotations; prints precision/recall/MAE", DataTrainClassifierCommand.Run),
         new("data pipeline", "WARC → math text → classifier → dedup → decontamination → Parquet subsets (local or Slurm, resumable)", DataPipelineCommand.Run),
         new("bench", "prefill and decode speed (llama-bench style pp/tg, medians)", BenchCommand.Run),
+        new("eval run", "evaluate a model or endpoint on GSM8K, MATH, MATH-500 (lighteval prompts) or perplexity", EvalRunCommand.Run),
+        new("eval score", "score existing outputs on GSM8K / MATH exactly as 'eval run' does", EvalScoreCommand.Run),
+        new("eval compare", "compare evaluation summaries side by side; plot score vs training step", EvalCompareCommand.Run),
     ];
 
     /// <summary>Cancelled on Ctrl-C / SIGTERM so long work can stop cleanly and stay resumable.</summary>

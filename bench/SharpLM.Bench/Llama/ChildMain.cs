@@ -13,7 +13,7 @@ public static class ChildMain
     {
         if (args.Length < 6)
         {
-            Console.Error.WriteLine("usage: llama-child llama.cpp MODEL THREADS PP TG SEED");
+            Console.Error.WriteLine("usage: llama-child sharplm|llama.cpp MODEL THREADS PP TG SEED");
             return 2;
         }
         string engine = args[0], model = args[1];
@@ -24,6 +24,7 @@ public static class ChildMain
         RunResult r = engine switch
         {
             "llama.cpp" => LlamaCppRunner.Run(model, threads, pp, tg, seed),
+            "sharplm" => SharpLmRunner.Run(model, threads, pp, tg, seed),
             _ => throw new ArgumentException($"unknown engine {engine}"),
         };
         Console.WriteLine(r.ToJson());

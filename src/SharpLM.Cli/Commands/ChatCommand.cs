@@ -1,6 +1,7 @@
 using SharpLM.Cli.CommandLine;
 using SharpLM.Generation;
 using SharpLM.Models.Gemma3;
+using SharpLM.Tokenization;
 
 namespace SharpLM.Cli.Commands;
 
@@ -12,12 +13,12 @@ namespace SharpLM.Cli.Commands;
 /// </summary>
 public static class ChatCommand
 {
-    const string Usage = "usage: sharplm chat MODEL [--system TEXT] [-n MAX_REPLY_TOKENS] [--context N] [--temperature T] [--top-k K] [--top-p P] [--min-p M] [--repeat-penalty R] [--seed S] [--threads N] [--embed-scale bf16|exact]";
+    const string Usage = "usage: sharplm chat MODEL [--system TEXT] [-n MAX_REPLY_TOKENS] [--context N] [--temperature T] [--top-k K] [--top-p P] [--min-p M] [--repeat-penalty R] [--seed S] [--threads N] [--embed-scale bf16|exact] [--tokenizer tokenizer.json]";
 
     public static int Run(string[] args)
     {
         if (args.Contains("--help")) { Console.WriteLine(Usage); return 0; }
-        var a = CommandArgs.Parse(args, valued: [.. InferenceOptions.Valued, .. SamplingArgs.Valued, "--system", "-n", "--context"],
+        var a = CommandArgs.Parse(args, valued: [.. InferenceOptions.Valued, .. SamplingArgs.Valued, "--system", "-n", "--context", "--tokenizer"],
             aliases: InferenceOptions.Aliases);
         string path = a.Positional(0, "MODEL");
         a.NoMorePositionalThan(1);
@@ -28,14 +29,14 @@ public static class ChatCommand
         var mode = InferenceOptions.EmbedScale(a);
 
         using var model = Gemma3Model.Load(path);
-        var tok = ModelTokenizer.For(model);
+        var tok = ModelTokenizer.For(model, a.String("--tokenizer"));
         int context = a.Int("--context", Math.Min(model.Config.MaxPositionEmbeddings, 8192));
         using var session = model.CreateSession(context, mode);
         var sampler = new Sampler(sampling, Math.Min(tok.VocabSize, model.Config.VocabSize), tok.ForbiddenIds);
         var gen = new Generator(session, sampler, [tok.EndOfTurnId, tok.EosId]);
-        var turns = new List<ChatTurn>();
-        if (system is not null) turns.Add(new ChatTurn("system", system));
-        string fed = "";   // the rendered conversation the cache already holds
+        var turns = new List<ChatMessage>();
+        if (system is not null) turns.Add(ChatMessage.System(system));
+        var cached = new List<int>();   // the ids the KV cache holds, in order
 
         Console.Error.WriteLine("(chat: an empty line or /exit ends it)");
         while (true)
@@ -43,32 +44,38 @@ public static class ChatCommand
             Console.Error.Write("> ");
             string? line = Console.ReadLine();
             if (line is null || line.Trim() is "" or "/exit") break;
-            turns.Add(new ChatTurn("user", line));
-            string rendered = tok.RenderChat(turns, addGenerationPrompt: true);
-            if (!rendered.StartsWith(fed, StringComparison.Ordinal))
-                throw new InvalidOperationException("chat template re-rendered earlier turns differently");
-            int[] delta = tok.Encode(rendered[fed.Length..], addBos: false);
-            if (session.Position + delta.Length + 1 > session.ContextLength)
+            turns.Add(ChatMessage.User(line));
+            int[] full = tok.Encode(model, ModelTokenizer.RenderChat(turns, addGenerationPrompt: true), addBos: false);
+            // Only the new turn is processed when the cache holds a prefix of the rendered conversation; if the
+            // reply re-tokenizes differently (the template trims it), the conversation is run again from scratch.
+            bool isPrefix = cached.Count <= full.Length && full.AsSpan(0, cached.Count).SequenceEqual(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(cached));
+            if (!isPrefix)
             {
-                Console.Error.WriteLine($"[context of {session.ContextLength} tokens is full; start a new chat or raise --context]");
+                session.Reset();
+                cached.Clear();
+            }
+            int[] delta = full[cached.Count..];
+            if (delta.Length == 0 || full.Length + 1 > session.ContextLength)
+            {
+                Console.Error.WriteLine($"[the conversation ({full.Length} tokens) fills the {session.ContextLength}-token context; start a new chat or raise --context]");
                 break;
             }
             var stream = tok.NewStream();
             var reply = new System.Text.StringBuilder();
+            cached.AddRange(delta);
             foreach (int id in gen.Generate(delta, maxReply, Program.Cancellation))
             {
+                cached.Add(id);
                 string piece = stream.Push(id);
                 reply.Append(piece);
                 Console.Write(piece);
                 Console.Out.Flush();
             }
+            if (gen.StopReason == StopReason.ContextFull && cached.Count > session.Position) cached.RemoveAt(cached.Count - 1); // sampled, never fed
             string rest = stream.Flush();
             reply.Append(rest);
             Console.WriteLine(rest);
-            turns.Add(new ChatTurn("assistant", reply.ToString()));
-            // The cache holds the prompt and the reply tokens, not the closing <end_of_turn>: the next delta
-            // starts right after the reply text, so the template's "<end_of_turn>\n" is fed with the next turn.
-            fed = rendered + reply;
+            turns.Add(ChatMessage.Assistant(reply.ToString()));
             if (gen.StopReason == StopReason.ContextFull)
             {
                 Console.Error.WriteLine("[context full]");

@@ -3,6 +3,7 @@ using SharpLM.Data.Annotation;
 using SharpLM.Diagnostics;
 using SharpLM.Generation;
 using SharpLM.Models.Gemma3;
+using SharpLM.Tokenization;
 
 namespace SharpLM.Cli.Commands;
 
@@ -82,7 +83,7 @@ public static class DataAnnotateCommand
         {
             if (!File.Exists(path) && !Directory.Exists(path)) throw new SharpLMDataException(path, "model not found");
             _model = Gemma3Model.Load(path);
-            try { _tok = ModelTokenizer.For(_model); }
+            try { _tok = ModelTokenizer.For(_model, null); }
             catch { _model.Dispose(); throw; }
             _maxTokens = maxTokens;
             Name = path;
@@ -95,7 +96,7 @@ public static class DataAnnotateCommand
         {
             lock (_lock)
             {
-                var ids = _tok.Encode(_tok.RenderChat([new ChatTurn("user", prompt)], addGenerationPrompt: true), addBos: false);
+                var ids = _tok.Encode(_model, ModelTokenizer.RenderChat([new ChatMessage("user", prompt)], addGenerationPrompt: true), addBos: false);
                 int context = Math.Min(_model.Config.MaxPositionEmbeddings, ids.Length + _maxTokens + 1);
                 using var session = _model.CreateSession(context);
                 var sampler = new Sampler(new SamplerOptions { Temperature = 0 }, Math.Min(_tok.VocabSize, _model.Config.VocabSize), _tok.ForbiddenIds);

@@ -12,12 +12,12 @@ namespace SharpLM.Cli.Commands;
 /// </summary>
 public static class LogitsCommand
 {
-    const string Usage = "usage: sharplm logits MODEL (--tokens ID,ID,... | --prompt TEXT) --out FILE [--embed-scale bf16|exact] [--threads N]";
+    const string Usage = "usage: sharplm logits MODEL (--tokens ID,ID,... | --prompt TEXT) --out FILE [--embed-scale bf16|exact] [--threads N] [--tokenizer tokenizer.json]";
 
     public static int Run(string[] args)
     {
         if (args.Contains("--help")) { Console.WriteLine(Usage); return 0; }
-        var a = CommandArgs.Parse(args, valued: [.. InferenceOptions.Valued, "--tokens", "--prompt", "--out"], aliases: InferenceOptions.Aliases);
+        var a = CommandArgs.Parse(args, valued: [.. InferenceOptions.Valued, "--tokens", "--prompt", "--out", "--tokenizer"], aliases: InferenceOptions.Aliases);
         string path = a.Positional(0, "MODEL");
         a.NoMorePositionalThan(1);
         string output = a.RequiredString("--out");
@@ -28,7 +28,7 @@ public static class LogitsCommand
         using var model = Gemma3Model.Load(path);
         int[] ids = a.String("--tokens") is { } list
             ? InferenceOptions.ParseTokens(list, model.Config.VocabSize)
-            : ModelTokenizer.Encode(model, a.RequiredString("--prompt"), addBos: true);
+            : ModelTokenizer.For(model, a.String("--tokenizer")).Encode(model, a.RequiredString("--prompt"), addBos: true);
         if (ids.Length == 0) throw new UsageException("--prompt produced no tokens");
 
         int V = model.Config.VocabSize;

@@ -1,42 +1,52 @@
 using SharpLM.Cli.CommandLine;
 using SharpLM.Models.Gemma3;
+using SharpLM.Tokenization;
 
 namespace SharpLM.Cli.Commands;
 
-/// <summary>One chat turn as the inference verbs pass it to the template.</summary>
-internal sealed record ChatTurn(string Role, string Content);
-
-/// <summary>Turns ids into text as they stream in (a token may end in the middle of a UTF-8 character).</summary>
-internal interface ITextStream
-{
-    /// <summary>Text completed by <paramref name="id"/> (possibly empty).</summary>
-    string Push(int id);
-    /// <summary>Whatever is still pending.</summary>
-    string Flush();
-}
-
 /// <summary>
-/// Text ⇄ ids for the inference verbs, through the model's own tokenizer (GGUF metadata or the HF
-/// folder's tokenizer.json): the one place the verbs touch the tokenizer.
+/// Text ⇄ ids for the inference verbs through the model's own tokenizer: <c>--tokenizer PATH</c> when given,
+/// else the HF folder's tokenizer.json, else the GGUF file's own metadata. The one place the verbs touch the tokenizer.
 /// </summary>
 internal sealed class ModelTokenizer
 {
-    ModelTokenizer() { }
+    readonly Gemma3Tokenizer _tok;
+    readonly int[] _forbidden;
 
-    /// <summary>The model's tokenizer.</summary>
-    public static ModelTokenizer For(Gemma3Model model) =>
-        // The Gemma3Tokenizer (issue #3) is not merged into this build yet; text prompts are refused with a
-        // clear message rather than tokenized by anything else. Token-id input (logits --tokens, bench) works.
-        throw new UsageException($"{model.Path}: text prompts need the Gemma 3 tokenizer, which is not in this build yet (logits --tokens and bench work without it)");
+    ModelTokenizer(Gemma3Tokenizer tok)
+    {
+        _tok = tok;
+        // Never generated as text: image placeholders (spec §4.3) and HF's added <image_soft_token>.
+        _forbidden = new[] { "<start_of_image>", "<end_of_image>", "<image_soft_token>" }
+            .Select(tok.TokenId).Where(id => id >= 0).ToArray();
+    }
 
-    public int VocabSize => throw new NotSupportedException();
-    public int EosId => throw new NotSupportedException();
-    public int EndOfTurnId => throw new NotSupportedException();
-    /// <summary>Ids text generation must never produce (<c>&lt;start_of_image&gt;</c>, <c>&lt;end_of_image&gt;</c>).</summary>
-    public IEnumerable<int> ForbiddenIds => throw new NotSupportedException();
-    public int[] Encode(string text, bool addBos) => throw new NotSupportedException();
-    public ITextStream NewStream() => throw new NotSupportedException();
-    public string RenderChat(IReadOnlyList<ChatTurn> turns, bool addGenerationPrompt) => throw new NotSupportedException();
+    /// <summary>The tokenizer for <paramref name="model"/>; <paramref name="explicitPath"/> is <c>--tokenizer</c>.</summary>
+    public static ModelTokenizer For(Gemma3Model model, string? explicitPath)
+    {
+        if (explicitPath is not null) return new ModelTokenizer(Gemma3Tokenizer.Load(explicitPath));
+        if (model.TokenizerJsonPath is { } json) return new ModelTokenizer(Gemma3Tokenizer.Load(json));
+        if (model.GgufTokenizer is { } data) return new ModelTokenizer(Gemma3Tokenizer.FromGguf(data, model.Path));
+        throw new UsageException($"{model.Path}: the model has no tokenizer; pass --tokenizer path/to/tokenizer.json");
+    }
 
-    public static int[] Encode(Gemma3Model model, string text, bool addBos) => For(model).Encode(text, addBos);
+    public int VocabSize => _tok.VocabSize;
+    public int EosId => _tok.EosId;
+    public int EndOfTurnId => _tok.EndOfTurnId;
+    public IReadOnlyList<int> ForbiddenIds => _forbidden;
+    /// <summary>Encodes <paramref name="text"/>, checking every id has a row in <paramref name="model"/>'s embedding.</summary>
+    public int[] Encode(Gemma3Model model, string text, bool addBos)
+    {
+        var ids = _tok.Encode(text, addBos);
+        foreach (int id in ids)
+            if (id >= model.Config.VocabSize)
+                throw new SharpLMDataException(model.Path, $"the tokenizer produced id {id} but the model has only {model.Config.VocabSize} embedding rows (wrong tokenizer?)");
+        return ids;
+    }
+    public StreamingDetokenizer NewStream() => _tok.NewStreamingDetokenizer(skipSpecialTokens: true);
+
+    /// <summary>The Gemma 3 chat prompt for <paramref name="turns"/> (spec §4.2).</summary>
+    /// <remarks>Lenient: repeated roles are merged rather than refused, as an interactive chat needs.</remarks>
+    public static string RenderChat(IReadOnlyList<ChatMessage> turns, bool addGenerationPrompt) =>
+        ChatTemplate.Render(turns, addGenerationPrompt, lenient: true);
 }

@@ -14,12 +14,12 @@ namespace SharpLM.Cli.Commands;
 /// </summary>
 public static class RunCommand
 {
-    const string Usage = "usage: sharplm run MODEL --prompt TEXT [-n N] [--temperature T] [--top-k K] [--top-p P] [--min-p M] [--repeat-penalty R] [--seed S] [--threads N] [--embed-scale bf16|exact] [--context N] [--json]";
+    const string Usage = "usage: sharplm run MODEL --prompt TEXT [-n N] [--temperature T] [--top-k K] [--top-p P] [--min-p M] [--repeat-penalty R] [--seed S] [--threads N] [--embed-scale bf16|exact] [--context N] [--tokenizer tokenizer.json] [--json]";
 
     public static int Run(string[] args)
     {
         if (args.Contains("--help")) { Console.WriteLine(Usage); return 0; }
-        var a = CommandArgs.Parse(args, valued: [.. InferenceOptions.Valued, .. SamplingArgs.Valued, "--prompt", "-n", "--context"],
+        var a = CommandArgs.Parse(args, valued: [.. InferenceOptions.Valued, .. SamplingArgs.Valued, "--prompt", "-n", "--context", "--tokenizer"],
             flags: ["--json"], aliases: InferenceOptions.Aliases);
         string path = a.Positional(0, "MODEL");
         a.NoMorePositionalThan(1);
@@ -32,8 +32,8 @@ public static class RunCommand
         bool json = a.Flag("--json");
 
         using var model = Gemma3Model.Load(path);
-        var tok = ModelTokenizer.For(model);
-        int[] ids = tok.Encode(prompt, addBos: true);
+        var tok = ModelTokenizer.For(model, a.String("--tokenizer"));
+        int[] ids = tok.Encode(model, prompt, addBos: true);
         int context = a.Int("--context", Math.Min(model.Config.MaxPositionEmbeddings, ids.Length + Math.Max(n, 1)));
         if (context < ids.Length + 1) throw new UsageException($"--context {context} is too small for the {ids.Length}-token prompt");
         using var session = model.CreateSession(context, mode);
@@ -54,7 +54,7 @@ public static class RunCommand
         text.Append(rest);
         if (json)
         {
-            using var j = new Utf8JsonWriter(Console.OpenStandardOutput());
+            using var j = new Utf8JsonWriter(Console.OpenStandardOutput(), new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
             j.WriteStartObject();
             j.WriteStartArray("tokens");
             foreach (var id in produced) j.WriteNumberValue(id);

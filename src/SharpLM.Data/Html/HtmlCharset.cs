@@ -18,8 +18,11 @@ public enum CharsetSource
     SniffedUtf8,
     /// <summary>No usable label and not UTF-8: the legacy encoding expected for the page's language or domain (HTML5 "locale default").</summary>
     LocaleDefault,
-    /// <summary>The label said a Latin-1 family encoding but the bytes are valid, non-ASCII UTF-8 (a common mislabel).</summary>
-    Utf8OverLatinLabel,
+    /// <summary>
+    /// The label named another encoding but the bytes are valid UTF-8 with non-ASCII text: decoded as UTF-8, as
+    /// OpenWebMath does (stale labels are common; legacy multi-byte text is practically never valid UTF-8).
+    /// </summary>
+    Utf8OverLabel,
     /// <summary>The label said UTF-8 but the bytes are mostly not UTF-8; decoded with the locale default instead.</summary>
     LabelContradicted,
 }
@@ -99,9 +102,9 @@ public static class HtmlCharset
                 result = new DecodedHtml(fallback.GetString(bytes), CharsetLabels.Name(fallback), CharsetSource.LabelContradicted, declared);
                 return true;
             }
-            if (CharsetLabels.IsLatinFamily(encoding) && validUtf8 && HasNonAscii(bytes))
+            if (encoding.CodePage != 65001 && validUtf8 && HasNonAscii(bytes))
             {
-                result = new DecodedHtml(Encoding.UTF8.GetString(bytes), "utf-8", CharsetSource.Utf8OverLatinLabel, declared);
+                result = new DecodedHtml(Encoding.UTF8.GetString(bytes), "utf-8", CharsetSource.Utf8OverLabel, declared);
                 return true;
             }
             result = new DecodedHtml(encoding.GetString(bytes), CharsetLabels.Name(encoding), src, declared);

@@ -11,6 +11,7 @@ namespace SharpLM.Kernels;
 /// multiply-adds; nothing is converted ahead into memory, so decode reads 2 bytes per weight. With 4 tokens
 /// each weight load and conversion serves four multiply-adds (prefill).
 /// </summary>
+[SkipLocalsInit]
 internal static unsafe class FloatDot
 {
     /// <summary>y[k] = row · x[k] over <paramref name="cols"/> elements, for k &lt; <paramref name="count"/> (1 to 4).</summary>

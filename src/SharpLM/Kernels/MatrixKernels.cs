@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using SharpLM.Tensors;
 using SharpLM.Threading;
 
@@ -17,6 +18,7 @@ namespace SharpLM.Kernels;
 /// <para>Nothing is allocated per call once the calling thread's activation workspace has grown to the
 /// largest [T, C] it has seen.</para>
 /// </remarks>
+[SkipLocalsInit]
 public static unsafe class MatrixKernels
 {
     /// <summary>y[R] = W·x[C].</summary>
@@ -67,14 +69,14 @@ public static unsafe class MatrixKernels
             if (quantized)
             {
                 var acts = t_activations ??= new QuantizedActivations();
-                acts.Quantize(x, tokens, w.Cols);
+                acts.Quantize(x, tokens, w.Cols, isa);
                 job.Acts = acts.Token(0);
                 job.ActCols = w.Cols;
             }
             long items = (long)job.RowChunks * tokenBlocks;
             bool small = w.ByteLength * tokens < 64 * 1024; // not worth waking workers
             if (items > int.MaxValue) throw new ArgumentException("matrix product too large for one call", nameof(tokens));
-            (pool ?? WorkerPool.Shared).Run(&Body, &job, (int)items, 1, small ? 1 : int.MaxValue);
+            (pool ?? KernelThreads.Pool).Run(&Body, &job, (int)items, 1, small ? 1 : int.MaxValue);
         }
     }
 

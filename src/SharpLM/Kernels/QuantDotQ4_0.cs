@@ -14,6 +14,7 @@ namespace SharpLM.Kernels;
 /// Several tokens share each unpacked weight load (prefill), so the matrix–matrix kernel is compute-bound
 /// on the multiply-adds, not on unpacking.
 /// </summary>
+[SkipLocalsInit]
 internal static unsafe class QuantDotQ4_0
 {
     public const int BlockBytes = 18;
@@ -84,9 +85,7 @@ internal static unsafe class QuantDotQ4_0
             for (int g = 0; g < groups; g++)
             {
                 byte* b = row + g * 4 * BlockBytes;
-                var v = Vector512.Create(
-                    Vector256.Create(Vector128.Load(b + 2), Vector128.Load(b + 20)),
-                    Vector256.Create(Vector128.Load(b + 38), Vector128.Load(b + 56)));
+                var v = Load4(b);
                 var lo = v & mask;
                 var hi = (v.AsUInt16() >>> 4).AsByte() & mask;
                 var dwe = Avx512F.PermuteVar16x32(Vector128.Load(dw + 4 * g).ToVector256Unsafe().ToVector512Unsafe(), idx);
@@ -108,9 +107,7 @@ internal static unsafe class QuantDotQ4_0
             for (int g = 0; g < groups; g++)
             {
                 byte* b = row + g * 4 * BlockBytes;
-                var v = Vector512.Create(
-                    Vector256.Create(Vector128.Load(b + 2), Vector128.Load(b + 20)),
-                    Vector256.Create(Vector128.Load(b + 38), Vector128.Load(b + 56)));
+                var v = Load4(b);
                 var lo = v & mask;
                 var hi = (v.AsUInt16() >>> 4).AsByte() & mask;
                 var dwe = Avx512F.PermuteVar16x32(Vector128.Load(dw + 4 * g).ToVector256Unsafe().ToVector512Unsafe(), idx);
@@ -118,6 +115,16 @@ internal static unsafe class QuantDotQ4_0
             }
             y[k] += Vector512.Sum(acc) + Tail(row, groups * 4, nb, tk, dw);
         }
+    }
+
+    /// <summary>The 4×16 nibble bytes of the 4 blocks at <paramref name="b"/>, side by side. Built up from a fresh
+    /// register (not <c>Vector512.Create</c>, whose insert into the previous value chains iterations together).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector512<byte> Load4(byte* b)
+    {
+        var lo = Avx2.InsertVector128(Vector128.Load(b + 2).ToVector256Unsafe(), Vector128.Load(b + 20), 1);
+        var hi = Avx2.InsertVector128(Vector128.Load(b + 38).ToVector256Unsafe(), Vector128.Load(b + 56), 1);
+        return Avx512F.InsertVector256(lo.ToVector512Unsafe(), hi, 1);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -10,6 +10,7 @@ namespace SharpLM.Kernels;
 /// x86 byte multiply-adds take one unsigned operand, so the vector paths multiply |w| by q carrying w's
 /// sign (|w| ≤ 128 and |q| ≤ 127 keep the 16-bit pair sums below 32767).
 /// </summary>
+[SkipLocalsInit]
 internal static unsafe class QuantDotQ8_0
 {
     public const int BlockBytes = 34;
@@ -65,7 +66,7 @@ internal static unsafe class QuantDotQ8_0
             for (int p = 0; p < pairs; p++)
             {
                 byte* b = row + p * 2 * BlockBytes;
-                var w = Vector512.Create(Vector256.Load((sbyte*)b + 2), Vector256.Load((sbyte*)b + 2 + BlockBytes));
+                var w = Avx512F.InsertVector256(Vector256.Load((sbyte*)b + 2).ToVector512Unsafe(), Vector256.Load((sbyte*)b + 2 + BlockBytes), 1);
                 var aw = Vector512.Abs(w).AsByte();
                 var neg = Vector512.LessThan(w, Vector512<sbyte>.Zero);
                 var dwe = Avx512F.PermuteVar16x32(Vector128.Load(dw + 2 * p).ToVector256Unsafe().ToVector512Unsafe(), idx);
@@ -87,7 +88,7 @@ internal static unsafe class QuantDotQ8_0
             for (int p = 0; p < pairs; p++)
             {
                 byte* b = row + p * 2 * BlockBytes;
-                var w = Vector512.Create(Vector256.Load((sbyte*)b + 2), Vector256.Load((sbyte*)b + 2 + BlockBytes));
+                var w = Avx512F.InsertVector256(Vector256.Load((sbyte*)b + 2).ToVector512Unsafe(), Vector256.Load((sbyte*)b + 2 + BlockBytes), 1);
                 var aw = Vector512.Abs(w).AsByte();
                 var neg = Vector512.LessThan(w, Vector512<sbyte>.Zero);
                 var dwe = Avx512F.PermuteVar16x32(Vector128.Load(dw + 2 * p).ToVector256Unsafe().ToVector512Unsafe(), idx);

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace SharpLM.Kernels;
 
@@ -39,13 +40,17 @@ internal sealed unsafe class QuantizedActivations
     public int Cols { get; private set; }
     public int Blocks => Cols / Block;
 
-    public sbyte* Natural => (sbyte*)Unsafe.AsPointer(ref _natural[0]);
-    public sbyte* NibbleOrder => (sbyte*)Unsafe.AsPointer(ref _nibble[0]);
-    public float* Scale => (float*)Unsafe.AsPointer(ref _scale[0]);
-    public float* ScaledSum => (float*)Unsafe.AsPointer(ref _sum[0]);
-    public float* ScaleX4 => (float*)Unsafe.AsPointer(ref _x4[0]);
-    public float* ScaleX8 => (float*)Unsafe.AsPointer(ref _x8[0]);
-    public int* OffsetX4 => (int*)Unsafe.AsPointer(ref _off4[0]);
+    // Each array starts 64-byte aligned (pinned arrays are only 8-aligned; the first 64 bytes are slack), so
+    // the kernels' full-width loads never split a cache line.
+    public sbyte* Natural => (sbyte*)Align(Unsafe.AsPointer(ref _natural[0]));
+    public sbyte* NibbleOrder => (sbyte*)Align(Unsafe.AsPointer(ref _nibble[0]));
+    public float* Scale => (float*)Align(Unsafe.AsPointer(ref _scale[0]));
+    public float* ScaledSum => (float*)Align(Unsafe.AsPointer(ref _sum[0]));
+    public float* ScaleX4 => (float*)Align(Unsafe.AsPointer(ref _x4[0]));
+    public float* ScaleX8 => (float*)Align(Unsafe.AsPointer(ref _x8[0]));
+    public int* OffsetX4 => (int*)Align(Unsafe.AsPointer(ref _off4[0]));
+
+    static void* Align(void* p) => (void*)(((nuint)p + 63) & ~(nuint)63);
 
     /// <summary>Token <paramref name="t"/>'s blocks.</summary>
     public Q8Token Token(int t)
@@ -55,7 +60,10 @@ internal sealed unsafe class QuantizedActivations
     }
 
     /// <summary>Quantizes <paramref name="x"/> [<paramref name="tokens"/>, <paramref name="cols"/>]; cols must be a multiple of 32.</summary>
-    public void Quantize(ReadOnlySpan<float> x, int tokens, int cols)
+    public void Quantize(ReadOnlySpan<float> x, int tokens, int cols) => Quantize(x, tokens, cols, KernelIsaInfo.Default);
+
+    /// <summary>As <see cref="Quantize(ReadOnlySpan{float}, int, int)"/> at a chosen level; every level gives the same bytes.</summary>
+    internal void Quantize(ReadOnlySpan<float> x, int tokens, int cols, KernelIsa isa)
     {
         if (cols % Block != 0 || cols <= 0) throw new ArgumentException($"quantized activations need a positive multiple of {Block} columns, got {cols}", nameof(cols));
         if (tokens <= 0 || (long)tokens * cols > x.Length) throw new ArgumentException($"x holds {x.Length} values, need {tokens}×{cols}", nameof(x));
@@ -63,7 +71,14 @@ internal sealed unsafe class QuantizedActivations
         int nb = cols / Block;
         fixed (float* px = x)
         {
+            bool vector = isa >= KernelIsa.V256 && Vector256.IsHardwareAccelerated;
             for (int t = 0; t < tokens; t++)
+                if (vector)
+                    QuantizeToken256(px + (long)t * cols, nb,
+                        Natural + (long)t * cols, NibbleOrder + (long)t * cols,
+                        Scale + (long)t * nb, ScaledSum + (long)t * nb, ScaleX4 + (long)t * nb * 4, ScaleX8 + (long)t * nb * 8,
+                        OffsetX4 + (long)t * nb * 4);
+                else
                 QuantizeToken(px + (long)t * cols, nb,
                     Natural + (long)t * cols, NibbleOrder + (long)t * cols,
                     Scale + (long)t * nb, ScaledSum + (long)t * nb, ScaleX4 + (long)t * nb * 4, ScaleX8 + (long)t * nb * 8,
@@ -74,23 +89,71 @@ internal sealed unsafe class QuantizedActivations
     void Reserve(int tokens, int cols)
     {
         long n = (long)tokens * cols, nb = n / Block;
-        if (_natural.Length < n)
+        if (_natural.Length < n + 128)
         {
-            // Pinned (the kernels hold raw pointers while workers run) and padded by one 64-byte vector so a
-            // full-width load that starts inside the array never leaves it.
-            _natural = GC.AllocateUninitializedArray<sbyte>(checked((int)n + 64), pinned: true);
-            _nibble = GC.AllocateUninitializedArray<sbyte>(checked((int)n + 64), pinned: true);
+            // Pinned (the kernels hold raw pointers while workers run); 64 bytes of alignment slack plus one
+            // 64-byte vector, so a full-width load that starts inside the data never leaves the array.
+            _natural = GC.AllocateUninitializedArray<sbyte>(checked((int)n + 128), pinned: true);
+            _nibble = GC.AllocateUninitializedArray<sbyte>(checked((int)n + 128), pinned: true);
         }
-        if (_scale.Length < nb + 16)
+        if (_scale.Length < nb + 32)
         {
-            _scale = GC.AllocateUninitializedArray<float>(checked((int)nb + 16), pinned: true);
-            _sum = GC.AllocateUninitializedArray<float>(checked((int)nb + 16), pinned: true);
-            _x4 = GC.AllocateUninitializedArray<float>(checked((int)nb * 4 + 16), pinned: true);
-            _x8 = GC.AllocateUninitializedArray<float>(checked((int)nb * 8 + 16), pinned: true);
-            _off4 = GC.AllocateUninitializedArray<int>(checked((int)nb * 4 + 16), pinned: true);
+            _scale = GC.AllocateUninitializedArray<float>(checked((int)nb + 32), pinned: true);
+            _sum = GC.AllocateUninitializedArray<float>(checked((int)nb + 32), pinned: true);
+            _x4 = GC.AllocateUninitializedArray<float>(checked((int)nb * 4 + 32), pinned: true);
+            _x8 = GC.AllocateUninitializedArray<float>(checked((int)nb * 8 + 32), pinned: true);
+            _off4 = GC.AllocateUninitializedArray<int>(checked((int)nb * 4 + 32), pinned: true);
         }
         Tokens = tokens;
         Cols = cols;
+    }
+
+    /// <summary>
+    /// <see cref="QuantizeToken"/> with 256-bit vectors: the same float operations (max of |x|, d = amax/127,
+    /// x·(1/d) rounded to nearest-even), so the same bytes; it runs on the calling thread before the
+    /// parallel product, so its speed bounds decode on short rows.
+    /// </summary>
+    static void QuantizeToken256(float* x, int nb, sbyte* natural, sbyte* nibble, float* scale, float* sum, float* x4, float* x8, int* off4)
+    {
+        int groups = nb / 4;
+        for (int b = 0; b < nb; b++)
+        {
+            float* xb = x + b * Block;
+            var v0 = Vector256.Load(xb); var v1 = Vector256.Load(xb + 8); var v2 = Vector256.Load(xb + 16); var v3 = Vector256.Load(xb + 24);
+            var m = Vector256.Max(Vector256.Max(Vector256.Abs(v0), Vector256.Abs(v1)), Vector256.Max(Vector256.Abs(v2), Vector256.Abs(v3)));
+            var m4 = Vector128.Max(m.GetLower(), m.GetUpper());
+            float amax = MathF.Max(MathF.Max(m4[0], m4[1]), MathF.Max(m4[2], m4[3]));
+            float d = amax / 127f;
+            float id = d != 0 ? 1f / d : 0f;
+            var vid = Vector256.Create(id);
+            var q0 = Vector256.ConvertToInt32(Vector256.Round(v0 * vid));
+            var q1 = Vector256.ConvertToInt32(Vector256.Round(v1 * vid));
+            var q2 = Vector256.ConvertToInt32(Vector256.Round(v2 * vid));
+            var q3 = Vector256.ConvertToInt32(Vector256.Round(v3 * vid));
+            int s = Vector256.Sum((q0 + q1) + (q2 + q3));
+            // |q| ≤ 127, so truncating narrows are exact.
+            var lo = Vector128.Narrow(Vector256.Narrow(q0, q1).GetLower(), Vector256.Narrow(q0, q1).GetUpper());
+            var hi = Vector128.Narrow(Vector256.Narrow(q2, q3).GetLower(), Vector256.Narrow(q2, q3).GetUpper());
+            sbyte* q = natural + b * Block;
+            lo.Store(q);
+            hi.Store(q + 16);
+            scale[b] = d;
+            sum[b] = d * s;
+            Vector128.Create(d).Store(x4 + 4 * b);
+            Vector256.Create(d).Store(x8 + 8 * b);
+            Vector128.Create(2 * s).Store(off4 + 4 * b);
+            if (b < groups * 4)
+            {
+                sbyte* l = nibble + (b >> 2) * 128 + (b & 3) * 16;
+                lo.Store(l);
+                hi.Store(l + 64);
+            }
+            else
+            {
+                lo.Store(nibble + b * Block);
+                hi.Store(nibble + b * Block + 16);
+            }
+        }
     }
 
     static void QuantizeToken(float* x, int nb, sbyte* natural, sbyte* nibble, float* scale, float* sum, float* x4, float* x8, int* off4)

@@ -20,40 +20,11 @@ namespace SharpLM.Threading;
 /// of every call. A slot is rewritten only two calls later, after such a wait, so a late worker never sees
 /// a half-written job (it may see an old, exhausted one and claim nothing).</para>
 /// <para>The body is an unmanaged function pointer over an unmanaged context (usually a struct on the
-/// caller's stack, which outlives the call). Calls must not overlap: one caller at a time (a nested or
-/// concurrent call throws).</para>
+/// caller's stack, which outlives the call). One call holds the workers at a time; a call made while
+/// another is running (from another thread, or from inside a body) runs entirely on its own thread.</para>
 /// </remarks>
 public sealed unsafe class WorkerPool : IDisposable
 {
-    /// <summary>Environment variable that sets the thread count of <see cref="Shared"/> (default: all processors).</summary>
-    public const string ThreadsEnvironmentVariable = "SHARPLM_THREADS";
-
-    static WorkerPool? s_shared;
-
-    /// <summary>
-    /// The process-wide pool kernels use when none is passed: <see cref="Environment.ProcessorCount"/> threads
-    /// (the caller plus that many minus one workers), or <c>SHARPLM_THREADS</c>.
-    /// </summary>
-    public static WorkerPool Shared
-    {
-        get
-        {
-            if (s_shared is { } p) return p;
-            var created = new WorkerPool(ThreadsFromEnvironment());
-            if (Interlocked.CompareExchange(ref s_shared, created, null) is { } other) { created.Dispose(); return other; }
-            return created;
-        }
-    }
-
-    static int ThreadsFromEnvironment()
-    {
-        string? v = Environment.GetEnvironmentVariable(ThreadsEnvironmentVariable);
-        if (string.IsNullOrWhiteSpace(v)) return Environment.ProcessorCount;
-        if (!int.TryParse(v, out int n) || n < 1 || n > 1024)
-            throw new InvalidOperationException($"{ThreadsEnvironmentVariable}={v}: expected a thread count from 1 to 1024");
-        return n;
-    }
-
     sealed class Job
     {
         public delegate*<void*, int, int, void> Body;
@@ -129,7 +100,12 @@ public sealed unsafe class WorkerPool : IDisposable
             return;
         }
         if (Interlocked.Exchange(ref _inCall, 1) != 0)
-            throw new InvalidOperationException("WorkerPool.Run was called while another call on the same pool is running (nested or concurrent use)");
+        {
+            // Another call holds the workers (a second model on another thread, or a body that calls back in):
+            // this one runs on its own thread. Correct, never blocked; it only lacks the extra threads.
+            body(context, 0, count);
+            return;
+        }
         try
         {
             int gen = _generation.Value + 1;

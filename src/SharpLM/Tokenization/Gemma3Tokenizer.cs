@@ -59,19 +59,61 @@ public sealed class Gemma3Tokenizer
 
     /// <summary>
     /// Loads a tokenizer from <paramref name="source"/>: a <c>tokenizer.json</c> (with <c>tokenizer_config.json</c>
-    /// beside it when present), a SentencePiece <c>tokenizer.model</c>, or a model directory holding either.
+    /// beside it when present), a SentencePiece <c>tokenizer.model</c>, a GGUF file (its <c>tokenizer.ggml.*</c>
+    /// metadata), or a model directory holding one of these (tokenizer.json preferred). The kind of file is recognised by its content, not its name.
     /// </summary>
-    /// <exception cref="SharpLMDataException">The file is missing, truncated, corrupt or of an unsupported kind.</exception>
+    /// <exception cref="SharpLMDataException">Missing, truncated, corrupt or of an unsupported kind.</exception>
     public static Gemma3Tokenizer Load(string source)
     {
         if (Directory.Exists(source))
         {
             string json = Path.Combine(source, "tokenizer.json");
             if (File.Exists(json)) return FromTokenizerJson(json);
-            throw new SharpLMDataException(source, "no tokenizer.json in this directory");
+            string model = Path.Combine(source, "tokenizer.model");
+            if (File.Exists(model)) return FromSentencePieceModel(model);
+            var ggufs = Directory.GetFiles(source, "*.gguf");
+            if (ggufs.Length == 1) return FromGgufFile(ggufs[0]);
+            throw new SharpLMDataException(source, ggufs.Length > 1
+                ? "no tokenizer.json or tokenizer.model, and several .gguf files: name the one to use"
+                : "no tokenizer.json, tokenizer.model or .gguf file in this directory");
         }
         if (!File.Exists(source)) throw new SharpLMDataException(source, "file not found");
-        return FromTokenizerJson(source);
+        string ext = Path.GetExtension(source).ToLowerInvariant();
+        var kind = ext == ".json" ? FileKind.Json : ext == ".model" ? FileKind.SentencePiece : SniffKind(source);
+        switch (kind)
+        {
+            case FileKind.Json: return FromTokenizerJson(source);
+            case FileKind.SentencePiece: return FromSentencePieceModel(source);
+            case FileKind.Gguf: return FromGgufFile(source);
+            case FileKind.Empty: throw new SharpLMDataException(source, "empty file");
+            default:
+                try { return FromSentencePieceModel(source); }
+                catch (SharpLMDataException e) when (e.Path == source)
+                {
+                    throw new SharpLMDataException(source, $"not a tokenizer.json, tokenizer.model or GGUF file (read as a SentencePiece model: {e.Reason})");
+                }
+        }
+    }
+
+    enum FileKind { Empty, Json, SentencePiece, Gguf, Other }
+
+    static FileKind SniffKind(string path)
+    {
+        Span<byte> head = stackalloc byte[64];
+        int n;
+        try
+        {
+            using var f = File.OpenRead(path);
+            n = f.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        }
+        catch (IOException e) { throw new SharpLMDataException(path, $"cannot read: {e.Message}"); }
+        catch (UnauthorizedAccessException e) { throw new SharpLMDataException(path, $"cannot read: {e.Message}"); }
+        var h = head[..n];
+        if (h.StartsWith("GGUF"u8)) return FileKind.Gguf;
+        if (h.StartsWith("\uFEFF"u8)) h = h[3..];
+        h = h.TrimStart(" \t\r\n"u8);
+        if (h.IsEmpty) return n == 0 ? FileKind.Empty : FileKind.Json;
+        return h[0] is (byte)'{' or (byte)'[' ? FileKind.Json : FileKind.Other;
     }
 
     /// <summary>Reads a Hugging Face <c>tokenizer.json</c>; <paramref name="configPath"/> defaults to <c>tokenizer_config.json</c> beside it.</summary>
@@ -81,10 +123,113 @@ public sealed class Gemma3Tokenizer
         return new Gemma3Tokenizer(TokenizerJsonReader.Read(path, configPath));
     }
 
+    /// <summary>
+    /// Reads a SentencePiece <c>tokenizer.model</c> (BPE, identity normalization, as Gemma's) and builds the
+    /// tokenizer Hugging Face's conversion makes from it: merges from the piece scores, control pieces as special
+    /// tokens, user-defined pieces as added tokens.
+    /// </summary>
+    public static Gemma3Tokenizer FromSentencePieceModel(string path) => new(SentencePieceModelReader.Read(path));
+
+    /// <summary>Reads the tokenizer stored in a GGUF file's metadata (see <see cref="FromGguf"/>).</summary>
+    public static Gemma3Tokenizer FromGgufFile(string path)
+    {
+        using var file = SharpLM.Formats.Gguf.GgufFile.Open(path);
+        var data = file.ReadTokenizer() ?? throw new SharpLMDataException(path, "this GGUF file has no tokenizer (no tokenizer.ggml.tokens)");
+        return FromGguf(data, path);
+    }
+
+    /// <summary>
+    /// Builds the tokenizer from GGUF metadata (<c>tokenizer.ggml.*</c>). For the SentencePiece (<c>llama</c>) model
+    /// the merges are derived from the scores exactly as Hugging Face derives them from tokenizer.model, so a GGUF
+    /// written by <see cref="ToGguf"/> encodes id-for-id as the tokenizer.json it came from.
+    /// </summary>
+    /// <param name="source">Names the data in error messages (the GGUF file's path).</param>
+    public static Gemma3Tokenizer FromGguf(GgufTokenizerData data, string source = "GGUF tokenizer")
+    {
+        if (data.Model != "llama")
+            throw new SharpLMDataException(source, $"tokenizer.ggml.model '{data.Model}' is not supported (Gemma uses 'llama', SentencePiece BPE)");
+        return new Gemma3Tokenizer(SentencePieceDefinition.Build(new SentencePieceDefinition.Input
+        {
+            Source = source,
+            Pieces = data.Tokens,
+            Scores = data.Scores,
+            Types = data.TokenTypes,
+            Merges = data.Merges,
+            BosId = data.BosId,
+            EosId = data.EosId,
+            UnknownId = data.UnknownId,
+            PadId = data.PaddingId,
+            AddBos = data.AddBos,
+            AddEos = data.AddEos,
+            AddSpacePrefix = data.AddSpacePrefix,
+            ChatTemplate = data.ChatTemplate,
+        }));
+    }
+
+    /// <summary>
+    /// This tokenizer as GGUF metadata in llama.cpp's SentencePiece form: every id's text, scores that reproduce the
+    /// merge order (checked: the merges rebuilt from the scores must equal this tokenizer's, else this throws),
+    /// token types (special added tokens CONTROL, other added tokens USER_DEFINED, &lt;0xNN&gt; BYTE, the unknown
+    /// token UNKNOWN), special ids, flags and the Jinja chat template.
+    /// </summary>
+    /// <exception cref="SharpLMDataException">The tokenizer cannot be expressed in this form.</exception>
+    public GgufTokenizerData ToGguf()
+    {
+        int n = VocabSize;
+        bool identityReplace = _def.Normalizer.All(s => s is NormalizerStep.Replace { Pattern: " ", Content: "\u2581" } or NormalizerStep.Prepend { Text: "\u2581" })
+            && _def.Normalizer.OfType<NormalizerStep.Replace>().Any();
+        if (!identityReplace)
+            throw new SharpLMDataException(_def.Source, "only SentencePiece-style tokenizers (normalizer: spaces → ▁) can be written as GGUF 'llama' metadata");
+        if (_def.IgnoreMerges)
+            throw new SharpLMDataException(_def.Source, "ignore_merges=true cannot be expressed as GGUF 'llama' metadata");
+        var scores = SentencePieceMerges.ScoresFor(_def, n)
+            ?? throw new SharpLMDataException(_def.Source, "the merge order cannot be expressed as SentencePiece scores (merges were not made from a scored vocabulary)");
+        var tokens = new string[n];
+        var types = new int[n];
+        for (int id = 0; id < n; id++)
+        {
+            tokens[id] = _def.Pieces.Text(id);
+            types[id] = _decoder.ByteValueOf(id) >= 0 ? GgufTokenizerData.TokenType.Byte : GgufTokenizerData.TokenType.Normal;
+        }
+        foreach (var a in _def.AddedTokens)
+            types[a.Id] = a.Special ? GgufTokenizerData.TokenType.Control : GgufTokenizerData.TokenType.UserDefined;
+        if (UnknownId >= 0) types[UnknownId] = GgufTokenizerData.TokenType.Unknown;
+        return new GgufTokenizerData
+        {
+            Model = "llama",
+            Pre = "default",
+            Tokens = tokens,
+            Scores = scores,
+            TokenTypes = types,
+            Merges = null,
+            BosId = BosId,
+            EosId = EosId,
+            UnknownId = UnknownId,
+            PaddingId = PadId,
+            AddBos = AddBosByDefault,
+            AddEos = _def.TemplateSuffix.Length > 0,
+            AddSpacePrefix = _def.Normalizer.Any(s => s is NormalizerStep.Prepend),
+            ChatTemplate = _def.ChatTemplate ?? ChatTemplate.GemmaJinja,
+        };
+    }
+
+    /// <summary>
+    /// Writes this tokenizer as a Hugging Face <c>tokenizer.json</c> (atomically), loadable by Hugging Face tokenizers
+    /// and by <see cref="Load"/> with the same ids.
+    /// </summary>
+    public void SaveTokenizerJson(string path)
+    {
+        using var w = SharpLM.IO.AtomicFile.Create(path);
+        TokenizerJsonWriter.Write(_def, w.Stream);
+        w.Commit();
+    }
+
     // ---------------------------------------------------------------- vocabulary
 
     /// <summary>Number of ids: the BPE vocabulary plus tokens that exist only as added tokens (262,145 for Gemma 3, whose <c>&lt;image_soft_token&gt;</c> is 262144).</summary>
     public int VocabSize => _def.Pieces.Count;
+    /// <summary>Number of BPE merge rules.</summary>
+    public int MergeCount => _def.MergeLeft.Length;
     /// <summary>Id of <c>&lt;bos&gt;</c> (2 for Gemma), or −1.</summary>
     public int BosId { get; }
     /// <summary>Id of <c>&lt;eos&gt;</c> (1 for Gemma: end of text for pre-trained models), or −1.</summary>

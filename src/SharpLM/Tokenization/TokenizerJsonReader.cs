@@ -26,8 +26,21 @@ internal static class TokenizerJsonReader
     {
         var config = configPath is not null && File.Exists(configPath) ? TokenizerConfig.Read(configPath) : null;
         // Parse straight from a read-only memory map: the 33 MB file never becomes a managed array.
-        using var file = MappedFile.Open(path, MaxFileBytes);
-        return Parse(file.Span, path, config);
+        using var file = OpenMapped(path, MaxFileBytes);
+        return Parse(file.Span(0, (int)file.Length), path, config);
+    }
+
+    /// <summary>Maps <paramref name="path"/> after checking its size (an empty file is refused by the map).</summary>
+    internal static SharpLM.IO.MappedFile OpenMapped(string path, long maxBytes)
+    {
+        long length;
+        try { length = new FileInfo(path).Length; }
+        catch (FileNotFoundException) { throw new SharpLMDataException(path, "file not found"); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+        { throw new SharpLMDataException(path, $"cannot read: {e.Message}"); }
+        if (length > maxBytes)
+            throw new SharpLMDataException(path, $"file is {length:N0} bytes; a tokenizer file over {maxBytes:N0} bytes is refused");
+        return SharpLM.IO.MappedFile.Open(path);
     }
 
     internal static byte[] ReadBounded(string path)
@@ -47,6 +60,7 @@ internal static class TokenizerJsonReader
     /// <summary>Parses tokenizer.json bytes; <paramref name="path"/> names them in errors.</summary>
     public static TokenizerDefinition Parse(ReadOnlySpan<byte> json, string path, TokenizerConfig? config = null)
     {
+        if (json.IsEmpty) throw new SharpLMDataException(path, "empty file");
         var reader = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, MaxDepth = 64 });
         try
         {

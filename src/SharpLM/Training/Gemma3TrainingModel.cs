@@ -3,7 +3,6 @@ using SharpLM.Kernels.Training;
 using SharpLM.Models.Gemma3;
 using SharpLM.Training.Ops;
 using Attention = SharpLM.Training.Ops.Attention;
-using RmsNorm = SharpLM.Training.Ops.RmsNorm;
 
 namespace SharpLM.Training;
 

@@ -61,3 +61,29 @@ public sealed unsafe class QuantizedActivationsTests
         Assert.Throws<ArgumentException>(() => a.Quantize(new float[32], 2, 32));
     }
 }
+
+public sealed unsafe class QuantizedActivationsLevelTests
+{
+    [Fact]
+    public void EveryLevelQuantizesToTheSameBytes()
+    {
+        int tokens = 3, cols = 32 * 37;
+        var x = KernelTestData.RandomVector(tokens * cols, 21, 5f);
+        for (int i = 0; i < 32; i++) x[64 + i] = 0;          // an all-zero block
+        x[100] = 0.5f * (x[101] = 1f);                        // exact halves: ties must round to even alike
+        var want = new QuantizedActivations();
+        want.Quantize(x, tokens, cols, KernelIsa.Scalar);
+        foreach (var isa in KernelIsaInfo.Supported)
+        {
+            var got = new QuantizedActivations();
+            got.Quantize(x, tokens, cols, isa);
+            int nb = cols / 32;
+            Assert.True(new ReadOnlySpan<sbyte>(want.Natural, tokens * cols).SequenceEqual(new ReadOnlySpan<sbyte>(got.Natural, tokens * cols)), $"{isa} natural");
+            Assert.True(new ReadOnlySpan<sbyte>(want.NibbleOrder, tokens * cols).SequenceEqual(new ReadOnlySpan<sbyte>(got.NibbleOrder, tokens * cols)), $"{isa} nibble");
+            Assert.True(new ReadOnlySpan<float>(want.Scale, tokens * nb).SequenceEqual(new ReadOnlySpan<float>(got.Scale, tokens * nb)), $"{isa} scale");
+            Assert.True(new ReadOnlySpan<float>(want.ScaleX8, tokens * nb * 8).SequenceEqual(new ReadOnlySpan<float>(got.ScaleX8, tokens * nb * 8)), $"{isa} x8");
+            Assert.True(new ReadOnlySpan<float>(want.ScaleX4, tokens * nb * 4).SequenceEqual(new ReadOnlySpan<float>(got.ScaleX4, tokens * nb * 4)), $"{isa} x4");
+            Assert.True(new ReadOnlySpan<int>(want.OffsetX4, tokens * nb * 4).SequenceEqual(new ReadOnlySpan<int>(got.OffsetX4, tokens * nb * 4)), $"{isa} off4");
+        }
+    }
+}

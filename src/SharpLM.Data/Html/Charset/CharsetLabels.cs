@@ -65,9 +65,6 @@ static class CharsetLabels
         catch (ArgumentException) { return null; }
     }
 
-    /// <summary>Windows-1252 and its ASCII/Latin-1 aliases: labels that are often wrong for UTF-8 pages.</summary>
-    public static bool IsLatinFamily(Encoding e) => e.CodePage is 1252 or 28591 or 20127;
-
     /// <summary>The name reported for an encoding (lower-case WHATWG spelling where it differs from .NET's).</summary>
     public static string Name(Encoding e) => e.CodePage switch
     {

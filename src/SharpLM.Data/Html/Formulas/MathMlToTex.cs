@@ -86,12 +86,13 @@ public static class MathMlToTex
             {
                 var t = TokenText(n);
                 if (t.Length == 0) return;
-                if (t.Length > 1 && !t.Any(c => c > 127) && t.All(char.IsLetter))
-                    Append(sb, Functions.Contains(t) ? "\\" + t : "\\mathrm{" + t + "}");
-                else Append(sb, MapChars(t));
+                string tex = t.Length > 1 && !t.Any(c => c > 127) && t.All(char.IsLetter)
+                    ? Functions.Contains(t) ? "\\" + t : "\\mathrm{" + t + "}"
+                    : MapChars(t);
+                Append(sb, WithVariant(tex, n.GetAttribute("mathvariant")));
                 return;
             }
-            case "mn": Append(sb, MapChars(TokenText(n))); return;
+            case "mn": Append(sb, WithVariant(MapChars(TokenText(n)), n.GetAttribute("mathvariant"))); return;
             case "mo":
             {
                 var t = TokenText(n);
@@ -275,6 +276,19 @@ public static class MathMlToTex
         if (BigOperators.Contains(b) || Functions.Contains(b.TrimStart('\\'))) return b + "^" + Brace(o);
         return "\\overset{" + o + "}{" + b + "}";
     }
+
+    /// <summary>Applies <c>mathvariant</c> (bold, double-struck, script, fraktur, sans-serif, monospace) as a font command.</summary>
+    static string WithVariant(string tex, string? variant) => variant switch
+    {
+        "bold" => "\\mathbf{" + tex + "}",
+        "double-struck" => "\\mathbb{" + tex + "}",
+        "script" or "bold-script" => "\\mathcal{" + tex + "}",
+        "fraktur" or "bold-fraktur" => "\\mathfrak{" + tex + "}",
+        "sans-serif" => "\\mathsf{" + tex + "}",
+        "monospace" => "\\mathtt{" + tex + "}",
+        "bold-italic" => "\\boldsymbol{" + tex + "}",
+        _ => tex,
+    };
 
     static string Brace(string s) => IsAtom(s) ? s : "{" + s + "}";
 

@@ -183,7 +183,8 @@ public sealed class MathRecovery
         if (src.Contains("chart.googleapis.com", StringComparison.OrdinalIgnoreCase) || src.Contains("chart.apis.google.com", StringComparison.OrdinalIgnoreCase))
             return QueryParameter(src, "cht") == "tx" ? QueryParameter(src, "chl") : null;
         if (!known) return null;
-        var tex = WebUtility.UrlDecode(src[(q + 1)..].Replace("+", "%2B"));
+        // codecogs' editor writes spaces as "&space;" (not an HTML entity, so it survives attribute decoding).
+        var tex = WebUtility.UrlDecode(src[(q + 1)..].Replace("+", "%2B")).Replace("&space;", " ");
         // Rendering options that precede the formula: \dpi{110}, \bg_white, \bg{white}, \fn_cm, \inline, \large…
         while (true)
         {

@@ -34,7 +34,9 @@ public static class HtmlParser
     sealed class TreeBuilder(HtmlDocument doc, HtmlTokenizer tok, HtmlParseOptions options)
     {
         readonly List<HtmlNode> _stack = [];   // open elements below body/head; [0] is head or body
+        readonly Dictionary<string, int> _open = new(StringComparer.Ordinal); // open elements per name: scope searches skip absent names
         bool _inBody;
+        bool _dropLeadingNewline;              // HTML5: a newline right after <pre>, <listing>, <textarea> is not content
 
         HtmlNode Current => _stack.Count > 0 ? _stack[^1] : (_inBody ? doc.Body : doc.Head);
 
@@ -43,6 +45,16 @@ public static class HtmlParser
             while (true)
             {
                 var kind = tok.Next();
+                if (_dropLeadingNewline && kind == HtmlTokenKind.Text)
+                {
+                    _dropLeadingNewline = false;
+                    var t = tok.Text;
+                    if (t.StartsWith("\r\n", StringComparison.Ordinal)) t = t[2..];
+                    else if (t.StartsWith('\n')) t = t[1..];
+                    if (t.Length > 0) AddText(t);
+                    continue;
+                }
+                _dropLeadingNewline = false;
                 switch (kind)
                 {
                     case HtmlTokenKind.EndOfFile: return;
@@ -84,7 +96,7 @@ public static class HtmlParser
             {
                 var target = name == "html" ? doc.Html : name == "body" ? doc.Body : doc.Head;
                 MergeAttributes(target);
-                if (name == "body" && !_inBody) { _inBody = true; _stack.Clear(); }
+                if (name == "body" && !_inBody) { _inBody = true; PopTo(0); }
                 return;
             }
             if (!_inBody && _stack.Count == 0 && !IsHeadElement(name)) _inBody = true;
@@ -108,8 +120,9 @@ public static class HtmlParser
             bool isVoid = foreign ? selfClosing : HtmlTags.Void.Contains(name);
             if (isVoid) return;
             if (!foreign && HtmlTags.RawText.Contains(name)) { tok.EnterRawText(name, false); Push(el); return; }
-            if (!foreign && HtmlTags.RcData.Contains(name)) { tok.EnterRawText(name, true); Push(el); return; }
+            if (!foreign && HtmlTags.RcData.Contains(name)) { tok.EnterRawText(name, true); Push(el); _dropLeadingNewline = name == "textarea"; return; }
             Push(el);
+            _dropLeadingNewline = !foreign && name is "pre" or "listing";
         }
 
         static bool IsIntegrationPoint(HtmlNode n) =>
@@ -125,6 +138,7 @@ public static class HtmlParser
                 return;
             }
             _stack.Add(el);
+            _open[el.Name] = _open.GetValueOrDefault(el.Name) + 1;
         }
 
         void MergeAttributes(HtmlNode target)
@@ -172,20 +186,22 @@ public static class HtmlParser
             }
         }
 
-        /// <summary>Inside a table: closes open cells/rows/sections named in <paramref name="names"/> up to the table.</summary>
+        /// <summary>Inside the current table: closes the outermost open cell/row/section named in <paramref name="names"/> (and what is inside it).</summary>
         void CloseUntilTable(params string[] names)
         {
+            int lowest = -1;
             for (int i = _stack.Count - 1; i >= 0; i--)
             {
-                var n = _stack[i].Name;
-                if (n == "table") { PopTo(i + 1); return; }
-                if (Array.IndexOf(names, n) < 0 && n is "td" or "th" or "tr" or "thead" or "tbody" or "tfoot" or "caption") return;
-                if (_stack[i].IsForeign) return;
+                var el = _stack[i];
+                if (el.IsForeign || el.Name == "table") break;
+                if (Array.IndexOf(names, el.Name) >= 0) lowest = i;
             }
+            if (lowest >= 0) PopTo(lowest);
         }
 
         int FindInScope(string name, bool buttonScope)
         {
+            if (_open.GetValueOrDefault(name) == 0) return -1;
             for (int i = _stack.Count - 1; i >= 0; i--)
             {
                 var el = _stack[i];
@@ -201,10 +217,14 @@ public static class HtmlParser
             if (i >= 0) PopTo(i);
         }
 
-        void Pop() => _stack.RemoveAt(_stack.Count - 1);
+        void Pop() => PopTo(_stack.Count - 1);
 
         /// <summary>Pops the element at <paramref name="index"/> and everything above it.</summary>
-        void PopTo(int index) => _stack.RemoveRange(index, _stack.Count - index);
+        void PopTo(int index)
+        {
+            for (int i = index; i < _stack.Count; i++) _open[_stack[i].Name]--;
+            _stack.RemoveRange(index, _stack.Count - index);
+        }
 
         void EndTag(string name)
         {

@@ -77,11 +77,17 @@ sealed class MainContentFinder
 
     bool Flag(ReadabilityFlags f) => (_flags & f) != 0;
 
+    /// <summary>False when the page has no formula at all, which spares every subtree search for one.</summary>
+    bool _pageHasMath = true;
+
+    bool HasMath(HtmlNode n) => _pageHasMath && ContainsMath(n);
+
     // ---------------------------------------------------------------- the main pass
 
     HtmlNode? GrabArticle(HtmlDocument doc)
     {
         var body = doc.Body;
+        _pageHasMath = ContainsMath(body);
         var elementsToScore = new List<HtmlNode>();
         var root = doc.Html;
         var node = root.NextInTree(root);
@@ -92,19 +98,18 @@ sealed class MainContentFinder
             string match = node.ClassAndId;
 
             if (!IsProbablyVisible(node)) { node = RemoveKeepingMath(node, root); continue; }
-            if (node.GetAttribute("aria-modal") == "true" && node.GetAttribute("role") == "dialog" && !ContainsMath(node))
+            if (node.GetAttribute("aria-modal") == "true" && node.GetAttribute("role") == "dialog" && !HasMath(node))
             { node = RemoveAndGetNext(node, root); continue; }
             if (!_bylineFound && IsByline(node, match)) { _bylineFound = true; node = RemoveAndGetNext(node, root); continue; }
-            if (_articleTitle is not null && node.Name is "h1" or "h2" && TextSimilarity(_articleTitle, InnerText(node)) > 0.75 && !ContainsMath(node))
+            if (_articleTitle is not null && node.Name is "h1" or "h2" && TextSimilarity(_articleTitle, InnerText(node)) > 0.75 && !HasMath(node))
             { node = RemoveAndGetNext(node, root); continue; }
 
-            if (Flag(ReadabilityFlags.StripUnlikely) && node != body && node.Name != "a" && !ContainsMath(node))
+            if (Flag(ReadabilityFlags.StripUnlikely) && node != body && node.Name != "a" && match.Length + (node.GetAttribute("role")?.Length ?? 0) > 0)
             {
-                if (ReadabilityRules.UnlikelyCandidates().IsMatch(match) && !ReadabilityRules.MaybeCandidate().IsMatch(match)
-                    && node.Ancestor("table") is null && node.Ancestor("code") is null)
-                { node = RemoveAndGetNext(node, root); continue; }
-                if (node.GetAttribute("role") is { } role && ReadabilityRules.UnlikelyRoles.Contains(role))
-                { node = RemoveAndGetNext(node, root); continue; }
+                bool unlikely = (ReadabilityRules.UnlikelyCandidates().IsMatch(match) && !ReadabilityRules.MaybeCandidate().IsMatch(match)
+                                 && node.Ancestor("table") is null && node.Ancestor("code") is null)
+                                || (node.GetAttribute("role") is { } role && ReadabilityRules.UnlikelyRoles.Contains(role));
+                if (unlikely && !HasMath(node)) { node = RemoveAndGetNext(node, root); continue; }
             }
 
             if (node.Name is "div" or "section" or "header" or "h1" or "h2" or "h3" or "h4" or "h5" or "h6" && IsElementWithoutContent(node))
@@ -271,7 +276,7 @@ sealed class MainContentFinder
         {
             if (!top.IsElement) continue;
             foreach (var n in top.Descendants().Where(d => d.IsElement).ToList())
-                if (n.Parent is not null && ReadabilityRules.ShareElements().IsMatch(n.ClassAndId) && InnerTextLength(n) < CharThreshold && !ContainsMath(n))
+                if (n.Parent is not null && ReadabilityRules.ShareElements().IsMatch(n.ClassAndId) && InnerTextLength(n) < CharThreshold && !HasMath(n))
                     n.Detach();
         }
         Clean(article, "iframe");
@@ -280,14 +285,14 @@ sealed class MainContentFinder
         Clean(article, "select");
         Clean(article, "button");
         foreach (var h in article.Descendants().Where(d => d.Is("h1") || d.Is("h2")).ToList())
-            if (ClassWeight(h) < 0 && !ContainsMath(h)) h.Detach();
+            if (ClassWeight(h) < 0 && !HasMath(h)) h.Detach();
         CleanConditionally(article, "table");
         CleanConditionally(article, "ul");
         CleanConditionally(article, "div");
         foreach (var h1 in article.DescendantElements("h1").ToList()) h1.Name = "h2";
         foreach (var p in article.DescendantElements("p").ToList())
         {
-            bool media = p.Descendants().Any(d => d.IsElement && d.Name is "img" or "embed" or "object" or "iframe") || ContainsMath(p);
+            bool media = p.Descendants().Any(d => d.IsElement && d.Name is "img" or "embed" or "object" or "iframe") || HasMath(p);
             if (!media && TextUtil.IsBlank(p.TextContent)) p.Detach();
         }
         foreach (var br in article.DescendantElements("br").ToList())
@@ -302,7 +307,7 @@ sealed class MainContentFinder
     {
         foreach (var n in root.DescendantElements(tag).ToList())
         {
-            if (ContainsMath(n)) continue;
+            if (HasMath(n)) continue;
             if (tag is "object" or "embed" or "iframe" && IsVideo(n)) continue;
             n.Detach();
         }
@@ -322,10 +327,13 @@ sealed class MainContentFinder
             if (table.GetAttribute("role") == "presentation") continue;
             if (table.GetAttribute("datatable") == "0") continue;
             if (table.GetAttribute("summary") is not null) { _dataTables.Add(table); continue; }
-            var caption = table.DescendantElements("caption").FirstOrDefault();
+            HtmlNode? caption = null;
+            for (var c = table.FirstChild; c is not null && caption is null; c = c.NextSibling) if (c.Is("caption")) caption = c;
             if (caption is not null && caption.FirstChild is not null) { _dataTables.Add(table); continue; }
-            if (table.Descendants().Any(d => d.IsElement && d.Name is "col" or "colgroup" or "tfoot" or "thead" or "th")) { _dataTables.Add(table); continue; }
+            // Nested layout tables are checked first: that search stops at the first inner table, so a page of
+            // thousands of nested tables stays linear; the header-cell search below then only sees leaf tables.
             if (table.DescendantElements("table").Any()) continue;
+            if (table.Descendants().Any(d => d.IsElement && d.Name is "col" or "colgroup" or "tfoot" or "thead" or "th")) { _dataTables.Add(table); continue; }
             int rows = 0, columns = 0;
             foreach (var tr in table.DescendantElements("tr"))
             {
@@ -342,63 +350,71 @@ sealed class MainContentFinder
     void CleanConditionally(HtmlNode root, string tag)
     {
         if (!Flag(ReadabilityFlags.CleanConditionally)) return;
+        // Reverse document order: a node's ancestors come before it, so none of them has been removed yet
+        // when it is examined (no attachment check needed).
         var nodes = root.DescendantElements(tag).ToList();
+        _ancestry.Clear();
         for (int i = nodes.Count - 1; i >= 0; i--)
         {
             var node = nodes[i];
-            if (node.Parent is null || !IsAttachedTo(node, root)) continue;
+            if (node.Parent is null) continue;
             if (ShouldRemoveConditionally(node, tag)) node.Detach();
         }
     }
 
-    static bool IsAttachedTo(HtmlNode n, HtmlNode root)
+    [Flags]
+    enum Ancestry : byte { None = 0, DataTableOrCode = 1, Figure = 2 }
+
+    readonly Dictionary<HtmlNode, Ancestry> _ancestry = new(ReferenceEqualityComparer.Instance);
+
+    /// <summary>What lies above <paramref name="n"/> (a data table or code, a figure), memoised per node so deep pages stay linear.</summary>
+    Ancestry AncestryOf(HtmlNode n)
     {
-        for (var p = n.Parent; p is not null; p = p.Parent) if (p == root) return true;
-        return false;
+        var chain = new List<HtmlNode>();
+        var result = Ancestry.None;
+        for (var a = n.Parent; a is not null; a = a.Parent)
+        {
+            if (_ancestry.TryGetValue(a, out var known)) { result = known; break; }
+            chain.Add(a);
+        }
+        for (int i = chain.Count - 1; i >= 0; i--)
+        {
+            var a = chain[i];
+            if ((a.Is("table") && _dataTables.Contains(a)) || a.Is("code")) result |= Ancestry.DataTableOrCode;
+            if (a.Is("figure")) result |= Ancestry.Figure;
+            _ancestry[a] = result;
+        }
+        return result;
     }
 
     bool ShouldRemoveConditionally(HtmlNode node, string tag)
     {
-        if (ContainsMath(node)) return false;
+        // One walk gathers every count the rules below need (Readability walks the subtree once per count;
+        // on deeply nested pages that is what turns linear into quadratic).
+        var st = SubtreeStats.Measure(node);
+        if (_pageHasMath && st.HasMath) return false;
         bool isList = tag is "ul" or "ol";
-        var text = InnerText(node);
-        if (!isList)
-        {
-            int listLength = 0;
-            foreach (var l in node.Descendants().Where(d => d.IsElement && d.Name is "ul" or "ol")) listLength += InnerTextLength(l);
-            isList = text.Length > 0 && (double)listLength / text.Length > 0.9;
-        }
+        if (!isList) isList = st.TextLength > 0 && (double)st.ListTextLength / st.TextLength > 0.9;
         if (tag == "table" && _dataTables.Contains(node)) return false;
-        for (var a = node.Parent; a is not null; a = a.Parent)
-        {
-            if (a.Is("table") && _dataTables.Contains(a)) return false;
-            if (a.Is("code")) return false;
-        }
-        if (node.DescendantElements("table").Any(_dataTables.Contains)) return false;
+        var ancestry = AncestryOf(node);
+        if ((ancestry & Ancestry.DataTableOrCode) != 0) return false;
+        if (st.Tables > 0 && _dataTables.Count > 0 && node.DescendantElements("table").Any(_dataTables.Contains)) return false;
 
         int weight = ClassWeight(node);
         if (weight < 0) return true;
-        if (CountChar(text, ',') >= 10) return false;
+        if (st.Commas >= 10) return false;
 
-        int p = 0, img = 0, li = -100, input = 0, embeds = 0;
-        foreach (var d in node.Descendants())
+        int p = st.P, img = st.Img, li = st.Li - 100, input = st.Input, embeds = st.Embeds;
+        if (st.TextLength < 40)
         {
-            if (!d.IsElement) continue;
-            switch (d.Name)
-            {
-                case "p": p++; break;
-                case "img": img++; break;
-                case "li": li++; break;
-                case "input": input++; break;
-                case "object" or "embed" or "iframe": if (!IsVideo(d)) embeds++; break;
-            }
+            var text = InnerText(node);
+            if (ReadabilityRules.AdWords().IsMatch(text) || ReadabilityRules.LoadingWords().IsMatch(text)) return true;
         }
-        if (ReadabilityRules.AdWords().IsMatch(text) || ReadabilityRules.LoadingWords().IsMatch(text)) return true;
-        double headingDensity = TextDensity(node, text.Length, static n => n.Name is "h1" or "h2" or "h3" or "h4" or "h5" or "h6");
-        double linkDensity = LinkDensity(node);
-        double textDensity = TextDensity(node, text.Length, static n => n.Name is "span" or "li" or "td" || ReadabilityRules.DivToPElements.Contains(n.Name));
-        bool isFigureChild = node.Ancestor("figure") is not null;
-        int contentLength = text.Length;
+        int contentLength = st.TextLength;
+        double headingDensity = contentLength == 0 ? 0 : (double)st.HeadingTextLength / contentLength;
+        double textDensity = contentLength == 0 ? 0 : (double)st.TextishTextLength / contentLength;
+        double linkDensity = contentLength == 0 ? 0 : st.LinkTextLength / contentLength;
+        bool isFigureChild = (ancestry & Ancestry.Figure) != 0;
 
         bool remove =
             (!isFigureChild && img > 1 && (double)p / img < 0.5)
@@ -413,23 +429,9 @@ sealed class MainContentFinder
         {
             for (var c = node.FirstChild; c is not null; c = c.NextSibling)
                 if (c.IsElement && ElementChildCount(c) > 1) return true;
-            int liCount = node.DescendantElements("li").Count();
-            if (img == liCount) return false;
+            if (img == st.Li) return false;
         }
         return remove;
-    }
-
-    static double TextDensity(HtmlNode node, int textLength, Func<HtmlNode, bool> tags)
-    {
-        if (textLength == 0) return 0;
-        int childrenLength = 0;
-        var n = node.NextInTree(node);
-        while (n is not null)
-        {
-            if (n.IsElement && tags(n)) { childrenLength += InnerTextLength(n); n = n.NextInTree(node, skipChildren: true); continue; }
-            n = n.NextInTree(node);
-        }
-        return (double)childrenLength / textLength;
     }
 
     // ---------------------------------------------------------------- helpers
@@ -499,14 +501,19 @@ sealed class MainContentFinder
                     || ReadabilityRules.Byline().IsMatch(match);
         if (!hint) return false;
         var text = n.TextContent.Trim();
-        return text.Length > 0 && text.Length < 100 && !ContainsMath(n);
+        return text.Length > 0 && text.Length < 100 && !HasMath(n);
     }
 
     static bool IsElementWithoutContent(HtmlNode n)
     {
-        if (!TextUtil.IsBlank(n.TextContent)) return false;
         for (var c = n.FirstChild; c is not null; c = c.NextSibling)
             if (c.IsElement && c.Name is not ("br" or "hr")) return false;
+        // Only br/hr/text children left: empty when all the text is blank (stops at the first character).
+        for (var d = n.NextInTree(n); d is not null; d = d.NextInTree(n))
+        {
+            if (d.Type == HtmlNodeType.Math) return false;
+            if (d.Type == HtmlNodeType.Text && !TextUtil.IsBlank(d.Text)) return false;
+        }
         return true;
     }
 
@@ -626,7 +633,24 @@ sealed class MainContentFinder
     /// <summary>Readability's getInnerText: text content trimmed, whitespace runs collapsed.</summary>
     public static string InnerText(HtmlNode n) => TextUtil.CollapseWhitespace(n.TextContent);
 
-    static int InnerTextLength(HtmlNode n) => InnerText(n).Length;
+    /// <summary>Length of <see cref="InnerText"/> without building the string.</summary>
+    static int InnerTextLength(HtmlNode n)
+    {
+        int length = 0;
+        bool space = false;
+        if (n.Type is HtmlNodeType.Text or HtmlNodeType.Math) return TextUtil.CollapseWhitespace(n.Text ?? "").Length;
+        for (var d = n.NextInTree(n); d is not null; d = d.NextInTree(n))
+        {
+            if (d.Type is not (HtmlNodeType.Text or HtmlNodeType.Math)) continue;
+            foreach (char c in d.Text!)
+            {
+                if (TextUtil.IsSpace(c)) { space = length > 0; continue; }
+                if (space) { length++; space = false; }
+                length++;
+            }
+        }
+        return length;
+    }
 
     double LinkDensity(HtmlNode n)
     {
@@ -646,13 +670,6 @@ sealed class MainContentFinder
     {
         int k = 0;
         foreach (char c in s) if (c is ',' or '\u060C' or '\uFE50' or '\uFE10' or '\uFE11' or '\u2E41' or '\u2E34' or '\u2E32' or '\uFF0C') k++;
-        return k;
-    }
-
-    static int CountChar(string s, char ch)
-    {
-        int k = 0;
-        foreach (char c in s) if (c == ch) k++;
         return k;
     }
 

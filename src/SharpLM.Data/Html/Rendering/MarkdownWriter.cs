@@ -127,7 +127,8 @@ public sealed class MarkdownWriter
                 else
                 {
                     _preDepth--;
-                    if (_out.Length > 0 && _out[^1] != '\n') _out.Append('\n');
+                    while (_out.Length > 0 && _out[^1] is ' ' or '\n' or '\t' or '\r') _out.Length--;
+                    _out.Append('\n');
                     _out.Append("```");
                     Newline(2);
                 }

@@ -56,7 +56,7 @@ internal unsafe struct GgufCursor
         long at = Position;
         ulong n = U64(what);
         if (n > int.MaxValue || (minItemBytes > 0 && (long)n > Remaining / minItemBytes))
-            throw Error($"{what} {n} is larger than the file allows ({Remaining} bytes left)", at);
+            throw Error($"{what} {n} is larger than the file allows (truncated or corrupt: {Remaining} bytes left)", at);
         return (int)n;
     }
 

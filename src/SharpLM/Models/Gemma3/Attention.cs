@@ -13,6 +13,16 @@ internal static unsafe class Attention
 {
     [ThreadStatic] static float[]? t_scores;
 
+    /// <summary>One call's operands as raw pointers (the arrays stay pinned for the call), so the (token, head)
+    /// items run on <see cref="KernelThreads.Pool"/> with nothing allocated per call.</summary>
+    struct Job
+    {
+        public float* Q, K, V, Output, CacheK, CacheV;
+        public int CacheCapacity, NumHeads, HeadDim, Groups, QueryWidth, KvWidth, Position, Window;
+        public bool Local;
+        public float Scale;
+    }
+
     /// <param name="q">[C, nH·d] queries (normed, rotated).</param>
     /// <param name="k">[C, nKV·d] the chunk's keys (normed, rotated).</param>
     /// <param name="v">[C, nKV·d] the chunk's values.</param>
@@ -20,41 +30,55 @@ internal static unsafe class Attention
     public static void Run(Gemma3Config c, KvCache cache, int layer, int p, int chunk,
         float[] q, float[] k, float[] v, float[] output)
     {
-        int nH = c.NumHeads, d = c.HeadDim, groups = c.NumHeads / c.NumKvHeads;
-        bool local = !c.IsGlobal(layer);
-        int window = c.SlidingWindow;
-        float scale = c.AttentionScale;
-        int qW = c.QueryWidth, kvW = c.KvWidth;
-        int items = chunk * nH;
-        long work = (long)items * (p + chunk) * d;
-
-        void One(int item)
+        int items = chunk * c.NumHeads;
+        long work = (long)items * (p + chunk) * c.HeadDim;
+        fixed (float* pq = q, pk = k, pv = v, po = output)
+        fixed (float* ck = &System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Key(layer, 0)))
+        fixed (float* cv = &System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Value(layer, 0)))
         {
-            int t = item / nH, h = item % nH, i = p + t, kvh = h / groups;
-            int lo = local ? Math.Max(0, i - window + 1) : 0;
-            int count = i - lo + 1;
-            var scores = t_scores is { } s && s.Length >= count ? s : t_scores = new float[Math.Max(count, 256)];
-            var qv = new ReadOnlySpan<float>(q, t * qW + h * d, d);
-            int n = 0;
-            for (int j = lo; j < p; j++)
-                scores[n++] = Dot.Compute(qv, cache.Key(layer, j).Slice(kvh * d, d)) * scale;
-            for (int j = Math.Max(lo, p); j <= i; j++)
-                scores[n++] = Dot.Compute(qv, new ReadOnlySpan<float>(k, (j - p) * kvW + kvh * d, d)) * scale;
-            Softmax.Apply(scores.AsSpan(0, n));
-            var o = new Span<float>(output, t * qW + h * d, d);
-            o.Clear();
-            n = 0;
-            for (int j = lo; j < p; j++)
-                Dot.AddScaled(cache.Value(layer, j).Slice(kvh * d, d), scores[n++], o);
-            for (int j = Math.Max(lo, p); j <= i; j++)
-                Dot.AddScaled(new ReadOnlySpan<float>(v, (j - p) * kvW + kvh * d, d), scores[n++], o);
+            var job = new Job
+            {
+                Q = pq, K = pk, V = pv, Output = po, CacheK = ck, CacheV = cv,
+                CacheCapacity = cache.Capacity(layer), NumHeads = c.NumHeads, HeadDim = c.HeadDim,
+                Groups = c.NumHeads / c.NumKvHeads, QueryWidth = c.QueryWidth, KvWidth = c.KvWidth,
+                Position = p, Window = c.SlidingWindow, Local = !c.IsGlobal(layer), Scale = c.AttentionScale,
+            };
+            // Small calls (early decode steps) are not worth waking workers for.
+            KernelThreads.Pool.Run(&Items, &job, items, 1, work < 1 << 16 ? 1 : int.MaxValue);
         }
-
-        if (items == 1 || work < 1 << 16 || KernelThreads.Count == 1)
-        {
-            for (int it = 0; it < items; it++) One(it);
-            return;
-        }
-        Parallel.For(0, items, KernelThreads.Options(items), One);
     }
+
+    static void Items(void* ctx, int start, int end)
+    {
+        for (int item = start; item < end; item++) One((Job*)ctx, item);
+    }
+
+    /// <summary>Query head h of chunk token t over the keys it may see (only the last W on local layers).</summary>
+    static void One(Job* a, int item)
+    {
+        int nH = a->NumHeads, d = a->HeadDim, p = a->Position, qW = a->QueryWidth, kvW = a->KvWidth;
+        int t = item / nH, h = item % nH, i = p + t, kvh = h / a->Groups;
+        int lo = a->Local ? Math.Max(0, i - a->Window + 1) : 0;
+        int count = i - lo + 1;
+        var scores = t_scores is { } s && s.Length >= count ? s : t_scores = new float[Math.Max(count, 256)];
+        var qv = new ReadOnlySpan<float>(a->Q + t * qW + h * d, d);
+        int n = 0;
+        for (int j = lo; j < p; j++)
+            scores[n++] = Dot.Compute(qv, CacheRow(a->CacheK, a, j, kvh)) * a->Scale;
+        for (int j = Math.Max(lo, p); j <= i; j++)
+            scores[n++] = Dot.Compute(qv, new ReadOnlySpan<float>(a->K + (j - p) * kvW + kvh * d, d)) * a->Scale;
+        Softmax.Apply(scores.AsSpan(0, n));
+        var o = new Span<float>(a->Output + t * qW + h * d, d);
+        o.Clear();
+        n = 0;
+        for (int j = lo; j < p; j++)
+            Dot.AddScaled(CacheRow(a->CacheV, a, j, kvh), scores[n++], o);
+        for (int j = Math.Max(lo, p); j <= i; j++)
+            Dot.AddScaled(new ReadOnlySpan<float>(a->V + (j - p) * kvW + kvh * d, d), scores[n++], o);
+    }
+
+    /// <summary>KV head <paramref name="kvh"/> of cached position <paramref name="j"/> (the cache is a ring of
+    /// <see cref="Job.CacheCapacity"/> slots per layer, as <see cref="KvCache.Key"/> indexes it).</summary>
+    static ReadOnlySpan<float> CacheRow(float* cache, Job* a, int j, int kvh) =>
+        new(cache + (long)(j % a->CacheCapacity) * a->KvWidth + kvh * a->HeadDim, a->HeadDim);
 }

@@ -81,7 +81,7 @@ public sealed unsafe class Gemma3Model : IDisposable
                 used.Add(r);
                 return r;
             }
-            var weights = Gemma3Weights.Bind(config, Find, normsStoreOnePlusW: true, path);
+            var weights = Gemma3Weights.Bind(config, Find, normsStoreOnePlusW: true, path, Gemma3TensorNames.ToGguf, separateHeadWins: true);
             return new Gemma3Model(path, "gguf", f, config, weights, Dedup(used), f.ReadTokenizer(), null);
         }
         catch
@@ -117,7 +117,7 @@ public sealed unsafe class Gemma3Model : IDisposable
                 }
                 return null;
             }
-            var weights = Gemma3Weights.Bind(config, Find, normsStoreOnePlusW: false, weightsPath);
+            var weights = Gemma3Weights.Bind(config, Find, normsStoreOnePlusW: false, weightsPath, l => prefix + l);
             string tok = System.IO.Path.Combine(dir, "tokenizer.json");
             return new Gemma3Model(weightsPath, "safetensors", ckpt, config, weights, Dedup(used), null, File.Exists(tok) ? tok : null);
         }

@@ -39,9 +39,13 @@ public sealed unsafe class Gemma3Weights
     /// Binds weights from <paramref name="find"/> (logical name → tensor, or null).
     /// <paramref name="normsStoreOnePlusW"/> is true for GGUF (norms hold 1 + w), false for HF (w).
     /// </summary>
-    public static Gemma3Weights Bind(Gemma3Config c, Func<string, TensorRef?> find, bool normsStoreOnePlusW, string source)
+    /// <param name="storedName">The name a logical tensor has in the file (for error messages).</param>
+    /// <param name="separateHeadWins">GGUF: use <c>output.weight</c> whenever present (llama.cpp's rule); HF: only when untied.</param>
+    public static Gemma3Weights Bind(Gemma3Config c, Func<string, TensorRef?> find, bool normsStoreOnePlusW, string source,
+        Func<string, string>? storedName = null, bool separateHeadWins = false)
     {
-        TensorRef Get(string logical) => find(logical) ?? throw new SharpLMDataException(source, $"missing tensor '{logical}'");
+        TensorRef Get(string logical) => find(logical)
+            ?? throw new SharpLMDataException(source, $"missing tensor '{storedName?.Invoke(logical) ?? logical}' (the config has {c.NumLayers} layers)");
 
         WeightMatrix Matrix(string logical, int rows, int cols)
         {
@@ -67,11 +71,14 @@ public sealed unsafe class Gemma3Weights
         int H = c.HiddenSize, d = c.HeadDim;
         var embedding = Matrix(Gemma3TensorNames.Embedding, c.VocabSize, H);
         var head = embedding;
-        // A separate head wins when present (llama.cpp does the same; a tied HF copy holds the same values).
-        if (find(Gemma3TensorNames.LmHead) is not null)
-            head = Matrix(Gemma3TensorNames.LmHead, c.VocabSize, H);
-        else if (!c.TieWordEmbeddings)
-            throw new SharpLMDataException(source, "tie_word_embeddings is false but the checkpoint has no lm_head.weight");
+        // GGUF: a separate output.weight wins when present (llama.cpp does the same). HF: lm_head is read only
+        // when the config unties it; a tied checkpoint's lm_head copy holds the embedding's values.
+        if (separateHeadWins || !c.TieWordEmbeddings)
+        {
+            if (find(Gemma3TensorNames.LmHead) is not null) head = Matrix(Gemma3TensorNames.LmHead, c.VocabSize, H);
+            else if (!c.TieWordEmbeddings)
+                throw new SharpLMDataException(source, "tie_word_embeddings is false but the checkpoint has no lm_head.weight");
+        }
 
         var layers = new Gemma3LayerWeights[c.NumLayers];
         for (int i = 0; i < c.NumLayers; i++)

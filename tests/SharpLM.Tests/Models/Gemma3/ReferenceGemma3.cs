@@ -11,6 +11,12 @@ public sealed class ReferenceGemma3(Gemma3Config c, IReadOnlyDictionary<string, 
 {
     double[] W(string name) => w[name];
 
+    /// <summary>
+    /// Round the input of every matrix product to Q8_0 blocks first (32 values, d = max|x|/127, q = round(x/d)),
+    /// as ggml does for Q4_0/Q8_0 weights (their <c>vec_dot_type</c>) and as SharpLM's integer kernels do.
+    /// </summary>
+    public bool Q8Activations { get; init; }
+
     /// <summary>Logits [T][V] for <paramref name="tokens"/> at positions 0…T−1.</summary>
     public double[][] Logits(int[] tokens, bool exactEmbedScale)
     {
@@ -115,8 +121,9 @@ public sealed class ReferenceGemma3(Gemma3Config c, IReadOnlyDictionary<string, 
     }
 
     /// <summary>y = W·x for W stored [rows, x.Length] row-major.</summary>
-    static double[] Linear(double[] weight, double[] x, int rows)
+    double[] Linear(double[] weight, double[] x, int rows)
     {
+        if (Q8Activations) x = QuantizeQ8(x);
         var y = new double[rows];
         for (int r = 0; r < rows; r++)
         {
@@ -125,6 +132,20 @@ public sealed class ReferenceGemma3(Gemma3Config c, IReadOnlyDictionary<string, 
             y[r] = s;
         }
         return y;
+    }
+
+    /// <summary>Q8_0 round trip of x, block by block (the scale in f32, as stored).</summary>
+    static double[] QuantizeQ8(double[] x)
+    {
+        var r = new double[x.Length];
+        for (int b = 0; b < x.Length; b += 32)
+        {
+            float amax = 0;
+            for (int j = b; j < b + 32; j++) amax = Math.Max(amax, Math.Abs((float)x[j]));
+            float d = amax / 127f, id = d != 0 ? 1f / d : 0f;
+            for (int j = b; j < b + 32; j++) r[j] = d * Math.Round((float)x[j] * id, MidpointRounding.ToEven);
+        }
+        return r;
     }
 
     /// <summary>§1.8: 0.5·z·(1 + tanh(√(2/π)(z + 0.044715 z³))).</summary>
