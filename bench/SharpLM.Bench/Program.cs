@@ -19,6 +19,7 @@ public static class Program
         new("llama-child", "(internal) one timed engine run: llama-child sharplm|llama.cpp MODEL THREADS PP TG SEED", Llama.ChildMain.Run),
         new("engine", "Gemma 3 engine vs llama.cpp on the same GGUF: pp/tg t/s medians and ratio (alternating runs)", Engine.EngineBench.Run),
         new("make-model", "write a deterministic random Gemma 3 GGUF of a released shape (real vocabulary) for benchmarks", Engine.BenchModels.Run),
+        new("pipeline", "data pipeline pages/s/core on Common Crawl WARC samples; WARC reading vs GZipStream inflate", PipelineBench.Run),
         new("kernels", "matrix kernels per weight type: decode GB/s vs the bandwidth roofline, prefill GMAC/s", KernelBench.Run),
         new("extract", "HTML main-content extraction pages/s: SharpLM vs SmartReader vs Readability.js (node)", Extract.ExtractBenchmark.Run),
     ];

@@ -172,12 +172,18 @@ internal sealed class GzipMemberReader(FileWindow file)
         {
             int n = file.Read(from, buf.AsSpan(0, len));
             var span = buf.AsSpan(0, n);
-            for (int q = 0; q + 8 <= span.Length; q++)
+            // Find ISIZE's 4 bytes with a vectorised search, then check what follows the trailer.
+            Span<byte> isizeBytes = stackalloc byte[4];
+            BinaryPrimitives.WriteUInt32LittleEndian(isizeBytes, isize);
+            for (int k = 4; k + 4 <= span.Length;)
             {
-                if (BinaryPrimitives.ReadUInt32LittleEndian(span.Slice(q + 4)) != isize) continue;
+                int hit = span[k..].IndexOf(isizeBytes);
+                if (hit < 0) break;
+                int q = k + hit - 4; // trailer start: CRC32 (4 bytes) then ISIZE
                 long end = from + q + 8;
                 if (end == file.Length) return end;
                 if (q + 10 <= span.Length && span[q + 8] == 0x1f && span[q + 9] == 0x8b) return end;
+                k += hit + 1;
             }
             return -1;
         }

@@ -124,6 +124,20 @@ internal sealed class LocalSlurm : IDisposable
 
     public void Dispose()
     {
+        // Cancel whatever is still queued or running in this private cluster (a failed test), so no job
+        // step outlives the daemons.
+        if (_daemons.Count == 3 && !_daemons.Any(d => d.HasExited))
+        {
+            try
+            {
+                Run("/usr/bin/scancel", "--full", "--user=" + System.Environment.UserName);
+                // Let slurmstepd report the last job's end to slurmd before the daemons go (else it lingers).
+                var clock = Stopwatch.StartNew();
+                while (Run("/usr/bin/squeue", "-h").Trim().Length > 0 && clock.Elapsed < TimeSpan.FromSeconds(20)) Thread.Sleep(200);
+                Thread.Sleep(500);
+            }
+            catch (System.ComponentModel.Win32Exception) { }
+        }
         foreach (var p in Enumerable.Reverse(_daemons))
         {
             try { if (!p.HasExited) { p.Kill(); p.WaitForExit(10_000); } } catch (InvalidOperationException) { }
