@@ -178,6 +178,76 @@ public static unsafe class Vec
         return r;
     }
 
+    // ---- RMSNorm rows (Training/Ops/RmsNorm has the derivation) ----
+
+    /// <summary>y[j] = x[j]·r·(1 + w[j]).</summary>
+    public static void ScaleByOnePlus<T>(T* x, T r, T* w, T* y, int n) where T : unmanaged, INumber<T>
+    {
+        int j = 0;
+        if (typeof(T) == typeof(float) && Use512)
+        {
+            float* xf = (float*)x, wf = (float*)w, yf = (float*)y;
+            var vr = Vector512.Create(Unsafe.As<T, float>(ref r));
+            for (; j + 16 <= n; j += 16)
+                (Vector512.Load(xf + j) * vr * (Vector512<float>.One + Vector512.Load(wf + j))).Store(yf + j);
+        }
+        for (; j < n; j++) y[j] = x[j] * r * (T.One + w[j]);
+    }
+
+    /// <summary>Returns Σ_j dy_j·(1 + w_j)·x_j·r and adds dy_j·x_j·r to <paramref name="dwPartial"/>[j].</summary>
+    public static T NormBackwardDot<T>(T* dy, T* x, T* w, T r, T* dwPartial, int n) where T : unmanaged, INumber<T>
+    {
+        int j = 0;
+        T dot = T.Zero;
+        if (typeof(T) == typeof(float) && Use512)
+        {
+            float* dyf = (float*)dy, xf = (float*)x, wf = (float*)w, pf = (float*)dwPartial;
+            var vr = Vector512.Create(Unsafe.As<T, float>(ref r));
+            var acc = Vector512<float>.Zero;
+            for (; j + 16 <= n; j += 16)
+            {
+                var g = Vector512.Load(dyf + j);
+                var xh = Vector512.Load(xf + j) * vr;
+                (Vector512.Load(pf + j) + g * xh).Store(pf + j);
+                acc += g * (Vector512<float>.One + Vector512.Load(wf + j)) * xh;
+            }
+            float d = Vector512.Sum(acc);
+            dot = Unsafe.As<float, T>(ref d);
+        }
+        for (; j < n; j++)
+        {
+            T xh = x[j] * r;
+            dwPartial[j] += dy[j] * xh;
+            dot += dy[j] * (T.One + w[j]) * xh;
+        }
+        return dot;
+    }
+
+    /// <summary>dx[j] (=|+=) r·(dy_j·(1 + w_j) − x_j·r·m).</summary>
+    public static void NormBackwardInput<T>(T* dy, T* x, T* w, T r, T m, T* dx, int n, bool accumulate) where T : unmanaged, INumber<T>
+    {
+        int j = 0;
+        if (typeof(T) == typeof(float) && Use512)
+        {
+            float* dyf = (float*)dy, xf = (float*)x, wf = (float*)w, dxf = (float*)dx;
+            float rf = Unsafe.As<T, float>(ref r), mf = Unsafe.As<T, float>(ref m);
+            var vr = Vector512.Create(rf);
+            var vrm = Vector512.Create(rf * mf);
+            for (; j + 16 <= n; j += 16)
+            {
+                var v = vr * (Vector512.Load(dyf + j) * (Vector512<float>.One + Vector512.Load(wf + j)) - Vector512.Load(xf + j) * vrm);
+                if (accumulate) v += Vector512.Load(dxf + j);
+                v.Store(dxf + j);
+            }
+        }
+        T rm = r * m;
+        for (; j < n; j++)
+        {
+            T v = r * (dy[j] * (T.One + w[j]) - x[j] * rm);
+            dx[j] = accumulate ? dx[j] + v : v;
+        }
+    }
+
     // GELU, tanh form (spec §1.8): gelu(z) = ½·z·(1 + tanh(u)), u = √(2/π)·(z + 0.044715·z³).
     // d gelu/dz = ½·(1 + tanh u) + ½·z·(1 − tanh²u)·√(2/π)·(1 + 3·0.044715·z²).
     const double GeluC = 0.7978845608028654; // √(2/π)
