@@ -178,6 +178,32 @@ public static unsafe class Vec
         return r;
     }
 
+    /// <summary>x[i] = exp(x[i]·scale − shift) (float; attention's recomputed probabilities).</summary>
+    public static void ExpAffine(float* x, float scale, float shift, int n)
+    {
+        int i = 0;
+        if (Use512)
+        {
+            var vs = Vector512.Create(scale);
+            var vh = Vector512.Create(shift);
+            for (; i + 16 <= n; i += 16) Vector512.Exp(Vector512.Load(x + i) * vs - vh).Store(x + i);
+        }
+        for (; i < n; i++) x[i] = MathF.Exp(x[i] * scale - shift);
+    }
+
+    /// <summary>ds[i] = p[i]·(dp[i] − d)·scale, in place over dp (float; attention backward).</summary>
+    public static void SoftmaxGrad(float* p, float* dp, float d, float scale, int n)
+    {
+        int i = 0;
+        if (Use512)
+        {
+            var vd = Vector512.Create(d);
+            var vs = Vector512.Create(scale);
+            for (; i + 16 <= n; i += 16) (Vector512.Load(p + i) * (Vector512.Load(dp + i) - vd) * vs).Store(dp + i);
+        }
+        for (; i < n; i++) dp[i] = p[i] * (dp[i] - d) * scale;
+    }
+
     // ---- RMSNorm rows (Training/Ops/RmsNorm has the derivation) ----
 
     /// <summary>y[j] = x[j]·r·(1 + w[j]).</summary>

@@ -19,6 +19,9 @@ namespace SharpLM.Training.Ops;
 /// </remarks>
 public static unsafe class Attention
 {
+    /// <summary>Tests run the per-row reference even where the blocked float path applies (per calling thread).</summary>
+    [ThreadStatic] internal static bool ForceReference;
+
     public struct Shape
     {
         public int Batch, SeqLen, Heads, KvHeads, HeadDim, Window;
@@ -34,6 +37,11 @@ public static unsafe class Attention
     public static void Forward<T>(Workers workers, T* o, T* lse, T* q, T* k, T* v, in Shape s)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (AttentionBlocked.Applies<T>(s) && !ForceReference)
+        {
+            AttentionBlocked.Forward(workers, (float*)o, (float*)lse, (float*)q, (float*)k, (float*)v, s);
+            return;
+        }
         var job = workers.Shared<ForwardJob<T>>();
         job.O = o; job.Lse = lse; job.Q = q; job.K = k; job.V = v; job.S = s;
         job.Scores = workers.Shared<Scratch<T>>().Get((long)workers.Count * s.SeqLen);
@@ -74,6 +82,11 @@ public static unsafe class Attention
     public static void Backward<T>(Workers workers, T* dq, T* dk, T* dv, T* dout, T* q, T* k, T* v, T* o, T* lse, in Shape s)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (AttentionBlocked.Applies<T>(s) && !ForceReference)
+        {
+            AttentionBlocked.Backward(workers, (float*)dq, (float*)dk, (float*)dv, (float*)dout, (float*)q, (float*)k, (float*)v, (float*)o, (float*)lse, s);
+            return;
+        }
         var job = workers.Shared<BackwardJob<T>>();
         job.Dq = dq; job.Dk = dk; job.Dv = dv; job.Do = dout; job.Q = q; job.K = k; job.V = v; job.O = o; job.Lse = lse; job.S = s;
         workers.For(job, s.Batch * s.KvHeads);
