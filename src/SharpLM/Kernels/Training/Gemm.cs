@@ -338,14 +338,18 @@ public sealed unsafe class GemmPackedB<T> : IDisposable where T : unmanaged, INu
             T* d = o._data + (long)p * k * nr;
             if (Transposed)
             {
-                // B(k, j) = b[j·ldb + k]: walk each source row (one column of B) once.
-                for (int j = 0; j < cols; j++)
+                // B(k, j) = b[j·ldb + k]: the panel is the transpose of NR source rows.
+                int kk = 0;
+                if (typeof(T) == typeof(float) && System.Runtime.Intrinsics.X86.Avx.IsSupported && cols == nr && nr % 8 == 0)
+                    for (; kk + 8 <= k; kk += 8)
+                        for (int j = 0; j < nr; j += 8)
+                            SmallMatMul.Transpose8x8((float*)(B + (long)(j0 + j) * Ldb + kk), Ldb, (float*)(d + (long)kk * nr + j), nr);
+                for (; kk < k; kk++)
                 {
-                    T* s = B + (long)(j0 + j) * Ldb;
-                    for (int kk = 0; kk < k; kk++) d[kk * nr + j] = s[kk];
+                    int j = 0;
+                    for (; j < cols; j++) d[(long)kk * nr + j] = B[(long)(j0 + j) * Ldb + kk];
+                    for (; j < nr; j++) d[(long)kk * nr + j] = T.Zero;
                 }
-                for (int j = cols; j < nr; j++)
-                    for (int kk = 0; kk < k; kk++) d[kk * nr + j] = T.Zero;
             }
             else if (cols == nr)
             {

@@ -86,24 +86,44 @@ public static unsafe class SmallMatMul
     /// <summary>dst[j, i] = src[i, j] for an [rows, cols] block (dst row stride <paramref name="ldd"/>).</summary>
     public static void Transpose(int rows, int cols, float* src, int lds, float* dst, int ldd)
     {
-        // 8×8 tiles keep both sides' cache lines hot; the tails go one by one.
         int i = 0;
+        bool simd = Avx.IsSupported;
         for (; i + 8 <= rows; i += 8)
         {
             int j = 0;
-            for (; j + 8 <= cols; j += 8)
-                for (int jj = 0; jj < 8; jj++)
-                {
-                    float* d = dst + (long)(j + jj) * ldd + i;
-                    float* s = src + (long)i * lds + j + jj;
-                    d[0] = s[0]; d[1] = s[lds]; d[2] = s[2 * lds]; d[3] = s[3 * lds];
-                    d[4] = s[4 * lds]; d[5] = s[5 * lds]; d[6] = s[6 * lds]; d[7] = s[7 * lds];
-                }
+            if (simd)
+                for (; j + 8 <= cols; j += 8) Transpose8x8(src + (long)i * lds + j, lds, dst + (long)j * ldd + i, ldd);
             for (; j < cols; j++)
                 for (int ii = i; ii < i + 8; ii++) dst[(long)j * ldd + ii] = src[(long)ii * lds + j];
         }
         for (; i < rows; i++)
             for (int j = 0; j < cols; j++) dst[(long)j * ldd + i] = src[(long)i * lds + j];
+    }
+
+    /// <summary>An 8×8 block transposed in registers (the classic unpack / shuffle / 128-bit-lane permute network).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Transpose8x8(float* src, int lds, float* dst, int ldd)
+    {
+        var r0 = Avx.LoadVector256(src); var r1 = Avx.LoadVector256(src + lds);
+        var r2 = Avx.LoadVector256(src + 2 * lds); var r3 = Avx.LoadVector256(src + 3 * lds);
+        var r4 = Avx.LoadVector256(src + 4 * lds); var r5 = Avx.LoadVector256(src + 5 * lds);
+        var r6 = Avx.LoadVector256(src + 6 * lds); var r7 = Avx.LoadVector256(src + 7 * lds);
+        var t0 = Avx.UnpackLow(r0, r1); var t1 = Avx.UnpackHigh(r0, r1);
+        var t2 = Avx.UnpackLow(r2, r3); var t3 = Avx.UnpackHigh(r2, r3);
+        var t4 = Avx.UnpackLow(r4, r5); var t5 = Avx.UnpackHigh(r4, r5);
+        var t6 = Avx.UnpackLow(r6, r7); var t7 = Avx.UnpackHigh(r6, r7);
+        var u0 = Avx.Shuffle(t0, t2, 0x44); var u1 = Avx.Shuffle(t0, t2, 0xEE);
+        var u2 = Avx.Shuffle(t1, t3, 0x44); var u3 = Avx.Shuffle(t1, t3, 0xEE);
+        var u4 = Avx.Shuffle(t4, t6, 0x44); var u5 = Avx.Shuffle(t4, t6, 0xEE);
+        var u6 = Avx.Shuffle(t5, t7, 0x44); var u7 = Avx.Shuffle(t5, t7, 0xEE);
+        Avx.Store(dst, Avx.Permute2x128(u0, u4, 0x20));
+        Avx.Store(dst + ldd, Avx.Permute2x128(u1, u5, 0x20));
+        Avx.Store(dst + 2 * ldd, Avx.Permute2x128(u2, u6, 0x20));
+        Avx.Store(dst + 3 * ldd, Avx.Permute2x128(u3, u7, 0x20));
+        Avx.Store(dst + 4 * ldd, Avx.Permute2x128(u0, u4, 0x31));
+        Avx.Store(dst + 5 * ldd, Avx.Permute2x128(u1, u5, 0x31));
+        Avx.Store(dst + 6 * ldd, Avx.Permute2x128(u2, u6, 0x31));
+        Avx.Store(dst + 7 * ldd, Avx.Permute2x128(u3, u7, 0x31));
     }
 
     /// <summary>The plain triple loop (for tests).</summary>

@@ -164,7 +164,7 @@ public static unsafe class Vec
                 var acc = Vector512<float>.Zero;
                 for (; i + 16 <= n; i += 16)
                 {
-                    var e = Vector512.Exp(Vector512.Load(xf + i) - vs);
+                    var e = Exp512(Vector512.Load(xf + i) - vs);
                     e.Store(xf + i);
                     acc += e;
                 }
@@ -178,6 +178,29 @@ public static unsafe class Vec
         return r;
     }
 
+    /// <summary>
+    /// e^x for 16 floats, ≈1 ulp: n = round(x·log₂e), r = x − n·ln2 (two-part ln2), e^r = 1 + r + r²·P(r) with
+    /// Cephes' expf minimax polynomial on |r| ≤ ln2/2, then ·2ⁿ by vscalefps. Inputs are clamped to
+    /// [−88, 88.7] (e^−88 ≈ 6e−39 is subnormal: results there flush to 0). Written out because .NET's
+    /// Vector512.Exp measured ~4 ns per element on this hardware, no faster than scalar MathF.Exp.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Exp512(Vector512<float> x)
+    {
+        x = Vector512.Min(Vector512.Max(x, Vector512.Create(-88f)), Vector512.Create(88.7f));
+        var n = Avx512F.RoundScale(x * Vector512.Create(1.44269504088896341f), 0); // nearest
+        var r = Avx512F.FusedMultiplyAddNegated(n, Vector512.Create(0.693359375f), x);
+        r = Avx512F.FusedMultiplyAddNegated(n, Vector512.Create(-2.12194440e-4f), r);
+        var p = Vector512.Create(1.9875691500e-4f);
+        p = Avx512F.FusedMultiplyAdd(p, r, Vector512.Create(1.3981999507e-3f));
+        p = Avx512F.FusedMultiplyAdd(p, r, Vector512.Create(8.3334519073e-3f));
+        p = Avx512F.FusedMultiplyAdd(p, r, Vector512.Create(4.1665795894e-2f));
+        p = Avx512F.FusedMultiplyAdd(p, r, Vector512.Create(1.6666665459e-1f));
+        p = Avx512F.FusedMultiplyAdd(p, r, Vector512.Create(5.0000001201e-1f));
+        p = Avx512F.FusedMultiplyAdd(p * r, r, r + Vector512<float>.One);
+        return Avx512F.Scale(p, n);
+    }
+
     /// <summary>x[i] = exp(x[i]·scale − shift) (float; attention's recomputed probabilities).</summary>
     public static void ExpAffine(float* x, float scale, float shift, int n)
     {
@@ -186,7 +209,7 @@ public static unsafe class Vec
         {
             var vs = Vector512.Create(scale);
             var vh = Vector512.Create(shift);
-            for (; i + 16 <= n; i += 16) Vector512.Exp(Vector512.Load(x + i) * vs - vh).Store(x + i);
+            for (; i + 16 <= n; i += 16) Exp512(Vector512.Load(x + i) * vs - vh).Store(x + i);
         }
         for (; i < n; i++) x[i] = MathF.Exp(x[i] * scale - shift);
     }
@@ -342,7 +365,7 @@ public static unsafe class Vec
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vector512<float> Tanh512(Vector512<float> x)
     {
-        var e = Vector512.Exp(Vector512.Min(x + x, Vector512.Create(88f)));
+        var e = Exp512(Vector512.Min(x + x, Vector512.Create(88f)));
         return Vector512<float>.One - Vector512.Create(2f) / (e + Vector512<float>.One);
     }
 }
