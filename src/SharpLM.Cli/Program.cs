@@ -18,6 +18,7 @@ public static class Program
     public static readonly Verb[] Verbs =
     [
         new("version", "print the version", VersionCommand.Run),
+        new("demo", "end to end in a few minutes, no download: tokenizer → tiny Gemma 3 trained on GSM8K → GGUF → text", DemoCommand.Run),
         new("run", "generate a continuation of a prompt, streamed", RunCommand.Run),
         new("chat", "interactive multi-turn chat (Gemma 3 template)", ChatCommand.Run),
         new("info", "describe a model: layers, tensor types, parameters, weight and KV-cache bytes", InfoCommand.Run),
@@ -26,6 +27,7 @@ public static class Program
         new("detokenize", "decode token ids to text", DetokenizeCommand.Run),
         new("tokenizer train", "train a byte-fallback BPE tokenizer in Gemma's format (tokenizer.json)", TokenizerTrainCommand.Run),
         new("train", "train or fine-tune a Gemma 3 model on token shards (checkpoints resume bit-identically)", TrainCommand.Run),
+        new("convert", "export a checkpoint as GGUF (f32, f16, bf16, q8_0, q4_0) for llama.cpp and 'sharplm run'", ConvertCommand.Run),
         new("data tokenize", "text, JSON Lines or Parquet → token shards for 'sharplm train'", DataTokenizeCommand.Run),
         new("data extract", "print a web page's main text with its math as $…$ / $$…$$", DataExtractCommand.Run),
         new("data annotate", "score pages with an LLM and a FineMath rubric (OpenAI-compatible endpoint or local model), resumable", DataAnnotateCommand.Run),

@@ -115,6 +115,7 @@ public sealed unsafe class Gemma3TrainingModel<T> : IDisposable where T : unmana
     Attention.Shape AttentionShape(TrainingActivations<T> a, int layer) => new()
     {
         Batch = a.Batch, SeqLen = a.SeqLen, Heads = Config.NumHeads, KvHeads = Config.NumKvHeads, HeadDim = Config.HeadDim,
+        VStride = Config.QueryWidth + 2 * Config.KvWidth,
         Window = Config.IsGlobal(layer) ? int.MaxValue : Config.SlidingWindow,
         Scale = 1.0 / Math.Sqrt(Config.QueryPreAttnScalar),
     };
@@ -127,34 +128,37 @@ public sealed unsafe class Gemma3TrainingModel<T> : IDisposable where T : unmana
     }
 
     /// <summary>One decoder block (spec §1.3): pre-norm → attention → post-norm → add; pre-norm → GeGLU MLP → post-norm → add.</summary>
+    /// <remarks>
+    /// q, k, v come from one GEMM against [Wq; Wk; Wv] and gate, up from one against [Wgate; Wup]: the arena stores
+    /// those weights back to back (<see cref="ParameterLayout"/>), so the fused matrices are views, not copies.
+    /// </remarks>
     void BlockForward(TrainingActivations<T> a, int l)
     {
         var c = Config;
         var w = Layout.Layers[l];
         ref var s = ref a.Layers[l];
-        int N = a.Rows, H = c.HiddenSize, I = c.IntermediateSize, d = c.HeadDim, qW = c.QueryWidth, kvW = c.KvWidth;
+        int N = a.Rows, H = c.HiddenSize, I = c.IntermediateSize, d = c.HeadDim, qW = c.QueryWidth, kvW = c.KvWidth, qkv = qW + 2 * kvW;
         double eps = c.RmsNormEps;
         RopeTables(a, l, out T* cos, out T* sin);
         T* x = a.Resid[l];
+        var inQ = new RmsNorm.RowLayout(c.NumHeads, qkv);          // head rows of q inside the q|k|v rows
+        var inK = new RmsNorm.RowLayout(c.NumKvHeads, qkv);
 
         RmsNorm.Forward(Workers, s.Ln1, s.Ln1Rstd, x, P(w.InputNorm), N, H, eps);             // a = input_layernorm(h)
-        Linear.Forward(Workers, s.QRaw, s.Ln1, P(w.Q), N, H, qW);                              // q = a·Wqᵀ
-        Linear.Forward(Workers, s.KRaw, s.Ln1, P(w.K), N, H, kvW);                             // k = a·Wkᵀ
-        Linear.Forward(Workers, s.V, s.Ln1, P(w.V), N, H, kvW);                                // v = a·Wvᵀ
-        RmsNorm.Forward(Workers, s.Q, s.QRstd, s.QRaw, P(w.QNorm), N * c.NumHeads, d, eps);  // QK-norm per head
-        RmsNorm.Forward(Workers, s.K, s.KRstd, s.KRaw, P(w.KNorm), N * c.NumKvHeads, d, eps);
+        Linear.Forward(Workers, s.Qkv, s.Ln1, P(w.Q), N, H, qkv);                              // q | k | v = a·[Wq; Wk; Wv]ᵀ
+        RmsNorm.Forward(Workers, s.Q, RmsNorm.RowLayout.Contiguous(d), s.QRstd, s.Qkv, inQ, P(w.QNorm), N * c.NumHeads, d, eps); // QK-norm
+        RmsNorm.Forward(Workers, s.K, RmsNorm.RowLayout.Contiguous(d), s.KRstd, s.Qkv + qW, inK, P(w.KNorm), N * c.NumKvHeads, d, eps);
         Rope.Forward(Workers, s.Q, cos, sin, N, a.SeqLen, c.NumHeads, d);                      // RoPE after the norm
         Rope.Forward(Workers, s.K, cos, sin, N, a.SeqLen, c.NumKvHeads, d);
         var shape = AttentionShape(a, l);
-        Attention.Forward(Workers, s.Att, s.Lse, s.Q, s.K, s.V, shape);                        // causal (+ window) GQA
+        Attention.Forward(Workers, s.Att, s.Lse, s.Q, s.K, s.Qkv + qW + kvW, shape);           // causal (+ window) GQA
         Linear.Forward(Workers, s.AttProj, s.Att, P(w.O), N, qW, H);                           // o = att·Woᵀ
         RmsNorm.Forward(Workers, a.Normed, s.PostAttnRstd, s.AttProj, P(w.PostAttentionNorm), N, H, eps);
         Residual.Forward(Workers, s.Mid, x, a.Normed, (long)N * H);                            // h = r + post_attention_layernorm(o)
 
         RmsNorm.Forward(Workers, s.Ln2, s.Ln2Rstd, s.Mid, P(w.PreFeedforwardNorm), N, H, eps); // m = pre_feedforward_layernorm(h)
-        Linear.Forward(Workers, s.Gate, s.Ln2, P(w.Gate), N, H, I);                            // g = m·Wgateᵀ
-        Linear.Forward(Workers, s.Up, s.Ln2, P(w.Up), N, H, I);                                // u = m·Wupᵀ
-        GeGlu.Forward(Workers, a.Hidden, s.Gate, s.Up, (long)N * I);                          // gelu_tanh(g) ⊙ u
+        Linear.Forward(Workers, s.GateUp, s.Ln2, P(w.Gate), N, H, 2 * I);                      // g | u = m·[Wgate; Wup]ᵀ
+        GeGlu.Forward(Workers, a.Hidden, s.GateUp, N, I);                                       // gelu_tanh(g) ⊙ u
         Linear.Forward(Workers, s.FfnOut, a.Hidden, P(w.Down), N, I, H);                       // ·Wdownᵀ
         RmsNorm.Forward(Workers, a.Normed, s.PostFfnRstd, s.FfnOut, P(w.PostFeedforwardNorm), N, H, eps);
         Residual.Forward(Workers, a.Resid[l + 1], s.Mid, a.Normed, (long)N * H);              // h = r + post_feedforward_layernorm(m)
@@ -166,30 +170,30 @@ public sealed unsafe class Gemma3TrainingModel<T> : IDisposable where T : unmana
         var c = Config;
         var w = Layout.Layers[l];
         ref var s = ref a.Layers[l];
-        int N = a.Rows, H = c.HiddenSize, I = c.IntermediateSize, d = c.HeadDim, qW = c.QueryWidth, kvW = c.KvWidth;
+        int N = a.Rows, H = c.HiddenSize, I = c.IntermediateSize, d = c.HeadDim, qW = c.QueryWidth, kvW = c.KvWidth, qkv = qW + 2 * kvW;
         RopeTables(a, l, out T* cos, out T* sin);
         T* dres = a.DResid;
+        var inQ = new RmsNorm.RowLayout(c.NumHeads, qkv);
+        var inK = new RmsNorm.RowLayout(c.NumKvHeads, qkv);
 
         // MLP half: out = mid + post_ffn_norm(ffn_out); dres flows to mid unchanged and into the branch.
         RmsNorm.Backward(Workers, a.DA, G(w.PostFeedforwardNorm), dres, s.FfnOut, s.PostFfnRstd, P(w.PostFeedforwardNorm), N, H, accumulateDx: false);
-        GeGlu.Forward(Workers, a.Hidden, s.Gate, s.Up, (long)N * I);                           // recompute gelu(g)⊙u for dW_down
+        GeGlu.Forward(Workers, a.Hidden, s.GateUp, N, I);                                       // recompute gelu(g)⊙u for dW_down
         Linear.Backward(Workers, a.DHidden, G(w.Down), a.DA, a.Hidden, P(w.Down), N, I, H, accumulateDx: false);
-        GeGlu.Backward(Workers, a.DGate, a.DUp, a.DHidden, s.Gate, s.Up, (long)N * I);
-        Linear.Backward(Workers, a.DB, G(w.Gate), a.DGate, s.Ln2, P(w.Gate), N, H, I, accumulateDx: false);
-        Linear.Backward(Workers, a.DB, G(w.Up), a.DUp, s.Ln2, P(w.Up), N, H, I, accumulateDx: true);
+        GeGlu.Backward(Workers, a.DGateUp, a.DHidden, s.GateUp, N, I);
+        Linear.Backward(Workers, a.DB, G(w.Gate), a.DGateUp, s.Ln2, P(w.Gate), N, H, 2 * I, accumulateDx: false);
         RmsNorm.Backward(Workers, dres, G(w.PreFeedforwardNorm), a.DB, s.Mid, s.Ln2Rstd, P(w.PreFeedforwardNorm), N, H, accumulateDx: true);
 
         // Attention half: mid = x + post_attn_norm(att_proj).
         RmsNorm.Backward(Workers, a.DA, G(w.PostAttentionNorm), dres, s.AttProj, s.PostAttnRstd, P(w.PostAttentionNorm), N, H, accumulateDx: false);
         Linear.Backward(Workers, a.DAtt, G(w.O), a.DA, s.Att, P(w.O), N, qW, H, accumulateDx: false);
-        Attention.Backward(Workers, a.DQ, a.DK, a.DV, a.DAtt, s.Q, s.K, s.V, s.Att, s.Lse, AttentionShape(a, l));
+        var shape = AttentionShape(a, l);
+        Attention.Backward(Workers, a.DQ, a.DK, a.DQkv + qW + kvW, a.DAtt, s.Q, s.K, s.Qkv + qW + kvW, s.Att, s.Lse, shape);
         Rope.Backward(Workers, a.DQ, cos, sin, N, a.SeqLen, c.NumHeads, d);
         Rope.Backward(Workers, a.DK, cos, sin, N, a.SeqLen, c.NumKvHeads, d);
-        RmsNorm.Backward(Workers, a.DQ, G(w.QNorm), a.DQ, s.QRaw, s.QRstd, P(w.QNorm), N * c.NumHeads, d, accumulateDx: false);
-        RmsNorm.Backward(Workers, a.DK, G(w.KNorm), a.DK, s.KRaw, s.KRstd, P(w.KNorm), N * c.NumKvHeads, d, accumulateDx: false);
-        Linear.Backward(Workers, a.DB, G(w.Q), a.DQ, s.Ln1, P(w.Q), N, H, qW, accumulateDx: false);
-        Linear.Backward(Workers, a.DB, G(w.K), a.DK, s.Ln1, P(w.K), N, H, kvW, accumulateDx: true);
-        Linear.Backward(Workers, a.DB, G(w.V), a.DV, s.Ln1, P(w.V), N, H, kvW, accumulateDx: true);
+        RmsNorm.Backward(Workers, a.DQkv, G(w.QNorm), a.DQ, RmsNorm.RowLayout.Contiguous(d), s.Qkv, inQ, s.QRstd, P(w.QNorm), N * c.NumHeads, d, accumulateDx: false);
+        RmsNorm.Backward(Workers, a.DQkv + qW, G(w.KNorm), a.DK, RmsNorm.RowLayout.Contiguous(d), s.Qkv + qW, inK, s.KRstd, P(w.KNorm), N * c.NumKvHeads, d, accumulateDx: false);
+        Linear.Backward(Workers, a.DB, G(w.Q), a.DQkv, s.Ln1, P(w.Q), N, H, qkv, accumulateDx: false);
         RmsNorm.Backward(Workers, dres, G(w.InputNorm), a.DB, a.Resid[l], s.Ln1Rstd, P(w.InputNorm), N, H, accumulateDx: true);
     }
 

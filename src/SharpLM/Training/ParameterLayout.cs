@@ -46,12 +46,13 @@ public sealed class ParameterLayout
         int qW = config.QueryWidth, kvW = config.KvWidth;
         var tensors = new List<ParameterTensor>();
         long offset = 0;
-        long Add(string name, ParameterKind kind, params int[] shape)
+        long Add(string name, ParameterKind kind, params int[] shape) => AddTensor(name, kind, pad: true, shape);
+        long AddTensor(string name, ParameterKind kind, bool pad, params int[] shape)
         {
             var t = new ParameterTensor(name, shape, offset, kind);
             tensors.Add(t);
-            // Keep every tensor 64-byte aligned (16 floats) so kernels start on a cache line.
-            offset += (t.Count + 15) / 16 * 16;
+            // Start tensors on a 64-byte line (16 floats) — except inside a fused group, which must be contiguous.
+            offset += pad ? (t.Count + 15) / 16 * 16 : t.Count;
             return t.Offset;
         }
         Embedding = Add("model.embed_tokens.weight", ParameterKind.Embedding, config.VocabSize, H);
@@ -60,18 +61,19 @@ public sealed class ParameterLayout
         {
             string p = $"model.layers.{i}.";
             long inNorm = Add(p + "input_layernorm.weight", ParameterKind.Norm, H);
-            long q = Add(p + "self_attn.q_proj.weight", ParameterKind.Matrix, qW, H);
-            long k = Add(p + "self_attn.k_proj.weight", ParameterKind.Matrix, kvW, H);
+            long q = AddTensor(p + "self_attn.q_proj.weight", ParameterKind.Matrix, false, qW, H);
+            long k = AddTensor(p + "self_attn.k_proj.weight", ParameterKind.Matrix, false, kvW, H);
             long v = Add(p + "self_attn.v_proj.weight", ParameterKind.Matrix, kvW, H);
             long o = Add(p + "self_attn.o_proj.weight", ParameterKind.Matrix, H, qW);
             long qn = Add(p + "self_attn.q_norm.weight", ParameterKind.Norm, d);
             long kn = Add(p + "self_attn.k_norm.weight", ParameterKind.Norm, d);
             long postAttn = Add(p + "post_attention_layernorm.weight", ParameterKind.Norm, H);
             long preFfn = Add(p + "pre_feedforward_layernorm.weight", ParameterKind.Norm, H);
-            long gate = Add(p + "mlp.gate_proj.weight", ParameterKind.Matrix, I, H);
+            long gate = AddTensor(p + "mlp.gate_proj.weight", ParameterKind.Matrix, false, I, H);
             long up = Add(p + "mlp.up_proj.weight", ParameterKind.Matrix, I, H);
             long down = Add(p + "mlp.down_proj.weight", ParameterKind.Matrix, H, I);
             long postFfn = Add(p + "post_feedforward_layernorm.weight", ParameterKind.Norm, H);
+            // The model runs [Wq; Wk; Wv] and [Wgate; Wup] as single matrices, so those sit back to back.
             layers[i] = new LayerOffsets(inNorm, q, k, v, o, qn, kn, postAttn, preFfn, gate, up, down, postFfn);
         }
         FinalNorm = Add("model.norm.weight", ParameterKind.Norm, H);

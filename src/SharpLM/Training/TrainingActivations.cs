@@ -11,18 +11,18 @@ namespace SharpLM.Training;
 /// </summary>
 public sealed unsafe class TrainingActivations<T> : IDisposable where T : unmanaged, INumber<T>
 {
-    /// <summary>Saved tensors of one layer (shapes in the comments; qW = nH·d, kvW = nKV·d).</summary>
+    /// <summary>Saved tensors of one layer (shapes in the comments; qW = nH·d, kvW = nKV·d, qkv = qW + 2·kvW).</summary>
     public struct Layer
     {
         public T* Ln1, Ln1Rstd;           // [N,H], [N]   input_layernorm out
-        public T* QRaw, QRstd, Q;         // [N,qW], [N·nH], [N,qW]   q_proj out, q_norm stats, normed+rotated
-        public T* KRaw, KRstd, K;         // [N,kvW], [N·nKV], [N,kvW]
-        public T* V;                      // [N,kvW]
+        public T* Qkv;                    // [N,qkv]      q_proj | k_proj | v_proj out, one fused projection
+        public T* QRstd, Q;               // [N·nH], [N,qW]    q_norm stats, normed + rotated q
+        public T* KRstd, K;               // [N·nKV], [N,kvW]
         public T* Att, Lse;               // [N,qW], [B·nH·T]   attention out (o_proj input), row log-sum-exp
         public T* AttProj, PostAttnRstd;  // [N,H], [N]   o_proj out (post_attention_layernorm input)
         public T* Mid;                    // [N,H]   residual after the attention half
         public T* Ln2, Ln2Rstd;           // [N,H], [N]   pre_feedforward_layernorm out
-        public T* Gate, Up;               // [N,I] each
+        public T* GateUp;                 // [N,2I]  gate_proj | up_proj out, one fused projection
         public T* FfnOut, PostFfnRstd;    // [N,H], [N]   down_proj out (post_feedforward_layernorm input)
     }
 
@@ -39,8 +39,8 @@ public sealed unsafe class TrainingActivations<T> : IDisposable where T : unmana
     public T* Lnf, LnfRstd;               // [N,H], [N]
     public T* Normed, Hidden;             // scratch [N,H] and [N,I] (gelu(gate)·up, recomputed in the backward)
     public T* DResid, DA, DB;             // [N,H] gradient buffers
-    public T* DGate, DUp, DHidden;        // [N,I]
-    public T* DQ, DK, DV, DAtt;           // [N,qW], [N,kvW], [N,kvW], [N,qW]
+    public T* DGateUp, DHidden;           // [N,2I], [N,I]
+    public T* DQkv, DQ, DK, DAtt;         // [N,qkv], [N,qW], [N,kvW], [N,qW]
     public T* Logits;                     // [HeadChunk, V]
     public T* CosLocal, SinLocal, CosGlobal, SinGlobal; // [T, d/2]
     public int HeadChunk { get; }
@@ -60,9 +60,8 @@ public sealed unsafe class TrainingActivations<T> : IDisposable where T : unmana
         int L = c.NumLayers, half = c.HeadDim / 2;
         HeadChunk = TiedHeadCrossEntropy.ChunkRows((int)N, c.VocabSize);
 
-        long perLayer = N * H * 6 + N * 4 + N * c.NumHeads + N * c.NumKvHeads + N * qW * 3 + N * kvW * 3 + N * I * 2;
-        long shared = (L + 1) * N * H + N * H * 2 + N + N * H + N * I + N * H * 3 + N * I * 3 + N * qW * 2 + N * kvW * 2
-                    + (long)HeadChunk * c.VocabSize + 4L * seqLen * half;
+        long perLayer = PerLayer(c, N);
+        long shared = Shared(c, N, HeadChunk) + 4L * seqLen * half;
         // each carve rounds up to 16 elements
         long total = L * (perLayer + 20 * 16) + shared + 40 * 16 + 16L * (L + 1);
         _arena = new NativeArray<T>(total);
@@ -82,21 +81,21 @@ public sealed unsafe class TrainingActivations<T> : IDisposable where T : unmana
         {
             ref var a = ref Layers[l];
             a.Ln1 = Take(N * H); a.Ln1Rstd = Take(N);
-            a.QRaw = Take(N * qW); a.QRstd = Take(N * c.NumHeads); a.Q = Take(N * qW);
-            a.KRaw = Take(N * kvW); a.KRstd = Take(N * c.NumKvHeads); a.K = Take(N * kvW);
-            a.V = Take(N * kvW);
+            a.Qkv = Take(N * (qW + 2 * kvW));
+            a.QRstd = Take(N * c.NumHeads); a.Q = Take(N * qW);
+            a.KRstd = Take(N * c.NumKvHeads); a.K = Take(N * kvW);
             a.Att = Take(N * qW); a.Lse = Take(N * c.NumHeads);
             a.AttProj = Take(N * H); a.PostAttnRstd = Take(N);
             a.Mid = Take(N * H);
             a.Ln2 = Take(N * H); a.Ln2Rstd = Take(N);
-            a.Gate = Take(N * I); a.Up = Take(N * I);
+            a.GateUp = Take(N * 2 * I);
             a.FfnOut = Take(N * H); a.PostFfnRstd = Take(N);
         }
         Lnf = Take(N * H); LnfRstd = Take(N);
         Normed = Take(N * H); Hidden = Take(N * I);
         DResid = Take(N * H); DA = Take(N * H); DB = Take(N * H);
-        DGate = Take(N * I); DUp = Take(N * I); DHidden = Take(N * I);
-        DQ = Take(N * qW); DK = Take(N * kvW); DV = Take(N * kvW); DAtt = Take(N * qW);
+        DGateUp = Take(N * 2 * I); DHidden = Take(N * I);
+        DQkv = Take(N * (qW + 2 * kvW)); DQ = Take(N * qW); DK = Take(N * kvW); DAtt = Take(N * qW);
         Logits = Take((long)HeadChunk * c.VocabSize);
         CosLocal = Take((long)seqLen * half); SinLocal = Take((long)seqLen * half);
         CosGlobal = Take((long)seqLen * half); SinGlobal = Take((long)seqLen * half);
@@ -107,14 +106,22 @@ public sealed unsafe class TrainingActivations<T> : IDisposable where T : unmana
         _rowLoss = new NativeArray<double>(N);
     }
 
+    /// <summary>Elements saved per layer: five [N,H] (ln1, att_proj, mid, ln2, ffn_out), four [N] stats, q|k|v, q, k, att, gate|up.</summary>
+    static long PerLayer(Gemma3Config c, long N) =>
+        N * c.HiddenSize * 5 + N * 4 + N * c.NumHeads * 2 + N * c.NumKvHeads
+        + N * (c.QueryWidth + 2L * c.KvWidth) + N * c.QueryWidth * 2 + N * c.KvWidth + N * 2L * c.IntermediateSize;
+
+    /// <summary>Elements shared by all layers: the residual stream per layer, final norm, scratch and gradient buffers, the head's logits chunk.</summary>
+    static long Shared(Gemma3Config c, long N, int headChunk) =>
+        (c.NumLayers + 1) * N * c.HiddenSize + N * c.HiddenSize * 5 + N + N * c.IntermediateSize * 4
+        + N * (c.QueryWidth + 2L * c.KvWidth) + N * c.QueryWidth * 2 + N * c.KvWidth + (long)headChunk * c.VocabSize;
+
     /// <summary>Arena bytes for a model of <paramref name="c"/> at (<paramref name="batch"/>, <paramref name="seqLen"/>), without allocating.</summary>
     public static long EstimateBytes(Gemma3Config c, int batch, int seqLen)
     {
-        long N = (long)batch * seqLen, H = c.HiddenSize, I = c.IntermediateSize, qW = c.QueryWidth, kvW = c.KvWidth;
-        long perLayer = N * H * 6 + N * 4 + N * c.NumHeads + N * c.NumKvHeads + N * qW * 3 + N * kvW * 3 + N * I * 2;
-        long shared = (c.NumLayers + 1) * N * H + N * H * 5 + N * I * 4 + N * qW * 2 + N * kvW * 2
-                    + (long)TiedHeadCrossEntropy.ChunkRows((int)Math.Min(N, int.MaxValue), c.VocabSize) * c.VocabSize;
-        return (c.NumLayers * perLayer + shared) * sizeof(T) + N * 16;
+        long N = (long)batch * seqLen;
+        int chunk = TiedHeadCrossEntropy.ChunkRows((int)Math.Min(N, int.MaxValue), c.VocabSize);
+        return (c.NumLayers * PerLayer(c, N) + Shared(c, N, chunk)) * sizeof(T) + N * 16;
     }
 
     public void Dispose()

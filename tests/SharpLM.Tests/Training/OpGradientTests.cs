@@ -129,16 +129,16 @@ public unsafe class OpGradientTests : IDisposable
     }
 
     [Theory]
-    [InlineData(int.MaxValue, 4, 2)] // global, GQA 2:1
-    [InlineData(3, 4, 1)]            // sliding window of 3, multi-query
-    [InlineData(2, 2, 2)]            // window 2, plain multi-head
-    public void Attention_gradients(int window, int heads, int kvHeads)
+    [InlineData(int.MaxValue, 4, 2, 0)] // global, GQA 2:1
+    [InlineData(3, 4, 1, 0)]            // sliding window of 3, multi-query
+    [InlineData(2, 2, 2, 11)]           // window 2, plain multi-head, v in rows of 11
+    public void Attention_gradients(int window, int heads, int kvHeads, int vStride)
     {
-        var s = new Attention.Shape { Batch = 2, SeqLen = 6, Heads = heads, KvHeads = kvHeads, HeadDim = 4, Window = window, Scale = 0.5 };
+        var s = new Attention.Shape { Batch = 2, SeqLen = 6, Heads = heads, KvHeads = kvHeads, HeadDim = 4, Window = window, Scale = 0.5, VStride = vStride };
         int N = s.Batch * s.SeqLen;
         var q = RandomArray(N * s.QWidth, 13);
         var k = RandomArray(N * s.KvWidth, 14);
-        var v = RandomArray(N * s.KvWidth, 15);
+        var v = RandomArray(N * s.VRow, 15);
         var g = RandomArray(N * s.QWidth, 16);
         double Loss()
         {
@@ -157,6 +157,13 @@ public unsafe class OpGradientTests : IDisposable
             Attention.Forward(_w, po, pl, pq, pk, pv, s);
             Attention.Backward(_w, pdq, pdk, pdv, pg, pq, pk, pv, po, pl, s);
         }
+        var garbage = RandomArray(v.Length, 98);
+        for (int r = 0; r < N; r++)
+            for (int c = s.KvWidth; c < s.VRow; c++)
+            {
+                Assert.Equal(garbage[r * s.VRow + c], dv[r * s.VRow + c]); // gaps between v rows are left alone
+                dv[r * s.VRow + c] = 0;
+            }
         Check(q, dq, Loss, "dq", Tol);
         Check(k, dk, Loss, "dk", Tol);
         Check(v, dv, Loss, "dv", Tol);
@@ -190,21 +197,18 @@ public unsafe class OpGradientTests : IDisposable
     [Fact]
     public void GeGlu_gradients()
     {
-        int n = 37;
-        var gate = RandomArray(n, 20, 4);
-        var up = RandomArray(n, 21, 2);
-        var g = RandomArray(n, 22);
+        int rows = 3, I = 13; // rows of g | u
+        var gu = RandomArray(rows * 2 * I, 20, 4);
+        var g = RandomArray(rows * I, 22);
         double Loss()
         {
-            var h = new double[n];
-            fixed (double* ph = h, pg = gate, pu = up) GeGlu.Forward(_w, ph, pg, pu, n);
+            var h = new double[rows * I];
+            fixed (double* ph = h, pgu = gu) GeGlu.Forward(_w, ph, pgu, rows, I);
             return Dot(h, g);
         }
-        var dgate = new double[n];
-        var dup = new double[n];
-        fixed (double* pdg = dgate, pdu = dup, pg = g, pgate = gate, pu = up) GeGlu.Backward(_w, pdg, pdu, pg, pgate, pu, n);
-        Check(gate, dgate, Loss, "dgate", Tol);
-        Check(up, dup, Loss, "dup", Tol);
+        var dgu = RandomArray(gu.Length, 97); // overwritten
+        fixed (double* pd = dgu, pg = g, pgu = gu) GeGlu.Backward(_w, pd, pg, pgu, rows, I);
+        Check(gu, dgu, Loss, "dgate|dup", Tol);
     }
 
     [Fact]
@@ -212,14 +216,46 @@ public unsafe class OpGradientTests : IDisposable
     {
         var gate = new[] { -3.0, -0.5, 0, 0.7, 2.5 };
         var up = new[] { 1.0, 2, 3, 4, 5 };
+        var gu = gate.Concat(up).ToArray();
         var h = new double[5];
-        fixed (double* ph = h, pg = gate, pu = up) GeGlu.Forward(_w, ph, pg, pu, 5);
+        fixed (double* ph = h, pgu = gu) GeGlu.Forward(_w, ph, pgu, 1, 5);
         for (int i = 0; i < 5; i++)
         {
             double z = gate[i];
             double gelu = 0.5 * z * (1 + Math.Tanh(Math.Sqrt(2 / Math.PI) * (z + 0.044715 * z * z * z)));
             Assert.Equal(gelu * up[i], h[i], 14);
         }
+    }
+
+    [Fact]
+    public void RmsNorm_with_strided_head_rows()
+    {
+        // QK-norm layout: 4 tokens × (2 heads of 3) read from rows of 10 (q | other), normed into a contiguous [8, 3].
+        int tokens = 4, heads = 2, d = 3, stride = 10, R = tokens * heads;
+        var x = RandomArray(tokens * stride, 30, 2);
+        var w = RandomArray(d, 31, 0.5);
+        var g = RandomArray(R * d, 32);
+        var inLayout = new RmsNorm.RowLayout(heads, stride);
+        var outLayout = RmsNorm.RowLayout.Contiguous(d);
+        double Loss()
+        {
+            var y = new double[R * d];
+            var r = new double[R];
+            fixed (double* py = y, pr = r, px = x, pw = w) RmsNorm.Forward(_w, py, outLayout, pr, px, inLayout, pw, R, d, 1e-6);
+            return Dot(y, g);
+        }
+        var dx = new double[x.Length];
+        var dw = new double[d];
+        var y0 = new double[R * d];
+        var r0 = new double[R];
+        fixed (double* py = y0, pr = r0, px = x, pw = w, pdx = dx, pdw = dw, pg = g)
+        {
+            RmsNorm.Forward(_w, py, outLayout, pr, px, inLayout, pw, R, d, 1e-6);
+            RmsNorm.Backward(_w, pdx, pdw, pg, outLayout, px, inLayout, pr, pw, R, d, false);
+        }
+        Check(x, dx, Loss, "dx (strided)", Tol);
+        Check(w, dw, Loss, "dw", Tol);
+        for (int t = 0; t < tokens; t++) for (int j = heads * d; j < stride; j++) Assert.Equal(0, dx[t * stride + j]); // untouched gaps
     }
 
     [Fact]

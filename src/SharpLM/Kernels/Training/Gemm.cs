@@ -30,6 +30,10 @@ public static unsafe class Gemm
     internal const int NC = 512;
     /// <summary>Length of the K slice a micro-kernel call covers (B micro-panel of KC×NR stays in L1).</summary>
     internal const int KC = 192;
+    /// <summary>Tiles wanted per product so that a few threads share the work evenly.</summary>
+    const int MinTasks = 16;
+
+    static int Tiles(int n, int tile) => (n + tile - 1) / tile;
 
     /// <summary>Which micro-kernel runs for <typeparamref name="T"/> on this machine.</summary>
     internal enum Path { Scalar, Float256, Float512 }
@@ -78,15 +82,24 @@ public static unsafe class Gemm
         var job = workers.Shared<TileJob<T>>();
         job.M = M; job.N = N; job.K = K; job.A = a; job.Lda = lda; job.ATransposed = aTransposed;
         job.B = b; job.C = c; job.Ldc = ldc; job.Accumulate = accumulate; job.Path = path; job.Mr = mr;
-        job.TilesN = (N + NC - 1) / NC;
-        int tilesM = (M + MC - 1) / MC;
+        // Tile shape from the matrix shape alone: big tiles, shrunk until there are enough tasks to share
+        // (a 64×256 weight gradient would otherwise be one task). Tiles never change the summation order
+        // of an element (K is always walked in KC slices, in order), so they cannot change results.
+        int mcTile = MC, ncTile = NC;
+        while (Tiles(M, mcTile) * Tiles(N, ncTile) < MinTasks && (ncTile > 4 * b.Nr || mcTile > 2 * mr))
+        {
+            if (ncTile > 4 * b.Nr && (Tiles(N, ncTile) <= Tiles(M, mcTile) || mcTile <= 2 * mr)) ncTile /= 2;
+            else mcTile = Math.Max(mr, mcTile / 2 / mr * mr);
+        }
+        job.Mc = mcTile; job.Nc = ncTile;
+        job.TilesN = Tiles(N, ncTile);
         job.EnsureScratch(workers.Count, MC * KC);
-        workers.For(job, tilesM * job.TilesN);
+        workers.For(job, Tiles(M, mcTile) * job.TilesN);
     }
 
     sealed class TileJob<T> : ParallelJob, IDisposable where T : unmanaged, INumber<T>
     {
-        public int M, N, K, Lda, Ldc, TilesN, Mr;
+        public int M, N, K, Lda, Ldc, TilesN, Mr, Mc, Nc;
         public T* A, C;
         public bool ATransposed, Accumulate;
         public GemmPackedB<T> B = null!;
@@ -111,8 +124,8 @@ public static unsafe class Gemm
 
         public override void Run(int index, int worker)
         {
-            int i0 = index / TilesN * MC, j0 = index % TilesN * NC;
-            int mc = Math.Min(MC, M - i0), nc = Math.Min(NC, N - j0);
+            int i0 = index / TilesN * Mc, j0 = index % TilesN * Nc;
+            int mc = Math.Min(Mc, M - i0), nc = Math.Min(Nc, N - j0);
             int mr = Mr, nr = B.Nr;
             T* ap = _scratch[worker];
             for (int pc = 0; pc < K; pc += KC)
@@ -325,14 +338,25 @@ public sealed unsafe class GemmPackedB<T> : IDisposable where T : unmanaged, INu
             T* d = o._data + (long)p * k * nr;
             if (Transposed)
             {
-                // B(k, j) = b[j·ldb + k]: walk each source row (one column of B) once.
-                for (int j = 0; j < cols; j++)
+                // B(k, j) = b[j·ldb + k]: the panel is the transpose of NR source rows.
+                int kk = 0;
+                if (typeof(T) == typeof(float) && System.Runtime.Intrinsics.X86.Avx.IsSupported && cols == nr && nr % 8 == 0)
+                    for (; kk + 8 <= k; kk += 8)
+                        for (int j = 0; j < nr; j += 8)
+                            SmallMatMul.Transpose8x8((float*)(B + (long)(j0 + j) * Ldb + kk), Ldb, (float*)(d + (long)kk * nr + j), nr);
+                for (; kk < k; kk++)
                 {
-                    T* s = B + (long)(j0 + j) * Ldb;
-                    for (int kk = 0; kk < k; kk++) d[kk * nr + j] = s[kk];
+                    int j = 0;
+                    for (; j < cols; j++) d[(long)kk * nr + j] = B[(long)(j0 + j) * Ldb + kk];
+                    for (; j < nr; j++) d[(long)kk * nr + j] = T.Zero;
                 }
-                for (int j = cols; j < nr; j++)
-                    for (int kk = 0; kk < k; kk++) d[kk * nr + j] = T.Zero;
+            }
+            else if (cols == nr)
+            {
+                // A full panel: each k contributes one contiguous run of NR values.
+                int bytes = nr * sizeof(T);
+                for (int kk = 0; kk < k; kk++)
+                    Buffer.MemoryCopy(B + (long)kk * Ldb + j0, d + (long)kk * nr, bytes, bytes);
             }
             else
             {

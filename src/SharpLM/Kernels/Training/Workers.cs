@@ -64,10 +64,30 @@ public sealed class Workers : IDisposable
         return (TShared)j;
     }
 
+    /// <summary>
+    /// When set, the wall time of every <see cref="For"/> is added to this table under the job's type (e.g.
+    /// the GEMM tile job, the attention backward): a per-kernel breakdown of a training step for free.
+    /// </summary>
+    public Dictionary<Type, (long Ticks, long Calls)>? Profile { get; set; }
+
     /// <summary>Runs <paramref name="job"/> for indices 0..<paramref name="count"/>−1 and waits for all of them.</summary>
     public void For(ParallelJob job, int count)
     {
         if (count <= 0) return;
+        if (Profile is { } profile)
+        {
+            long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+            Run(job, count);
+            var key = job.GetType();
+            profile.TryGetValue(key, out var v);
+            profile[key] = (v.Ticks + System.Diagnostics.Stopwatch.GetTimestamp() - t0, v.Calls + 1);
+            return;
+        }
+        Run(job, count);
+    }
+
+    void Run(ParallelJob job, int count)
+    {
         if (Interlocked.Exchange(ref _busy, 1) != 0)
             throw new InvalidOperationException("Workers.For is not re-entrant: one parallel job at a time per pool.");
         try

@@ -9,7 +9,7 @@ namespace SharpLM.Training.Ops;
 /// T×T matrix is ever stored (the FlashAttention recipe, done one query row at a time).
 /// </summary>
 /// <remarks>
-/// Shapes: q, o, dq, do [B·T, nH·d]; k, v, dk, dv [B·T, nKV·d]; lse [B, nH, T].
+/// Shapes: q, o, dq, do [B·T, nH·d]; k, dk [B·T, nKV·d]; v, dv rows of nKV·d values <see cref="Shape.VStride"/> apart; lse [B, nH, T].
 /// Query i (position within its sequence) sees key j iff j ≤ i and i − j &lt; W (W = int.MaxValue for global
 /// layers). Query head h reads KV head h / (nH / nKV).
 /// Forward:  s_j = c·q_i·k_j (c = query_pre_attn_scalar^−½);  p = softmax(s);  o_i = Σ_j p_j v_j;  lse_i = log Σ_j exp s_j.
@@ -19,18 +19,29 @@ namespace SharpLM.Training.Ops;
 /// </remarks>
 public static unsafe class Attention
 {
+    /// <summary>Tests run the per-row reference even where the blocked float path applies (per calling thread).</summary>
+    [ThreadStatic] internal static bool ForceReference;
+
     public struct Shape
     {
         public int Batch, SeqLen, Heads, KvHeads, HeadDim, Window;
         public double Scale;
+        /// <summary>Row stride of v and dv (they may live inside the fused q|k|v rows); 0 means nKV·d.</summary>
+        public int VStride;
         public readonly int QWidth => Heads * HeadDim;
         public readonly int KvWidth => KvHeads * HeadDim;
+        public readonly int VRow => VStride > 0 ? VStride : KvWidth;
         public readonly int Group => Heads / KvHeads;
     }
 
     public static void Forward<T>(Workers workers, T* o, T* lse, T* q, T* k, T* v, in Shape s)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (AttentionBlocked.Applies<T>(s) && !ForceReference)
+        {
+            AttentionBlocked.Forward(workers, (float*)o, (float*)lse, (float*)q, (float*)k, (float*)v, s);
+            return;
+        }
         var job = workers.Shared<ForwardJob<T>>();
         job.O = o; job.Lse = lse; job.Q = q; job.K = k; job.V = v; job.S = s;
         job.Scores = workers.Shared<Scratch<T>>().Get((long)workers.Count * s.SeqLen);
@@ -61,7 +72,7 @@ public static unsafe class Attention
                 T* oi = O + row * s.QWidth + h * d;
                 for (int c = 0; c < d; c++) oi[c] = T.Zero;
                 for (int j = 0; j < len; j++)
-                    Vec.Axpy(scores[j] * inv, V + ((long)b * s.SeqLen + lo + j) * s.KvWidth + kvh * d, oi, d);
+                    Vec.Axpy(scores[j] * inv, V + ((long)b * s.SeqLen + lo + j) * s.VRow + kvh * d, oi, d);
                 Lse[((long)b * s.Heads + h) * s.SeqLen + i] = max + T.CreateTruncating(Math.Log(sum));
             }
         }
@@ -71,27 +82,30 @@ public static unsafe class Attention
     public static void Backward<T>(Workers workers, T* dq, T* dk, T* dv, T* dout, T* q, T* k, T* v, T* o, T* lse, in Shape s)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        if (AttentionBlocked.Applies<T>(s) && !ForceReference)
+        {
+            AttentionBlocked.Backward(workers, (float*)dq, (float*)dk, (float*)dv, (float*)dout, (float*)q, (float*)k, (float*)v, (float*)o, (float*)lse, s);
+            return;
+        }
         var job = workers.Shared<BackwardJob<T>>();
         job.Dq = dq; job.Dk = dk; job.Dv = dv; job.Do = dout; job.Q = q; job.K = k; job.V = v; job.O = o; job.Lse = lse; job.S = s;
-        job.Scores = workers.Shared<Scratch<T>>().Get((long)workers.Count * s.SeqLen);
         workers.For(job, s.Batch * s.KvHeads);
     }
 
     sealed class BackwardJob<T> : ParallelJob where T : unmanaged, IFloatingPointIeee754<T>
     {
-        public T* Dq, Dk, Dv, Do, Q, K, V, O, Lse, Scores;
+        public T* Dq, Dk, Dv, Do, Q, K, V, O, Lse;
         public Shape S;
 
         public override void Run(int index, int worker)
         {
             Shape s = S;
             int b = index / s.KvHeads, kvh = index % s.KvHeads, d = s.HeadDim;
-            T* p = Scores + (long)worker * s.SeqLen;
             T scale = T.CreateTruncating(s.Scale);
             long baseRow = (long)b * s.SeqLen;
             for (int j = 0; j < s.SeqLen; j++)
             {
-                T* dkj = Dk + (baseRow + j) * s.KvWidth + kvh * d, dvj = Dv + (baseRow + j) * s.KvWidth + kvh * d;
+                T* dkj = Dk + (baseRow + j) * s.KvWidth + kvh * d, dvj = Dv + (baseRow + j) * s.VRow + kvh * d;
                 for (int c = 0; c < d; c++) { dkj[c] = T.Zero; dvj[c] = T.Zero; }
             }
             for (int h = kvh * s.Group; h < (kvh + 1) * s.Group; h++)
@@ -107,11 +121,11 @@ public static unsafe class Attention
                     for (int c = 0; c < d; c++) dqi[c] = T.Zero;
                     for (int j = 0; j < len; j++)
                     {
-                        long kr = (baseRow + lo + j) * s.KvWidth + kvh * d;
+                        long kr = (baseRow + lo + j) * s.KvWidth + kvh * d, vr = (baseRow + lo + j) * s.VRow + kvh * d;
                         T pj = T.Exp(scale * Vec.Dot(qi, K + kr, d) - l);
-                        T dp = Vec.Dot(doi, V + kr, d);
+                        T dp = Vec.Dot(doi, V + vr, d);
                         T ds = pj * (dp - di) * scale;
-                        Vec.Axpy(pj, doi, Dv + kr, d);
+                        Vec.Axpy(pj, doi, Dv + vr, d);
                         Vec.Axpy(ds, K + kr, dqi, d);
                         Vec.Axpy(ds, qi, Dk + kr, d);
                     }

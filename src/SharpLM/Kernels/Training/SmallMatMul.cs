@@ -1,0 +1,140 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace SharpLM.Kernels.Training;
+
+/// <summary>
+/// Single-threaded float C[m,n] (+)= A[m,k]·B[k,n] on unpacked row-major data, for the small products inside
+/// one attention task (scores, probabilities × values and their gradients), where the caller already runs in
+/// parallel and the operands sit in per-thread scratch. n must be a multiple of 16 (callers pad).
+/// </summary>
+/// <remarks>
+/// Register block 4×32 (8 zmm accumulators): per k, two loads of B's row and four broadcasts of A. The
+/// reference is the plain triple loop in <see cref="Reference"/>; tests compare the two.
+/// </remarks>
+public static unsafe class SmallMatMul
+{
+    /// <summary>True when the fast path can run: AVX-512 present (otherwise callers use their scalar reference).</summary>
+    public static bool Supported => Avx512F.IsSupported;
+
+    public static void NN(int m, int n, int k, float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate)
+    {
+        if ((n & 15) != 0) throw new ArgumentException("n must be a multiple of 16", nameof(n));
+        int i = 0;
+        for (; i + 4 <= m; i += 4)
+        {
+            int j = 0;
+            for (; j + 32 <= n; j += 32) Block4x32(k, a + (long)i * lda, lda, b + j, ldb, c + (long)i * ldc + j, ldc, accumulate);
+            for (; j < n; j += 16) Block4x16(k, a + (long)i * lda, lda, b + j, ldb, c + (long)i * ldc + j, ldc, accumulate);
+        }
+        for (; i < m; i++)
+            for (int j = 0; j < n; j += 16) Block1x16(k, a + (long)i * lda, b + j, ldb, c + (long)i * ldc + j, accumulate);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Block4x32(int k, float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate)
+    {
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
+        float* a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda;
+        for (int p = 0; p < k; p++)
+        {
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 16);
+            b += ldb;
+            var x = Vector512.Create(a0[p]); c00 = Avx512F.FusedMultiplyAdd(x, b0, c00); c01 = Avx512F.FusedMultiplyAdd(x, b1, c01);
+            x = Vector512.Create(a1[p]); c10 = Avx512F.FusedMultiplyAdd(x, b0, c10); c11 = Avx512F.FusedMultiplyAdd(x, b1, c11);
+            x = Vector512.Create(a2[p]); c20 = Avx512F.FusedMultiplyAdd(x, b0, c20); c21 = Avx512F.FusedMultiplyAdd(x, b1, c21);
+            x = Vector512.Create(a3[p]); c30 = Avx512F.FusedMultiplyAdd(x, b0, c30); c31 = Avx512F.FusedMultiplyAdd(x, b1, c31);
+        }
+        Store(c, c00, accumulate); Store(c + 16, c01, accumulate);
+        Store(c + ldc, c10, accumulate); Store(c + ldc + 16, c11, accumulate);
+        Store(c + 2 * ldc, c20, accumulate); Store(c + 2 * ldc + 16, c21, accumulate);
+        Store(c + 3 * ldc, c30, accumulate); Store(c + 3 * ldc + 16, c31, accumulate);
+    }
+
+    static void Block4x16(int k, float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate)
+    {
+        Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
+        float* a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda;
+        for (int p = 0; p < k; p++)
+        {
+            var b0 = Vector512.Load(b);
+            b += ldb;
+            c0 = Avx512F.FusedMultiplyAdd(Vector512.Create(a0[p]), b0, c0);
+            c1 = Avx512F.FusedMultiplyAdd(Vector512.Create(a1[p]), b0, c1);
+            c2 = Avx512F.FusedMultiplyAdd(Vector512.Create(a2[p]), b0, c2);
+            c3 = Avx512F.FusedMultiplyAdd(Vector512.Create(a3[p]), b0, c3);
+        }
+        Store(c, c0, accumulate); Store(c + ldc, c1, accumulate); Store(c + 2 * ldc, c2, accumulate); Store(c + 3 * ldc, c3, accumulate);
+    }
+
+    static void Block1x16(int k, float* a, float* b, int ldb, float* c, bool accumulate)
+    {
+        Vector512<float> c0 = default;
+        for (int p = 0; p < k; p++, b += ldb) c0 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[p]), Vector512.Load(b), c0);
+        Store(c, c0, accumulate);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Store(float* c, Vector512<float> v, bool accumulate)
+    {
+        if (accumulate) v += Vector512.Load(c);
+        v.Store(c);
+    }
+
+    /// <summary>dst[j, i] = src[i, j] for an [rows, cols] block (dst row stride <paramref name="ldd"/>).</summary>
+    public static void Transpose(int rows, int cols, float* src, int lds, float* dst, int ldd)
+    {
+        int i = 0;
+        bool simd = Avx.IsSupported;
+        for (; i + 8 <= rows; i += 8)
+        {
+            int j = 0;
+            if (simd)
+                for (; j + 8 <= cols; j += 8) Transpose8x8(src + (long)i * lds + j, lds, dst + (long)j * ldd + i, ldd);
+            for (; j < cols; j++)
+                for (int ii = i; ii < i + 8; ii++) dst[(long)j * ldd + ii] = src[(long)ii * lds + j];
+        }
+        for (; i < rows; i++)
+            for (int j = 0; j < cols; j++) dst[(long)j * ldd + i] = src[(long)i * lds + j];
+    }
+
+    /// <summary>An 8×8 block transposed in registers (the classic unpack / shuffle / 128-bit-lane permute network).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void Transpose8x8(float* src, int lds, float* dst, int ldd)
+    {
+        var r0 = Avx.LoadVector256(src); var r1 = Avx.LoadVector256(src + lds);
+        var r2 = Avx.LoadVector256(src + 2 * lds); var r3 = Avx.LoadVector256(src + 3 * lds);
+        var r4 = Avx.LoadVector256(src + 4 * lds); var r5 = Avx.LoadVector256(src + 5 * lds);
+        var r6 = Avx.LoadVector256(src + 6 * lds); var r7 = Avx.LoadVector256(src + 7 * lds);
+        var t0 = Avx.UnpackLow(r0, r1); var t1 = Avx.UnpackHigh(r0, r1);
+        var t2 = Avx.UnpackLow(r2, r3); var t3 = Avx.UnpackHigh(r2, r3);
+        var t4 = Avx.UnpackLow(r4, r5); var t5 = Avx.UnpackHigh(r4, r5);
+        var t6 = Avx.UnpackLow(r6, r7); var t7 = Avx.UnpackHigh(r6, r7);
+        var u0 = Avx.Shuffle(t0, t2, 0x44); var u1 = Avx.Shuffle(t0, t2, 0xEE);
+        var u2 = Avx.Shuffle(t1, t3, 0x44); var u3 = Avx.Shuffle(t1, t3, 0xEE);
+        var u4 = Avx.Shuffle(t4, t6, 0x44); var u5 = Avx.Shuffle(t4, t6, 0xEE);
+        var u6 = Avx.Shuffle(t5, t7, 0x44); var u7 = Avx.Shuffle(t5, t7, 0xEE);
+        Avx.Store(dst, Avx.Permute2x128(u0, u4, 0x20));
+        Avx.Store(dst + ldd, Avx.Permute2x128(u1, u5, 0x20));
+        Avx.Store(dst + 2 * ldd, Avx.Permute2x128(u2, u6, 0x20));
+        Avx.Store(dst + 3 * ldd, Avx.Permute2x128(u3, u7, 0x20));
+        Avx.Store(dst + 4 * ldd, Avx.Permute2x128(u0, u4, 0x31));
+        Avx.Store(dst + 5 * ldd, Avx.Permute2x128(u1, u5, 0x31));
+        Avx.Store(dst + 6 * ldd, Avx.Permute2x128(u2, u6, 0x31));
+        Avx.Store(dst + 7 * ldd, Avx.Permute2x128(u3, u7, 0x31));
+    }
+
+    /// <summary>The plain triple loop (for tests).</summary>
+    internal static void Reference(int m, int n, int k, float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate)
+    {
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+            {
+                float s = accumulate ? c[(long)i * ldc + j] : 0;
+                for (int p = 0; p < k; p++) s += a[(long)i * lda + p] * b[(long)p * ldb + j];
+                c[(long)i * ldc + j] = s;
+            }
+    }
+}

@@ -1,0 +1,71 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using SharpLM.Kernels.Training;
+
+namespace SharpLM.Tests.Kernels;
+
+/// <summary>The float SIMD paths of the training vector helpers against double math.</summary>
+public unsafe class TrainingVecTests
+{
+    [Fact]
+    public void Exp512_is_within_two_ulp()
+    {
+        if (!Avx512F.IsSupported) return;
+        double worst = 0;
+        var x = new float[16];
+        for (double start = -87; start < 88.5; start += 16 * 0.0137)
+        {
+            for (int i = 0; i < 16; i++) x[i] = (float)(start + i * 0.0137);
+            Vector512<float> e;
+            fixed (float* p = x) e = Vec.Exp512(Vector512.Load(p));
+            for (int i = 0; i < 16; i++)
+            {
+                double exact = Math.Exp(x[i]);
+                if (exact < 1.2e-38) continue; // subnormal results flush to zero by design
+                worst = Math.Max(worst, Math.Abs(e[i] - exact) / exact);
+            }
+        }
+        Assert.True(worst < 2.5e-7, $"worst relative error {worst:E2}");
+    }
+
+    [Fact]
+    public void GeGlu_float_matches_double()
+    {
+        int n = 1000;
+        var r = new Random(3);
+        var g = new float[n];
+        var u = new float[n];
+        var dh = new float[n];
+        for (int i = 0; i < n; i++) { g[i] = (float)(r.NextDouble() * 16 - 8); u[i] = (float)(r.NextDouble() * 2 - 1); dh[i] = (float)(r.NextDouble() * 2 - 1); }
+        var h = new float[n];
+        var dg = new float[n];
+        var du = new float[n];
+        fixed (float* pg = g, pu = u, ph = h, pdh = dh, pdg = dg, pdu = du)
+        {
+            Vec.GeGlu(pg, pu, ph, n);
+            Vec.GeGluBackward(pg, pu, pdh, pdg, pdu, n);
+        }
+        for (int i = 0; i < n; i++)
+        {
+            double z = g[i], t = Math.Tanh(Math.Sqrt(2 / Math.PI) * (z + 0.044715 * z * z * z));
+            double gelu = 0.5 * z * (1 + t);
+            double dgelu = 0.5 * (1 + t) + 0.5 * z * (1 - t * t) * Math.Sqrt(2 / Math.PI) * (1 + 3 * 0.044715 * z * z);
+            Assert.Equal(gelu * u[i], h[i], 1e-5);
+            Assert.Equal(dh[i] * u[i] * dgelu, dg[i], 1e-5);
+            Assert.Equal(dh[i] * gelu, du[i], 1e-5);
+        }
+    }
+
+    [Fact]
+    public void ExpShiftSum_float_matches_double()
+    {
+        var x = new float[1003];
+        var r = new Random(4);
+        for (int i = 0; i < x.Length; i++) x[i] = (float)(r.NextDouble() * 40 - 30);
+        var expect = x.Select(v => Math.Exp(v - 5f)).ToArray(); // the shift happens in float
+        double sum;
+        fixed (float* p = x) sum = Vec.ExpShiftSum(p, 5f, x.Length);
+        Assert.Equal(expect.Sum(), sum, expect.Sum() * 1e-6);
+        for (int i = 0; i < x.Length; i++) Assert.Equal(expect[i], x[i], expect[i] * 3e-7 + 1e-30);
+    }
+}

@@ -1,0 +1,84 @@
+using SharpLM.Kernels.Training;
+using SharpLM.Training.Ops;
+
+namespace SharpLM.Tests.Training;
+
+/// <summary>The blocked float attention against the per-row reference (which the finite-difference tests prove).</summary>
+public unsafe class AttentionBlockedTests
+{
+    static float[] Random(int n, int seed, float scale = 1)
+    {
+        var r = new Random(seed);
+        var a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float)(r.NextDouble() * 2 - 1) * scale;
+        return a;
+    }
+
+    [Theory]
+    [InlineData(2, 37, 4, 1, 16, int.MaxValue, 0)]   // T not a multiple of 16 or 32, MQA, global
+    [InlineData(1, 100, 4, 2, 32, 20, 0)]            // window smaller than a query block
+    [InlineData(3, 70, 2, 2, 16, 33, 96)]            // v inside wider rows
+    [InlineData(1, 130, 8, 2, 64, 64, 0)]            // tiny-preset-like head
+    public void Matches_the_reference(int B, int T, int heads, int kvHeads, int d, int window, int vStride)
+    {
+        if (!SmallMatMul.Supported) return; // the blocked path needs AVX-512 and is not used without it
+        var s = new Attention.Shape { Batch = B, SeqLen = T, Heads = heads, KvHeads = kvHeads, HeadDim = d, Window = window, Scale = 1 / Math.Sqrt(d), VStride = vStride };
+        int N = B * T;
+        var q = Random(N * s.QWidth, 1, 2);
+        var k = Random(N * s.KvWidth, 2, 2);
+        var v = Random(N * s.VRow, 3);
+        var dout = Random(N * s.QWidth, 4);
+        using var w = new Workers(2);
+        (float[] O, float[] Lse, float[] Dq, float[] Dk, float[] Dv) Run(bool reference)
+        {
+            var o = new float[N * s.QWidth];
+            var lse = new float[N * heads];
+            var dq = new float[q.Length];
+            var dk = new float[k.Length];
+            var dv = new float[v.Length];
+            Attention.ForceReference = reference;
+            try
+            {
+                fixed (float* po = o, pl = lse, pq = q, pk = k, pv = v, pd = dout, pdq = dq, pdk = dk, pdv = dv)
+                {
+                    Attention.Forward(w, po, pl, pq, pk, pv, s);
+                    Attention.Backward(w, pdq, pdk, pdv, pd, pq, pk, pv, po, pl, s);
+                }
+            }
+            finally { Attention.ForceReference = false; }
+            return (o, lse, dq, dk, dv);
+        }
+        var fast = Run(false);
+        var slow = Run(true);
+        void Close(float[] a, float[] b, string what)
+        {
+            double num = 0, den = 0;
+            for (int i = 0; i < a.Length; i++) { num += (a[i] - b[i]) * (double)(a[i] - b[i]); den += (double)b[i] * b[i]; }
+            Assert.True(Math.Sqrt(num / den) < 2e-6, $"{what}: relative difference {Math.Sqrt(num / den):E2}");
+        }
+        Close(fast.O, slow.O, "O");
+        Close(fast.Lse, slow.Lse, "lse");
+        Close(fast.Dq, slow.Dq, "dq");
+        Close(fast.Dk, slow.Dk, "dk");
+        Close(fast.Dv, slow.Dv, "dv");
+    }
+
+    [Fact]
+    public void SmallMatMul_matches_its_reference()
+    {
+        if (!SmallMatMul.Supported) return;
+        foreach (var (m, n, k) in new[] { (1, 16, 1), (5, 48, 7), (9, 32, 64), (33, 80, 31) })
+        {
+            var a = Random(m * (k + 3), 5);
+            var b = Random(k * (n + 16), 6);
+            var c1 = Random(m * (n + 5), 7);
+            var c2 = (float[])c1.Clone();
+            fixed (float* pa = a, pb = b, p1 = c1, p2 = c2)
+            {
+                SmallMatMul.NN(m, n, k, pa, k + 3, pb, n + 16, p1, n + 5, accumulate: true);
+                SmallMatMul.Reference(m, n, k, pa, k + 3, pb, n + 16, p2, n + 5, accumulate: true);
+            }
+            for (int i = 0; i < c1.Length; i++) Assert.Equal(c2[i], c1[i], 1e-4f);
+        }
+    }
+}
