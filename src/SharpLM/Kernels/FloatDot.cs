@@ -7,7 +7,8 @@ namespace SharpLM.Kernels;
 
 /// <summary>
 /// Dot products of one F32, F16 or BF16 weight row with 1–4 f32 activation rows. 16-bit weights are widened
-/// to f32 in registers (BF16: a 16-bit shift; F16: <see cref="HalfBits"/>) and multiplied with fused
+/// to f32 in registers (BF16: a 16-bit shift; F16: a shift, a mask and a multiply, exact for finite values,
+/// with inf/NaN rows recomputed by the scalar reference; see <see cref="F16Row"/>) and multiplied with fused
 /// multiply-adds; nothing is converted ahead into memory, so decode reads 2 bytes per weight. With 4 tokens
 /// each weight load and conversion serves four multiply-adds (prefill).
 /// </summary>
@@ -55,6 +56,7 @@ internal static unsafe class FloatDot
 
     static void V512<L>(byte* row, int cols, float** x, int count, float* y) where L : struct, IRowLoad
     {
+        Vector512<float> m0 = default, m1 = default; // running max |w| (finite-only loaders; otherwise unused)
         if (count == 4)
         {
             float* x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3];
@@ -65,6 +67,8 @@ internal static unsafe class FloatDot
             {
                 var w = L.Load512(row, i);
                 var v = L.Load512(row, i + 16);
+                m0 = Track512<L>(m0, w);
+                m1 = Track512<L>(m1, v);
                 a0 = Vector512.FusedMultiplyAdd(w, Vector512.Load(x0 + i), a0);
                 a1 = Vector512.FusedMultiplyAdd(w, Vector512.Load(x1 + i), a1);
                 a2 = Vector512.FusedMultiplyAdd(w, Vector512.Load(x2 + i), a2);
@@ -77,6 +81,7 @@ internal static unsafe class FloatDot
             for (; i + 16 <= cols; i += 16)
             {
                 var w = L.Load512(row, i);
+                m0 = Track512<L>(m0, w);
                 a0 = Vector512.FusedMultiplyAdd(w, Vector512.Load(x0 + i), a0);
                 a1 = Vector512.FusedMultiplyAdd(w, Vector512.Load(x1 + i), a1);
                 a2 = Vector512.FusedMultiplyAdd(w, Vector512.Load(x2 + i), a2);
@@ -86,28 +91,44 @@ internal static unsafe class FloatDot
             y[1] = Vector512.Sum(a1 + b1) + Rest<L>(row, i, cols, x1);
             y[2] = Vector512.Sum(a2 + b2) + Rest<L>(row, i, cols, x2);
             y[3] = Vector512.Sum(a3 + b3) + Rest<L>(row, i, cols, x3);
-            return;
         }
-        for (int k = 0; k < count; k++)
+        else
         {
-            float* xk = x[k];
-            Vector512<float> a = default, b = default, c = default, d = default;
-            int i = 0;
-            for (; i + 64 <= cols; i += 64)
+            for (int k = 0; k < count; k++)
             {
-                a = Vector512.FusedMultiplyAdd(L.Load512(row, i), Vector512.Load(xk + i), a);
-                b = Vector512.FusedMultiplyAdd(L.Load512(row, i + 16), Vector512.Load(xk + i + 16), b);
-                c = Vector512.FusedMultiplyAdd(L.Load512(row, i + 32), Vector512.Load(xk + i + 32), c);
-                d = Vector512.FusedMultiplyAdd(L.Load512(row, i + 48), Vector512.Load(xk + i + 48), d);
+                float* xk = x[k];
+                Vector512<float> a = default, b = default, c = default, d = default;
+                int i = 0;
+                for (; i + 64 <= cols; i += 64)
+                {
+                    var w0 = L.Load512(row, i);
+                    var w1 = L.Load512(row, i + 16);
+                    var w2 = L.Load512(row, i + 32);
+                    var w3 = L.Load512(row, i + 48);
+                    m0 = Track512<L>(m0, w0);
+                    m1 = Track512<L>(m1, w1);
+                    m0 = Track512<L>(m0, w2);
+                    m1 = Track512<L>(m1, w3);
+                    a = Vector512.FusedMultiplyAdd(w0, Vector512.Load(xk + i), a);
+                    b = Vector512.FusedMultiplyAdd(w1, Vector512.Load(xk + i + 16), b);
+                    c = Vector512.FusedMultiplyAdd(w2, Vector512.Load(xk + i + 32), c);
+                    d = Vector512.FusedMultiplyAdd(w3, Vector512.Load(xk + i + 48), d);
+                }
+                for (; i + 16 <= cols; i += 16)
+                {
+                    var w = L.Load512(row, i);
+                    m0 = Track512<L>(m0, w);
+                    a = Vector512.FusedMultiplyAdd(w, Vector512.Load(xk + i), a);
+                }
+                y[k] = Vector512.Sum((a + b) + (c + d)) + Rest<L>(row, i, cols, xk);
             }
-            for (; i + 16 <= cols; i += 16)
-                a = Vector512.FusedMultiplyAdd(L.Load512(row, i), Vector512.Load(xk + i), a);
-            y[k] = Vector512.Sum((a + b) + (c + d)) + Rest<L>(row, i, cols, xk);
         }
+        Recheck<L>(L.FiniteOnly && Vector512.GreaterThanOrEqualAny(Vector512.Max(m0, m1), Vector512.Create(FiniteLimit)), row, cols, x, count, y);
     }
 
     static void V256<L>(byte* row, int cols, float** x, int count, float* y) where L : struct, IRowLoad
     {
+        Vector256<float> m0 = default, m1 = default;
         if (count == 4)
         {
             float* x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3];
@@ -118,6 +139,8 @@ internal static unsafe class FloatDot
             {
                 var w = L.Load256(row, i);
                 var v = L.Load256(row, i + 8);
+                m0 = Track256<L>(m0, w);
+                m1 = Track256<L>(m1, v);
                 a0 = Vector256.FusedMultiplyAdd(w, Vector256.Load(x0 + i), a0);
                 a1 = Vector256.FusedMultiplyAdd(w, Vector256.Load(x1 + i), a1);
                 a2 = Vector256.FusedMultiplyAdd(w, Vector256.Load(x2 + i), a2);
@@ -130,6 +153,7 @@ internal static unsafe class FloatDot
             for (; i + 8 <= cols; i += 8)
             {
                 var w = L.Load256(row, i);
+                m0 = Track256<L>(m0, w);
                 a0 = Vector256.FusedMultiplyAdd(w, Vector256.Load(x0 + i), a0);
                 a1 = Vector256.FusedMultiplyAdd(w, Vector256.Load(x1 + i), a1);
                 a2 = Vector256.FusedMultiplyAdd(w, Vector256.Load(x2 + i), a2);
@@ -139,24 +163,39 @@ internal static unsafe class FloatDot
             y[1] = Vector256.Sum(a1 + b1) + Rest<L>(row, i, cols, x1);
             y[2] = Vector256.Sum(a2 + b2) + Rest<L>(row, i, cols, x2);
             y[3] = Vector256.Sum(a3 + b3) + Rest<L>(row, i, cols, x3);
-            return;
         }
-        for (int k = 0; k < count; k++)
+        else
         {
-            float* xk = x[k];
-            Vector256<float> a = default, b = default, c = default, d = default;
-            int i = 0;
-            for (; i + 32 <= cols; i += 32)
+            for (int k = 0; k < count; k++)
             {
-                a = Vector256.FusedMultiplyAdd(L.Load256(row, i), Vector256.Load(xk + i), a);
-                b = Vector256.FusedMultiplyAdd(L.Load256(row, i + 8), Vector256.Load(xk + i + 8), b);
-                c = Vector256.FusedMultiplyAdd(L.Load256(row, i + 16), Vector256.Load(xk + i + 16), c);
-                d = Vector256.FusedMultiplyAdd(L.Load256(row, i + 24), Vector256.Load(xk + i + 24), d);
+                float* xk = x[k];
+                Vector256<float> a = default, b = default, c = default, d = default;
+                int i = 0;
+                for (; i + 32 <= cols; i += 32)
+                {
+                    var w0 = L.Load256(row, i);
+                    var w1 = L.Load256(row, i + 8);
+                    var w2 = L.Load256(row, i + 16);
+                    var w3 = L.Load256(row, i + 24);
+                    m0 = Track256<L>(m0, w0);
+                    m1 = Track256<L>(m1, w1);
+                    m0 = Track256<L>(m0, w2);
+                    m1 = Track256<L>(m1, w3);
+                    a = Vector256.FusedMultiplyAdd(w0, Vector256.Load(xk + i), a);
+                    b = Vector256.FusedMultiplyAdd(w1, Vector256.Load(xk + i + 8), b);
+                    c = Vector256.FusedMultiplyAdd(w2, Vector256.Load(xk + i + 16), c);
+                    d = Vector256.FusedMultiplyAdd(w3, Vector256.Load(xk + i + 24), d);
+                }
+                for (; i + 8 <= cols; i += 8)
+                {
+                    var w = L.Load256(row, i);
+                    m0 = Track256<L>(m0, w);
+                    a = Vector256.FusedMultiplyAdd(w, Vector256.Load(xk + i), a);
+                }
+                y[k] = Vector256.Sum((a + b) + (c + d)) + Rest<L>(row, i, cols, xk);
             }
-            for (; i + 8 <= cols; i += 8)
-                a = Vector256.FusedMultiplyAdd(L.Load256(row, i), Vector256.Load(xk + i), a);
-            y[k] = Vector256.Sum((a + b) + (c + d)) + Rest<L>(row, i, cols, xk);
         }
+        Recheck<L>(L.FiniteOnly && Vector256.GreaterThanOrEqualAny(Vector256.Max(m0, m1), Vector256.Create(FiniteLimit)), row, cols, x, count, y);
     }
 
     internal static float V128<L>(byte* row, int cols, float* x) where L : struct, IRowLoad
@@ -180,6 +219,31 @@ internal static unsafe class FloatDot
         static abstract Vector128<float> Load128(byte* row, int i);
         static abstract Vector256<float> Load256(byte* row, int i);
         static abstract Vector512<float> Load512(byte* row, int i);
+        /// <summary>
+        /// True when <see cref="Load256"/>/<see cref="Load512"/> take a shortcut that is exact for finite
+        /// values only: the kernel then keeps a running max of |w| (<see cref="Track512"/>) and recomputes the
+        /// row with <see cref="Scalar"/> when it reaches <see cref="FiniteLimit"/>.
+        /// </summary>
+        static abstract bool FiniteOnly { get; }
+    }
+
+    /// <summary>What the finite-only shortcut of <see cref="F16Row"/> makes of an f16 inf/NaN: 2¹⁶ or more (the largest finite f16 is 65504).</summary>
+    const float FiniteLimit = 65536f;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector512<float> Track512<L>(Vector512<float> max, Vector512<float> w) where L : struct, IRowLoad =>
+        L.FiniteOnly ? Avx512DQ.Range(max, w, 0b1011) : max; // vrangeps 0b1011: the larger magnitude, sign cleared
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<float> Track256<L>(Vector256<float> max, Vector256<float> w) where L : struct, IRowLoad =>
+        L.FiniteOnly ? Vector256.Max(max, Vector256.Abs(w)) : max;
+
+    /// <summary>After a row with a finite-only loader: recompute it exactly if it held an inf/NaN.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Recheck<L>(bool special, byte* row, int cols, float** x, int count, float* y) where L : struct, IRowLoad
+    {
+        if (!L.FiniteOnly || !special) return;
+        for (int k = 0; k < count; k++) y[k] = Scalar<L>(row, cols, x[k]);
     }
 
     internal readonly struct F32Row : IRowLoad
@@ -188,6 +252,7 @@ internal static unsafe class FloatDot
         public static Vector128<float> Load128(byte* row, int i) => Vector128.Load((float*)row + i);
         public static Vector256<float> Load256(byte* row, int i) => Vector256.Load((float*)row + i);
         public static Vector512<float> Load512(byte* row, int i) => Vector512.Load((float*)row + i);
+        public static bool FiniteOnly => false;
     }
 
     /// <summary>bf16 is the high half of an f32: widen to 32 bits and shift left by 16.</summary>
@@ -202,18 +267,30 @@ internal static unsafe class FloatDot
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector512<float> Load512(byte* row, int i) =>
             (Avx512F.ConvertToVector512Int32(Vector256.Load((ushort*)row + i)).AsUInt32() << 16).AsSingle();
+        public static bool FiniteOnly => false;
     }
 
+    /// <summary>
+    /// f16 at 256/512 bits, finite values only (see <see cref="IRowLoad.FiniteOnly"/>): sign-extending h to 32
+    /// bits and shifting left by 13 puts the sign at bit 31 and exponent | mantissa at bits 13–27; masking out
+    /// bits 28–30 leaves the f32 pattern of h·2⁻¹¹², and one multiply by 2¹¹² makes it exact (normals and
+    /// subnormals). Four operations per 16 weights where the exact <see cref="HalfBits"/> conversion needs ten;
+    /// an inf/NaN becomes a finite value ≥ 2¹⁶ that the kernel's running max catches.
+    /// </summary>
     internal readonly struct F16Row : IRowLoad
     {
+        const uint Mask = 0x8FFF_E000;
+        const float Rebias = 5.192297e33f; // 2^112
+
         public static float Scalar(byte* row, int i) => HalfBits.ToSingle(((ushort*)row)[i]);
         public static Vector128<float> Load128(byte* row, int i) =>
             HalfBits.ToSingle(Vector128.WidenLower(Vector128.CreateScalarUnsafe(*(ulong*)((ushort*)row + i)).AsUInt16()));
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector256<float> Load256(byte* row, int i) =>
-            HalfBits.ToSingle(Avx2.ConvertToVector256Int32(Vector128.Load((ushort*)row + i)).AsUInt32());
+            ((Avx2.ConvertToVector256Int32(Vector128.Load((short*)row + i)) << 13).AsUInt32() & Vector256.Create(Mask)).AsSingle() * Vector256.Create(Rebias);
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static Vector512<float> Load512(byte* row, int i) =>
-            HalfBits.ToSingle(Avx512F.ConvertToVector512Int32(Vector256.Load((ushort*)row + i)).AsUInt32());
+            ((Avx512F.ConvertToVector512Int32(Vector256.Load((short*)row + i)) << 13).AsUInt32() & Vector512.Create(Mask)).AsSingle() * Vector512.Create(Rebias);
+        public static bool FiniteOnly => true;
     }
 }

@@ -50,7 +50,7 @@ public static class KernelIsaInfo
         // Vector512.IsHardwareAccelerated: the runtime reports false on Intel parts before Ice Lake (where wide
         // vectors lower the clock) yet still compiles Vector512 code to AVX-512, and for memory-bound kernels
         // that read 64 bytes per instruction the wider loads win (bench: kernels suite).
-        if (Avx512F.IsSupported && Avx512BW.IsSupported) return KernelIsa.V512;
+        if (Avx512F.IsSupported && Avx512BW.IsSupported && Avx512DQ.IsSupported) return KernelIsa.V512; // DQ: vrangeps
         if (Vector256.IsHardwareAccelerated && Avx2.IsSupported) return KernelIsa.V256;
         if (Vector128.IsHardwareAccelerated) return KernelIsa.V128;
         return KernelIsa.Scalar;

@@ -76,6 +76,52 @@ public sealed unsafe class MatrixKernelsTests : IDisposable
     }
 
     /// <summary>
+    /// F16 weights of every kind — ±0, subnormals, the largest finite, ±inf, NaN — at every level, one token and
+    /// four (both loops of the float kernel), over lengths with and without a vector remainder. The vector paths
+    /// widen f16 by a finite-only shortcut and must recompute rows holding inf/NaN.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Levels))]
+    public void F16WeightsOfEveryKindAgreeWithScalar(KernelIsa isa)
+    {
+        Half[] kinds = [(Half)0, -(Half)0, Half.Epsilon, -(Half)6e-7, (Half)(-1.5e-5), Half.MaxValue, Half.MinValue, Half.PositiveInfinity, Half.NegativeInfinity, Half.NaN];
+        foreach (int cols in new[] { 17, 64, 100, 1152 })
+            foreach (int tokens in new[] { 1, 4 })
+            {
+                int rows = 6;
+                var bytes = KernelTestData.RandomMatrix(TensorType.F16, rows, cols, cols + 1);
+                // Row r ≤ 3 gets kinds at stride 7 from r; rows 4, 5 only the finite ones.
+                for (int r = 0; r < rows; r++)
+                    for (int i = r; i < cols; i += 7)
+                    {
+                        var h = kinds[(r + i) % kinds.Length];
+                        if (r >= 4 && !Half.IsFinite(h)) continue;
+                        BitConverter.TryWriteBytes(bytes.AsSpan(2 * (r * cols + i)), h);
+                    }
+                var x = KernelTestData.RandomVector(tokens * cols, cols + tokens, 1f);
+                var want = new float[tokens * rows];
+                var got = new float[tokens * rows];
+                fixed (byte* p = bytes)
+                {
+                    var w = new WeightMatrix(p, TensorType.F16, rows, cols);
+                    MatrixKernels.MatMul(w, x, tokens, want, _pool, KernelIsa.Scalar);
+                    MatrixKernels.MatMul(w, x, tokens, got, _pool, isa);
+                }
+                for (int i = 0; i < want.Length; i++)
+                {
+                    string what = $"F16 {isa} cols={cols} tokens={tokens} i={i}: {got[i]} vs scalar {want[i]}";
+                    int t = i / rows, r = i % rows;
+                    double abs = 0;
+                    for (int c = 0; c < cols; c++) abs += Math.Abs(KernelTestData.Weight(TensorType.F16, Row(bytes, TensorType.F16, cols, r), c) * x[t * cols + c]);
+                    if (!float.IsFinite(want[i])) Assert.False(float.IsFinite(got[i]), what);
+                    else Assert.True(Math.Abs(got[i] - want[i]) <= Tolerance(abs), what);
+                }
+                Assert.Contains(want, v => !float.IsFinite(v));
+                Assert.Contains(want, float.IsFinite);
+            }
+    }
+
+    /// <summary>
     /// Block scales of every fp16 kind — negative, zero, subnormal, the largest finite, ±inf, NaN — at every
     /// level, one token (the decode kernels read the scales from the block bytes themselves) and a few tokens.
     /// Rows 0–4 get one special scale each, rows 5–8 stay finite, so both the recompute of a row pair with a
