@@ -41,8 +41,8 @@ public static unsafe class RowDecode
                         for (; j <= n - 16; j += 16)
                         {
                             var (lo, hi) = Vector256.Widen(Vector256.Load(w + j));
-                            RowDot.HalfToSingle(lo).Store(py + j);
-                            RowDot.HalfToSingle(hi).Store(py + j + 8);
+                            HalfBits.ToSingle(lo).Store(py + j);
+                            HalfBits.ToSingle(hi).Store(py + j + 8);
                         }
                     for (; j < n; j++) py[j] = (float)((Half*)row)[j];
                     break;

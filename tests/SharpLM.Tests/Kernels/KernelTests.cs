@@ -38,33 +38,15 @@ public unsafe class KernelTests
 
     [Theory]
     [MemberData(nameof(RowCases))]
-    public void RowDotWidthsAgreeWithTheDecodedRow(TensorType type, int n)
+    public void RowDecodeMatchesTheCodec(TensorType type, int n)
     {
         var w = RandomFloats(n, 3, 2);
-        var x = RandomFloats(n, 4);
         var bytes = TensorCodec.Encode(type, w);
         var decoded = new float[n];
         TensorCodec.Decode(type, bytes, decoded);
-        double exact = 0;
-        for (int i = 0; i < n; i++) exact += (double)decoded[i] * x[i];
-        fixed (byte* row = bytes)
-        fixed (float* px = x)
-        {
-            float tol = 1e-5f * n;
-            Assert.Equal(exact, RowDot.Compute(type, row, px, n), tol);
-            var widths = type switch
-            {
-                TensorType.BF16 => new[] { RowDot.BF16Scalar(row, px, n), RowDot.BF16V256(row, px, n), RowDot.BF16V512(row, px, n) },
-                TensorType.F16 => [RowDot.F16Scalar(row, px, n), RowDot.F16V256(row, px, n), RowDot.F16V512(row, px, n)],
-                TensorType.Q8_0 => [RowDot.Q8_0Scalar(row, px, n), RowDot.Q8_0V256(row, px, n), RowDot.Q8_0V512(row, px, n)],
-                TensorType.Q4_0 => [RowDot.Q4_0Scalar(row, px, n), RowDot.Q4_0V256(row, px, n), RowDot.Q4_0V512(row, px, n)],
-                _ => [Dot.Scalar(w, x)],
-            };
-            foreach (var v in widths) Assert.Equal(exact, v, tol);
-            var back = new float[n];
-            RowDecode.Decode(type, row, back);
-            Assert.Equal(decoded, back);
-        }
+        var back = new float[n];
+        fixed (byte* row = bytes) RowDecode.Decode(type, row, back);
+        Assert.Equal(decoded, back);
     }
 
     [Fact]
@@ -74,7 +56,7 @@ public unsafe class KernelTests
         for (int start = 0; start < 65536; start += 16)
         {
             var bits = System.Runtime.Intrinsics.Vector512.Create(Enumerable.Range(start, 16).Select(i => (uint)i).ToArray());
-            var f = RowDot.HalfToSingle(bits);
+            var f = HalfBits.ToSingle(bits);
             for (int i = 0; i < 16; i++)
             {
                 float want = (float)BitConverter.UInt16BitsToHalf((ushort)(start + i));
