@@ -17,14 +17,7 @@ public class ChatCommandTests
 {
     const int ReplyTokens = 10;
 
-    static readonly Lazy<(string Path, Gemma3Tokenizer Tokenizer)> s_model = new(() =>
-    {
-        var tok = Gemma3Tokenizer.Load(TestPaths.GemmaTokenizerJson);
-        var config = TinyModel.Config with { VocabSize = 262_208 };   // the released checkpoints' row count (spec §2)
-        string path = Path.Combine(TestPaths.NewTempDir("chat"), "chat.gguf");
-        Gemma3CheckpointWriter.WriteGguf(path, config, TinyModel.Rows(3), tok.ToGguf(), typeOf: _ => TensorType.BF16);
-        return (path, tok);
-    });
+    static readonly Lazy<(string Path, Gemma3Tokenizer Tokenizer)> s_model = RealVocabularyTinyModel.Gguf;
 
     [Fact]
     public void Two_turns_with_a_system_prompt_equal_greedy_decoding_of_the_rendered_conversation()
