@@ -30,11 +30,11 @@ public static unsafe class KernelBench
         if (args.Contains("--l2-only"))
         {
             // Quick compute-ceiling check while iterating on a kernel (no DRAM sweep, no bandwidth run).
-            Console.WriteLine("| type | level | in-L2 GB/s per core |");
-            Console.WriteLine("|---|---|---:|");
+            Console.WriteLine("| type | level | in-L2 GB/s per core | prefill-64 GMAC/s per core |");
+            Console.WriteLine("|---|---|---:|---:|");
             foreach (var type in new[] { TensorType.Q4_0, TensorType.Q8_0, TensorType.BF16, TensorType.F16, TensorType.F32 })
                 foreach (var isa in isas)
-                    Console.WriteLine(Inv($"| {type} | {isa} | {MeasureInCache(type, isa):F1} |"));
+                    Console.WriteLine(Inv($"| {type} | {isa} | {MeasureInCache(type, isa):F1} | {MeasurePrefillPerCore(type, isa):F1} |"));
             return 0;
         }
 
@@ -128,6 +128,34 @@ public static unsafe class KernelBench
         }
         NativeMemory.AlignedFree((void*)p);
         return w.ByteLength * (double)Repeats / best / 1e9;
+    }
+
+    /// <summary>
+    /// Prefill GMAC/s of one thread: 64 tokens through a [1536, 1152] matrix (Gemma 1B's hidden size), timed in
+    /// CPU time like <see cref="MeasureInCache"/>; compute-bound, so a per-core figure that load disturbs little.
+    /// </summary>
+    static double MeasurePrefillPerCore(TensorType type, KernelIsa isa)
+    {
+        const int H = 1152, R = 1536, T = 64;
+        var rng = new Random(3);
+        var (p, w) = Make(type, R, H, rng);
+        var x = new float[T * H];
+        for (int i = 0; i < x.Length; i++) x[i] = (float)(rng.NextDouble() * 2 - 1);
+        var y = new float[T * R];
+        using var single = new WorkerPool(1);
+        const int Repeats = 4;
+        double best = double.MaxValue;
+        var self = Process.GetCurrentProcess();
+        for (int rep = 0; rep < 5; rep++)
+        {
+            self.Refresh();
+            var c0 = self.TotalProcessorTime;
+            for (int k = 0; k < Repeats; k++) MatrixKernels.MatMul(w, x, T, y, single, isa);
+            self.Refresh();
+            best = Math.Min(best, (self.TotalProcessorTime - c0).TotalSeconds);
+        }
+        NativeMemory.AlignedFree((void*)p);
+        return (double)R * H * T * Repeats / best / 1e9;
     }
 
     static (nint, WeightMatrix) Make(TensorType type, int rows, int cols, Random rng)

@@ -124,6 +124,17 @@ public static unsafe class MatrixKernels
         int nb = job->Cols / 32, rows = job->Rows;
         bool q4 = job->Type == TensorType.Q4_0;
         var baseToken = job->Acts;
+        // The chunk's fp16 scales, converted once for all its token tiles (rows are contiguous, so the chunk's
+        // blocks are one stream). A chunk with more blocks than the scratch holds (rows over ~130k columns)
+        // converts per row and tile inside the dot instead.
+        long chunkBlocks = (long)(r1 - r0) * nb;
+        float* dw = null;
+        if (chunkBlocks <= MaxChunkScales)
+        {
+            float* scratch = stackalloc float[MaxChunkScales + 16];
+            dw = scratch;
+            WeightScales.Convert(job->Isa, job->W + r0 * job->RowBytes, q4 ? QuantDotQ4_0.BlockBytes : QuantDotQ8_0.BlockBytes, (int)chunkBlocks, dw);
+        }
         for (int t = t0; t < t1; t += 4)
         {
             int n = Math.Min(4, t1 - t);
@@ -131,12 +142,21 @@ public static unsafe class MatrixKernels
             for (int r = r0; r < r1; r++)
             {
                 byte* row = job->W + r * job->RowBytes;
-                if (q4) QuantDotQ4_0.Dot(job->Isa, row, nb, tiles, n, out4);
+                if (dw != null)
+                {
+                    float* rdw = dw + (long)(r - r0) * nb;
+                    if (q4) QuantDotQ4_0.Dot(job->Isa, row, nb, rdw, tiles, n, out4);
+                    else QuantDotQ8_0.Dot(job->Isa, row, nb, rdw, tiles, n, out4);
+                }
+                else if (q4) QuantDotQ4_0.Dot(job->Isa, row, nb, tiles, n, out4);
                 else QuantDotQ8_0.Dot(job->Isa, row, nb, tiles, n, out4);
                 for (int k = 0; k < n; k++) job->Y[(long)(t + k) * rows + r] = out4[k];
             }
         }
     }
+
+    /// <summary>Largest chunk (rows × blocks) whose scales <see cref="Quantized"/> converts up front (16 KiB of stack).</summary>
+    const int MaxChunkScales = 4096;
 
     /// <summary>Token pointers <paramref name="cols"/> quantized values (and cols/32 blocks) after token 0's.</summary>
     static Q8Token Offset(Q8Token t0, long cols, int nbPerToken)

@@ -35,6 +35,19 @@ internal static unsafe class QuantDotQ8_0
         }
     }
 
+    /// <summary>
+    /// As <see cref="Dot"/> with the row's scales already converted (<paramref name="dw"/>[b] = scale of block b,
+    /// f32): prefill converts a chunk's scales once and reuses them for every 4-token tile.
+    /// </summary>
+    public static void Dot(KernelIsa isa, byte* row, int nb, float* dw, Q8Token* tokens, int count, float* y)
+    {
+        if (isa == KernelIsa.Scalar) { for (int k = 0; k < count; k++) y[k] = Scalar(row, nb, tokens[k]); return; }
+        for (int k = 0; k < count; k++) y[k] = 0;
+        if (isa == KernelIsa.V512) V512(row, nb, tokens, count, dw, y);
+        else if (isa == KernelIsa.V256) V256(row, nb, tokens, count, dw, y);
+        else for (int k = 0; k < count; k++) y[k] = V128(row, nb, tokens[k], dw);
+    }
+
     /// <summary>The reference: Σ w·q per block, one float multiply-add per block.</summary>
     internal static float Scalar(byte* row, int nb, Q8Token t)
     {

@@ -16,8 +16,8 @@ public sealed unsafe class MatrixKernelsTests : IDisposable
 
     static readonly int[] FloatCols = [1, 2, 3, 5, 7, 8, 15, 16, 17, 31, 32, 33, 63, 64, 65, 127, 128, 129, 255, 256, 257, 1152];
     // Quantized rows are whole blocks of 32: 1–9 blocks cover every tail of the 4-block groups and 2-block pairs;
-    // 36 is Gemma 1B's hidden size; 1029 crosses the 1024-block scale segment.
-    static readonly int[] QuantBlocks = [1, 2, 3, 4, 5, 6, 7, 8, 9, 15, 16, 17, 36, 1029];
+    // 36 is Gemma 1B's hidden size; 1029 crosses the 1024-block scale segment; 4100 is past the prefill chunk-scale scratch.
+    static readonly int[] QuantBlocks = [1, 2, 3, 4, 5, 6, 7, 8, 9, 15, 16, 17, 36, 1029, 4100];
 
     public static TheoryData<KernelIsa> Levels() => KernelTestData.Levels();
 
