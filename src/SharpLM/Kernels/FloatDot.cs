@@ -87,10 +87,14 @@ internal static unsafe class FloatDot
                 a2 = Vector512.FusedMultiplyAdd(w, Vector512.Load(x2 + i), a2);
                 a3 = Vector512.FusedMultiplyAdd(w, Vector512.Load(x3 + i), a3);
             }
-            y[0] = Vector512.Sum(a0 + b0) + Rest<L>(row, i, cols, x0);
-            y[1] = Vector512.Sum(a1 + b1) + Rest<L>(row, i, cols, x1);
-            y[2] = Vector512.Sum(a2 + b2) + Rest<L>(row, i, cols, x2);
-            y[3] = Vector512.Sum(a3 + b3) + Rest<L>(row, i, cols, x3);
+            HorizontalSums.Sum4(a0 + b0, a1 + b1, a2 + b2, a3 + b3).Store(y);
+            if (i < cols)
+            {
+                y[0] += Rest<L>(row, i, cols, x0);
+                y[1] += Rest<L>(row, i, cols, x1);
+                y[2] += Rest<L>(row, i, cols, x2);
+                y[3] += Rest<L>(row, i, cols, x3);
+            }
         }
         else
         {

@@ -88,10 +88,14 @@ internal static unsafe class QuantDotQ8_0
                 a2 = Pair512(aw, neg, dwe, t2, p, a2);
                 a3 = Pair512(aw, neg, dwe, t3, p, a3);
             }
-            y[0] += Vector512.Sum(a0) + Tail(row, pairs * 2, nb, t0, dw);
-            y[1] += Vector512.Sum(a1) + Tail(row, pairs * 2, nb, t1, dw);
-            y[2] += Vector512.Sum(a2) + Tail(row, pairs * 2, nb, t2, dw);
-            y[3] += Vector512.Sum(a3) + Tail(row, pairs * 2, nb, t3, dw);
+            (Vector128.Load(y) + HorizontalSums.Sum4(a0, a1, a2, a3)).Store(y);
+            if (pairs * 2 < nb)
+            {
+                y[0] += Tail(row, pairs * 2, nb, t0, dw);
+                y[1] += Tail(row, pairs * 2, nb, t1, dw);
+                y[2] += Tail(row, pairs * 2, nb, t2, dw);
+                y[3] += Tail(row, pairs * 2, nb, t3, dw);
+            }
             return;
         }
         for (int k = 0; k < count; k++)
