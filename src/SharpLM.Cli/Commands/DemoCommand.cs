@@ -22,17 +22,19 @@ public static class DemoCommand
         (shipped with sharplm, MIT licence), then exports model.gguf and writes three sample continuations.
         A few minutes on two cores. Rerun to continue an interrupted demo.
           --out DIR      where everything goes (default: ./sharplm-demo)
-          --steps N      optimizer steps of 8 × 256 tokens (default 300)
+          --steps N      optimizer steps of 8 × 256 tokens (default 200)
           --threads N    worker threads (default: all processors)
           --prompt TEXT  a prompt to continue besides the built-in ones
           --seed S       initialisation, data order and sampling (default 1)
         """;
 
     public const int VocabSize = 4096;
-    public const int DefaultSteps = 300;
-    const int Batch = 8, Seq = 256;
+    public const int DefaultSteps = 200;
+    public const double Lr = 3e-3, MinLr = 3e-4;
+    /// <summary>Eval batches of 8 × 256 tokens at each evaluation: 16k held-out tokens, enough to see the trend.</summary>
+    const int EvalBatches = 8;
 
-    static readonly string[] Prompts =
+    internal static readonly string[] Prompts =
     [
         "Natalia sold clips to 48 of her friends in April, and then she sold",
         "A baker makes 12 loaves of bread every hour. How many",
@@ -42,24 +44,31 @@ public static class DemoCommand
     public static int Run(string[] args)
     {
         if (args.Contains("--help") || args.Contains("-h")) { Console.Out.WriteLine(Usage); return 0; }
-        var a = CommandArgs.Parse(args, valued: ["--out", "--steps", "--threads", "--prompt", "--seed"]);
+        // Undocumented, for the plumbing test: --docs N (the first N training problems, N/5 test problems),
+        // --batch, --seq, --gen (tokens per continuation).
+        var a = CommandArgs.Parse(args, valued: ["--out", "--steps", "--threads", "--prompt", "--seed", "--docs", "--batch", "--seq", "--gen"]);
         a.NoMorePositionalThan(0);
         string dir = Path.GetFullPath(a.String("--out", "sharplm-demo")!);
         int steps = a.Int("--steps", DefaultSteps);
         int threads = a.Int("--threads", 0);
         int seed = a.Int("--seed", 1);
+        int docsLimit = a.Int("--docs", int.MaxValue), batch = a.Int("--batch", 8), seq = a.Int("--seq", 256), genTokens = a.Int("--gen", 96);
         if (steps <= 0 || threads < 0 || seed < 0) throw new UsageException("--steps must be positive, --threads and --seed non-negative");
+        if (docsLimit < 5 || batch <= 0 || seq <= 0 || genTokens <= 0) throw new UsageException("--docs must be at least 5; --batch, --seq and --gen positive");
         var prompts = a.String("--prompt") is { } p ? [.. Prompts, p] : Prompts;
         var cancel = Program.Cancellation;
         var o = Console.Out;
 
-        string corpus = Path.Combine(AppContext.BaseDirectory, "DemoData", "gsm8k");
-        string train = Path.Combine(corpus, "train.jsonl"), test = Path.Combine(corpus, "test.jsonl");
-        if (!File.Exists(train) || !File.Exists(test))
-            throw new SharpLMDataException(corpus, "the demo corpus is missing from the installation (expected train.jsonl and test.jsonl)");
+        string shipped = Path.Combine(AppContext.BaseDirectory, "DemoData", "gsm8k");
+        if (!File.Exists(Path.Combine(shipped, "train.jsonl")) || !File.Exists(Path.Combine(shipped, "test.jsonl")))
+            throw new SharpLMDataException(shipped, "the demo corpus is missing from the installation (expected train.jsonl and test.jsonl)");
         Directory.CreateDirectory(dir);
         o.WriteLine($"sharplm demo → {dir}");
-        o.WriteLine("corpus: GSM8K grade-school math (OpenAI, MIT licence), 7,473 training and 1,319 test problems");
+        // A copy inside OUT: the tokenize stage resumes by input path, which must not change when sharplm is rebuilt elsewhere.
+        string corpus = Path.Combine(dir, "corpus");
+        string train = CopyCorpus(shipped, corpus, "train.jsonl", docsLimit), test = CopyCorpus(shipped, corpus, "test.jsonl", Math.Max(1, docsLimit / 5));
+        o.WriteLine(FormattableString.Invariant(
+            $"corpus: GSM8K grade-school math (OpenAI, MIT licence), {File.ReadLines(train).Count():N0} training and {File.ReadLines(test).Count():N0} test problems"));
 
         // 1. Tokenizer
         string tokenizerPath = Path.Combine(dir, "tokenizer.json");
@@ -94,12 +103,12 @@ public static class DemoCommand
         string run = Path.Combine(dir, "run");
         o.WriteLine();
         o.WriteLine(FormattableString.Invariant(
-            $"[3/5] train: preset tiny, {steps} steps × {Batch}×{Seq} tokens, AdamW lr 2e-3 cosine; a uniform guess scores ln({VocabSize}) = {Math.Log(VocabSize):F2}"));
+            $"[3/5] train: preset tiny, {steps} steps × {batch}×{seq} tokens, AdamW lr {Lr:G2} cosine; a uniform guess scores ln({tokenizer.VocabSize}) = {Math.Log(tokenizer.VocabSize):F2}"));
         var result = TrainCommand.Train(new TrainerOptions
         {
-            Preset = "tiny", DataPath = trainData, OutDir = run, Steps = steps, Batch = Batch, Seq = Seq, Lr = 2e-3, MinLr = 2e-4,
-            Warmup = Math.Max(1, steps / 15), Schedule = "cosine", Seed = (ulong)seed, EvalDataPath = evalData,
-            EvalEvery = Math.Max(1, steps / 6), SaveEvery = Math.Max(1, steps / 6), Threads = threads, Resume = true,
+            Preset = "tiny", DataPath = trainData, OutDir = run, Steps = steps, Batch = batch, Seq = seq, Lr = Lr, MinLr = MinLr,
+            Warmup = Math.Max(1, steps / 20), Schedule = "cosine", Seed = (ulong)seed, EvalDataPath = evalData,
+            EvalEvery = Math.Max(1, steps / 5), EvalBatches = EvalBatches, SaveEvery = Math.Max(1, steps / 5), Threads = threads, Resume = true,
         }, cancel);
         o.WriteLine(FormattableString.Invariant(
             $"      step {result.Step}: train loss {result.LastLoss:F3}, eval loss {result.LastEvalLoss:F3} ({result.TokensPerSecond:F0} tokens/s); loss curve: {Path.Combine(run, TrainingMetrics.PlotFileName)}"));
@@ -120,7 +129,7 @@ public static class DemoCommand
         {
             cancel.ThrowIfCancellationRequested();
             var prompt = tok.Encode(prompts[i], addBos: true);
-            int n = 96;
+            int n = genTokens;
             using var session = model.CreateSession(Math.Min(model.Config.MaxPositionEmbeddings, prompt.Length + n));
             var sampler = new Sampler(new SamplerOptions { Temperature = 0.7f, TopK = 40, TopP = 0.95f, Seed = (ulong)(seed * 100 + i) }, model.Config.VocabSize);
             var gen = new Generator(session, sampler, [tok.EosId]);
@@ -137,5 +146,17 @@ public static class DemoCommand
         o.WriteLine();
         o.WriteLine($"done. Try: sharplm run {gguf} --prompt \"Janet has 3 cats\"   ·   sharplm train --help");
         return 0;
+    }
+
+    /// <summary>Copies the first <paramref name="limit"/> lines of the shipped <paramref name="file"/> into <paramref name="folder"/> (once; atomic).</summary>
+    static string CopyCorpus(string shipped, string folder, string file, int limit)
+    {
+        string to = Path.Combine(folder, file);
+        if (!File.Exists(to))
+        {
+            Directory.CreateDirectory(folder);
+            IO.AtomicFile.WriteAllText(to, string.Concat(File.ReadLines(Path.Combine(shipped, file)).Take(limit).Select(l => l + "\n")));
+        }
+        return to;
     }
 }

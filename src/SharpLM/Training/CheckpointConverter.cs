@@ -36,11 +36,36 @@ public static class CheckpointConverter
         _ => logical == Gemma3TensorNames.Embedding ? TensorType.F16 : TensorType.Q4_0,
     };
 
+    /// <summary>
+    /// Where llama.cpp (as bundled by LLamaSharp 0.30.0) ignores what the GGUF says and would compute another
+    /// function: its gemma3 makes every sixth layer global whatever <c>sliding_window_pattern</c> says, fixes
+    /// the local RoPE, and scales queries by 1/√head_dim (1/√(H/heads) for the 62-layer 27B). Measured: a 3-layer model with
+    /// pattern 3 exported anyway gave logits 2.7% (of their scale) away from ours.
+    /// </summary>
+    public static List<string> LlamaCppDifferences(Gemma3Config c)
+    {
+        var d = new List<string>();
+        var global = Enumerable.Range(0, c.NumLayers).Where(c.IsGlobal).ToArray();
+        var llama = Enumerable.Range(0, c.NumLayers).Where(i => (i + 1) % 6 == 0).ToArray();
+        if (!global.SequenceEqual(llama))
+            d.Add($"global attention in layers [{string.Join(", ", global)}], llama.cpp's in [{string.Join(", ", llama)}]");
+        float scalar = c.NumLayers == 62 ? (float)c.HiddenSize / c.NumHeads : c.HeadDim;
+        if (c.RopeLocalBase != 10_000 || c.RopeLocalScale != 1)
+            d.Add($"local RoPE base {c.RopeLocalBase} scaled {c.RopeLocalScale}, llama.cpp uses 10000 unscaled");
+        if (c.QueryPreAttnScalar != scalar)
+            d.Add($"query_pre_attn_scalar {c.QueryPreAttnScalar}, llama.cpp uses {scalar}");
+        return d;
+    }
+
     /// <summary>Writes <paramref name="outPath"/> from <paramref name="checkpoint"/>; the tokenizer comes from <paramref name="tokenizer"/>, the checkpoint's tokenizer.json or its GGUF metadata.</summary>
     public static void ToGguf(string checkpoint, string outPath, ExportType type, string? tokenizer = null)
     {
+        if (Directory.Exists(outPath)) throw new SharpLMDataException(outPath, "is a folder; give the GGUF file to write, e.g. model.gguf");
         using var model = Gemma3Model.Load(checkpoint);
         var c = model.Config;
+        if (LlamaCppDifferences(c) is { Count: > 0 } differences)
+            throw new SharpLMDataException(checkpoint,
+                $"llama.cpp's gemma3 would run this model differently ({string.Join("; ", differences)}), so its GGUF would not give our logits; 'sharplm run' runs the checkpoint as it is");
         if (type is ExportType.Q8_0 or ExportType.Q4_0)
             foreach (var (logical, shape) in Gemma3CheckpointWriter.TensorShapes(c))
                 if (!Gemma3TensorNames.IsNorm(logical) && shape[^1] % 32 != 0)
@@ -49,6 +74,9 @@ public static class CheckpointConverter
             tokenizer is not null ? Gemma3Tokenizer.Load(tokenizer).ToGguf()
             : model.TokenizerJsonPath is { } json ? Gemma3Tokenizer.Load(json).ToGguf()
             : model.GgufTokenizer ?? throw new SharpLMDataException(checkpoint, "has no tokenizer.json; pass --tokenizer (llama.cpp needs the vocabulary in the GGUF)");
+        if (tokens.Tokens.Count > c.VocabSize)
+            throw new SharpLMDataException(tokenizer ?? model.TokenizerJsonPath ?? checkpoint,
+                $"has {tokens.Tokens.Count} tokens but the model only {c.VocabSize} embedding rows: not this model's tokenizer");
         var w = model.Weights;
         var matrices = new Dictionary<string, WeightMatrix> { [Gemma3TensorNames.Embedding] = w.Embedding };
         var norms = new Dictionary<string, float[]> { [Gemma3TensorNames.FinalNorm] = w.FinalNorm };
@@ -71,7 +99,14 @@ public static class CheckpointConverter
             norms[L(Gemma3TensorNames.PostFeedForwardNorm)] = l.PostFeedForwardNorm;
         }
         string name = Path.GetFileNameWithoutExtension(outPath);
-        Gemma3CheckpointWriter.WriteGguf(outPath, c, (logical, row, values) =>
+        try { Write(); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // The writer is atomic (temp + rename): a failed write leaves no partial file under either name.
+            throw new SharpLMDataException(outPath, $"cannot be written: {e.Message}");
+        }
+
+        void Write() => Gemma3CheckpointWriter.WriteGguf(outPath, c, (logical, row, values) =>
         {
             if (matrices.TryGetValue(logical, out var m)) TensorCodec.Decode(m.Type, m.Row(checked((int)row)), values);
             else

@@ -48,11 +48,13 @@ public class LlamaCppOracleTests(ITestOutputHelper output)
         return p;
     }
 
-    sealed class LlamaRunner : IDisposable
+    /// <summary>llama.cpp on one GGUF (also used by the <c>convert</c> tests in Training/).</summary>
+    internal sealed class LlamaRunner : IDisposable
     {
         readonly LLamaWeights _weights;
         readonly LLamaContext _ctx;
         public int Position;
+        public LLamaContext Context => _ctx;
 
         public LlamaRunner(string path)
         {

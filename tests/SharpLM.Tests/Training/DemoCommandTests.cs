@@ -1,0 +1,70 @@
+using System.Text.Json;
+using SharpLM.Models.Gemma3;
+using SharpLM.Tests.Cli;
+using SharpLM.Cli.Commands;
+using SharpLM.Training;
+using Xunit.Abstractions;
+
+namespace SharpLM.Tests.Training;
+
+/// <summary>
+/// <c>sharplm demo</c>'s plumbing on a slice of the shipped corpus (150 problems, 4 steps of 4 × 64 tokens):
+/// every stage runs as in the full demo and leaves its real outputs. The full run is timed by hand (README).
+/// </summary>
+public class DemoCommandTests(ITestOutputHelper output)
+{
+    [Fact]
+    public void Demo_runs_every_stage_and_resumes()
+    {
+        string dir = Path.Combine(TestPaths.NewTempDir("demo"), "out");
+        string[] args = ["demo", "--out", dir, "--docs", "150", "--steps", "4", "--batch", "4", "--seq", "64", "--gen", "16", "--threads", "2"];
+        var (code, stdout, stderr) = SharplmProcess.Run(args);
+        output.WriteLine(stdout);
+        Assert.True(code == 0, stderr);
+
+        Assert.Equal(150, File.ReadLines(Path.Combine(dir, "corpus", "train.jsonl")).Count());
+        Assert.Equal(30, File.ReadLines(Path.Combine(dir, "corpus", "test.jsonl")).Count());
+        var tokenizer = SharpLM.Tokenization.Gemma3Tokenizer.Load(Path.Combine(dir, "tokenizer.json"));
+        Assert.InRange(tokenizer.VocabSize, 400, DemoCommand.VocabSize); // 150 problems run out of merges before 4,096
+
+        // Loss values: logged every step, finite, falling from the uniform guess; eval at the start and the end.
+        var records = File.ReadLines(Path.Combine(dir, "run", TrainingMetrics.FileName)).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var losses = records.Where(r => r.TryGetProperty("loss", out var l) && l.ValueKind == JsonValueKind.Number)
+            .Select(r => (Step: r.GetProperty("step").GetInt64(), Loss: r.GetProperty("loss").GetDouble())).ToList();
+        var evals = records.Where(r => r.TryGetProperty("eval_loss", out var l) && l.ValueKind == JsonValueKind.Number)
+            .Select(r => (Step: r.GetProperty("step").GetInt64(), Loss: r.GetProperty("eval_loss").GetDouble())).ToList();
+        Assert.Equal([1L, 2, 3, 4], losses.Select(l => l.Step));
+        Assert.All(losses, l => Assert.True(double.IsFinite(l.Loss)));
+        Assert.InRange(losses[0].Loss, Math.Log(tokenizer.VocabSize) - 0.5, Math.Log(tokenizer.VocabSize) + 0.5);
+        Assert.True(losses[^1].Loss < losses[0].Loss - 0.3, $"loss did not fall: {string.Join(", ", losses)}");
+        Assert.Equal(0, evals[0].Step);
+        Assert.Equal(4, evals[^1].Step);
+        Assert.True(evals[^1].Loss < evals[0].Loss, $"eval loss did not fall: {string.Join(", ", evals)}");
+        Assert.Contains("<svg", File.ReadAllText(Path.Combine(dir, "run", TrainingMetrics.PlotFileName)));
+
+        string gguf = Path.Combine(dir, "model-q8_0.gguf");
+        using (var model = Gemma3Model.Load(gguf))
+        {
+            Assert.Equal(tokenizer.VocabSize, model.Config.VocabSize);
+            Assert.Equal(SharpLM.Tensors.TensorType.Q8_0, model.Weights.Layers[0].Gate.Type);
+        }
+
+        // Each built-in prompt is continued with some text.
+        var samples = stdout[stdout.IndexOf("[5/5]", StringComparison.Ordinal)..].Split("\n  > ")[1..];
+        Assert.Equal(DemoCommand.Prompts.Length, samples.Length);
+        for (int i = 0; i < samples.Length; i++)
+        {
+            Assert.StartsWith(DemoCommand.Prompts[i], samples[i]);
+            string continuation = samples[i][DemoCommand.Prompts[i].Length..].Split("\ndone.")[0];
+            Assert.True(continuation.Trim().Length >= 8, $"no continuation after the prompt: '{samples[i]}'");
+        }
+
+        // A rerun finds every stage done and only regenerates.
+        var again = SharplmProcess.Run(args);
+        Assert.True(again.Code == 0, again.Stderr);
+        Assert.Contains("already complete", again.Stdout);
+        Assert.Contains("step 4: train loss", again.Stdout);
+        Assert.Equal(losses.Count, File.ReadLines(Path.Combine(dir, "run", TrainingMetrics.FileName))
+            .Count(l => l.Contains("\"loss\":", StringComparison.Ordinal)));
+    }
+}
