@@ -109,14 +109,14 @@ public static unsafe class MatrixKernels
 
     static void Quantized(Job* job, int r0, int r1, int t0, int t1)
     {
-        if (t1 - t0 == 1 && job->Isa == KernelIsa.V512)
+        if (t1 - t0 == 1 && job->Isa >= KernelIsa.V256)
         {
             // Decode: the row-pair kernels (everything per row in registers; see QuantDecodeRows).
             var tok = Offset(job->Acts, (long)t0 * job->ActCols, 0);
             byte* w0 = job->W + r0 * job->RowBytes;
             float* y0 = job->Y + (long)t0 * job->Rows + r0;
-            if (job->Type == TensorType.Q4_0) QuantDecodeRows.Q4_0(w0, job->RowBytes, r1 - r0, job->Cols / 32, tok, y0);
-            else QuantDecodeRows.Q8_0(w0, job->RowBytes, r1 - r0, job->Cols / 32, tok, y0);
+            if (job->Type == TensorType.Q4_0) QuantDecodeRows.Q4_0(job->Isa, w0, job->RowBytes, r1 - r0, job->Cols / 32, tok, y0);
+            else QuantDecodeRows.Q8_0(job->Isa, w0, job->RowBytes, r1 - r0, job->Cols / 32, tok, y0);
             return;
         }
         Q8Token* tiles = stackalloc Q8Token[4];

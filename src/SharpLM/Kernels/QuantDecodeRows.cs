@@ -5,7 +5,7 @@ using System.Runtime.Intrinsics.X86;
 namespace SharpLM.Kernels;
 
 /// <summary>
-/// Decode (one token) over a run of Q4_0 or Q8_0 weight rows at 512 bits, two rows per pass: y[r] = row r · x.
+/// Decode (one token) over a run of Q4_0 or Q8_0 weight rows at 512 or 256 bits, two rows per pass: y[r] = row r · x.
 /// </summary>
 /// <remarks>
 /// <para>Why a separate kernel from <see cref="QuantDotQ4_0"/>/<see cref="QuantDotQ8_0"/>: at one token the work
@@ -42,28 +42,39 @@ internal static unsafe class QuantDecodeRows
     /// <summary><c>vrangeps</c> control: the larger magnitude, sign cleared.</summary>
     const byte MaxAbs = 0b1011;
 
-    /// <summary>Q4_0: y[r] = row r · <paramref name="t"/> for <paramref name="rows"/> rows of <paramref name="nb"/> blocks.</summary>
-    public static void Q4_0(byte* w, long rowBytes, int rows, int nb, Q8Token t, float* y)
+    /// <summary>
+    /// Q4_0: y[r] = row r · <paramref name="t"/> for <paramref name="rows"/> rows of <paramref name="nb"/> blocks,
+    /// at <see cref="KernelIsa.V512"/> or <see cref="KernelIsa.V256"/> (AVX2).
+    /// </summary>
+    public static void Q4_0(KernelIsa isa, byte* w, long rowBytes, int rows, int nb, Q8Token t, float* y)
     {
+        bool wide = isa == KernelIsa.V512;
         int r = 0;
-        for (; r + 2 <= rows; r += 2) Q4_0Pair(w + r * rowBytes, w + (r + 1) * rowBytes, nb, t, y + r);
+        for (; r + 2 <= rows; r += 2)
+            if (wide) Q4_0Pair(w + r * rowBytes, w + (r + 1) * rowBytes, nb, t, y + r);
+            else Q4_0Pair256(w + r * rowBytes, w + (r + 1) * rowBytes, nb, t, y + r);
         if (r < rows)
         {
             float* two = stackalloc float[2];
-            Q4_0Pair(w + r * rowBytes, w + r * rowBytes, nb, t, two);
+            if (wide) Q4_0Pair(w + r * rowBytes, w + r * rowBytes, nb, t, two);
+            else Q4_0Pair256(w + r * rowBytes, w + r * rowBytes, nb, t, two);
             y[r] = two[0];
         }
     }
 
     /// <summary>Q8_0: as <see cref="Q4_0"/>.</summary>
-    public static void Q8_0(byte* w, long rowBytes, int rows, int nb, Q8Token t, float* y)
+    public static void Q8_0(KernelIsa isa, byte* w, long rowBytes, int rows, int nb, Q8Token t, float* y)
     {
+        bool wide = isa == KernelIsa.V512;
         int r = 0;
-        for (; r + 2 <= rows; r += 2) Q8_0Pair(w + r * rowBytes, w + (r + 1) * rowBytes, nb, t, y + r);
+        for (; r + 2 <= rows; r += 2)
+            if (wide) Q8_0Pair(w + r * rowBytes, w + (r + 1) * rowBytes, nb, t, y + r);
+            else Q8_0Pair256(w + r * rowBytes, w + (r + 1) * rowBytes, nb, t, y + r);
         if (r < rows)
         {
             float* two = stackalloc float[2];
-            Q8_0Pair(w + r * rowBytes, w + r * rowBytes, nb, t, two);
+            if (wide) Q8_0Pair(w + r * rowBytes, w + r * rowBytes, nb, t, two);
+            else Q8_0Pair256(w + r * rowBytes, w + r * rowBytes, nb, t, two);
             y[r] = two[0];
         }
     }
@@ -213,5 +224,98 @@ internal static unsafe class QuantDecodeRows
             sum += HalfBits.ToSingle(*(ushort*)blk) * t.Scale[b] * s;
         }
         return sum;
+    }
+
+    // ---- 256-bit (AVX2): the same scheme at half width. Q4_0 steps over 2 blocks (36 bytes; each 16-byte
+    // half of the first 32 bytes holds its block's scale, so vpshufb works again); Q8_0 over 1 block, its scale
+    // broadcast as a word (vpbroadcastw) into both halves of every lane. The inf/NaN check is a running max of
+    // |scale| (no vrangeps without AVX-512).
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<float> HighHalfToSingle(Vector256<int> h16) =>
+        (Avx2.ShiftRightArithmetic(h16, 3).AsUInt32() & Vector256.Create(HalfToF32Mask)).AsSingle() * Vector256.Create(Rebias);
+
+    static void Q4_0Pair256(byte* row0, byte* row1, int nb, Q8Token t, float* y)
+    {
+        const int B = QuantDotQ4_0.BlockBytes;
+        int pairs = (nb >> 2) * 2; // whole groups only: the activations' nibble order covers groups of 4 blocks
+        var nibble = Vector256.Create((byte)0x0F);
+        var ones = Vector256.Create((short)1);
+        var scaleShuffle = Vector256.Create(
+            -1, -1, 0, 1, -1, -1, 0, 1, -1, -1, 0, 1, -1, -1, 0, 1,
+            -1, -1, 2, 3, -1, -1, 2, 3, -1, -1, 2, 3, -1, -1, 2, (sbyte)3);
+        Vector256<float> acc0 = default, acc1 = default, max = default;
+        for (int p = 0; p < pairs; p++)
+        {
+            // Pair p is blocks 2p, 2p+1: group p/2, half p%2 of that group's low and high runs (as QuantDotQ4_0.V256).
+            sbyte* a = t.Nibble + (p >> 1) * 128 + (p & 1) * 32;
+            var aLo = Vector256.Load(a);
+            var aHi = Vector256.Load(a + 64);
+            var o = Vector256.Load(t.Off4 + p * 8);
+            var d = Vector256.Load(t.X4 + p * 8);
+            byte* b0 = row0 + p * 2 * B, b1 = row1 + p * 2 * B;
+
+            var s0 = HighHalfToSingle(Avx2.Shuffle(Vector256.Load((sbyte*)b0), scaleShuffle).AsInt32());
+            var s1 = HighHalfToSingle(Avx2.Shuffle(Vector256.Load((sbyte*)b1), scaleShuffle).AsInt32());
+            max = Vector256.Max(max, Vector256.Max(Vector256.Abs(s0), Vector256.Abs(s1)));
+
+            var v0 = Vector256.Create(Vector128.Load(b0 + 2), Vector128.Load(b0 + 20));
+            acc0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(NibbleDot(v0 & nibble, (v0.AsUInt16() >>> 4).AsByte() & nibble, aLo, aHi, ones) - o), s0 * d, acc0);
+
+            var v1 = Vector256.Create(Vector128.Load(b1 + 2), Vector128.Load(b1 + 20));
+            acc1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(NibbleDot(v1 & nibble, (v1.AsUInt16() >>> 4).AsByte() & nibble, aLo, aHi, ones) - o), s1 * d, acc1);
+        }
+        y[0] = Vector256.Sum(acc0) + Q4_0Tail(row0, pairs * 2, nb, t);
+        y[1] = Vector256.Sum(acc1) + Q4_0Tail(row1, pairs * 2, nb, t);
+        if (Vector256.GreaterThanOrEqualAny(max, Vector256.Create(SpecialMagnitude)))
+        {
+            y[0] = QuantDotQ4_0.Scalar(row0, nb, t);
+            y[1] = QuantDotQ4_0.Scalar(row1, nb, t);
+        }
+    }
+
+    /// <summary>Σ lo·aLo + hi·aHi per 32-bit lane (unsigned × signed bytes): AVX-VNNI <c>vpdpbusd</c> where the CPU has it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<int> NibbleDot(Vector256<byte> lo, Vector256<byte> hi, Vector256<sbyte> aLo, Vector256<sbyte> aHi, Vector256<short> ones) =>
+        AvxVnni.IsSupported
+            ? AvxVnni.MultiplyWideningAndAdd(AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, lo, aLo), hi, aHi)
+            : Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(lo, aLo) + Avx2.MultiplyAddAdjacent(hi, aHi), ones);
+
+    /// <summary>Σ u·s per 32-bit lane (unsigned × signed bytes, |u·s| pair sums below 2¹⁵): <c>vpdpbusd</c> where the CPU has it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<int> ByteDot(Vector256<byte> u, Vector256<sbyte> s, Vector256<short> ones) =>
+        AvxVnni.IsSupported
+            ? AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, u, s)
+            : Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, s), ones);
+
+    static void Q8_0Pair256(byte* row0, byte* row1, int nb, Q8Token t, float* y)
+    {
+        const int B = QuantDotQ8_0.BlockBytes;
+        var ones = Vector256.Create((short)1);
+        Vector256<float> acc0 = default, acc1 = default, max = default;
+        for (int b = 0; b < nb; b++)
+        {
+            var q = Vector256.Load(t.Natural + b * 32);
+            var d = Vector256.Load(t.X8 + b * 8);
+            byte* b0 = row0 + b * B, b1 = row1 + b * B;
+
+            var s0 = HighHalfToSingle(Avx2.BroadcastScalarToVector256((short*)b0).AsInt32());
+            var s1 = HighHalfToSingle(Avx2.BroadcastScalarToVector256((short*)b1).AsInt32());
+            max = Vector256.Max(max, Vector256.Max(Vector256.Abs(s0), Vector256.Abs(s1)));
+
+            var w0 = Vector256.Load((sbyte*)b0 + 2);
+            var w1 = Vector256.Load((sbyte*)b1 + 2);
+            var i0 = ByteDot(Avx2.Abs(w0), Avx2.Sign(q, w0), ones);
+            var i1 = ByteDot(Avx2.Abs(w1), Avx2.Sign(q, w1), ones);
+            acc0 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i0), s0 * d, acc0);
+            acc1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(i1), s1 * d, acc1);
+        }
+        y[0] = Vector256.Sum(acc0);
+        y[1] = Vector256.Sum(acc1);
+        if (Vector256.GreaterThanOrEqualAny(max, Vector256.Create(SpecialMagnitude)))
+        {
+            y[0] = QuantDotQ8_0.Scalar(row0, nb, t);
+            y[1] = QuantDotQ8_0.Scalar(row1, nb, t);
+        }
     }
 }
