@@ -7,8 +7,8 @@ namespace SharpLM.Kernels;
 /// <summary>
 /// The lane sums of four accumulators at once, for the 4-token tiles: one 512→256 fold per accumulator, then
 /// three <c>vhaddps</c> that transpose-and-add the four into one vector. About 19 instructions where four
-/// separate <c>Vector512.Sum</c> take ~48; a tile over a short row (Gemma 1B: 9 groups) spends a tenth of its
-/// time there.
+/// separate <c>Vector512.Sum</c> take ~48. Used by the float tiles only: its summation order differs from
+/// <c>Vector512.Sum</c>, and the quantized kernels promise the same bits for any token count.
 /// </summary>
 internal static class HorizontalSums
 {

@@ -25,6 +25,10 @@ namespace SharpLM.Kernels;
 ///   running max of |scale| (one <c>vrangeps</c> per row and group); such a row pair is recomputed by the
 ///   scalar reference.</item>
 /// </list>
+/// <para>Every float operation matches the 4-token tile kernels lane for lane (same scale values, products,
+/// FMA order and <c>Vector512.Sum</c>/<c>Vector256.Sum</c>), so a row's decode result has the same bits as the
+/// same token in a prefill or batched tile; only rows with an inf/NaN scale differ (they are non-finite
+/// either way). Tests: MatrixKernelsTests.QuantizedResultsDoNotDependOnTheTokenCount.</para>
 /// <para>The integer parts are those of the single-row kernels: unsigned nibbles × q with the −8 folded in as
 /// 8·Σq per block (Q4_0); |w| × (q with w's sign) (Q8_0). Blocks after the last whole group go through the
 /// scalar block sums.</para>

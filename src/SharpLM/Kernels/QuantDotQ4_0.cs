@@ -107,14 +107,13 @@ internal static unsafe class QuantDotQ4_0
                 a2 = Group512(lo, hi, dwe, t2, g, a2);
                 a3 = Group512(lo, hi, dwe, t3, g, a3);
             }
-            (Vector128.Load(y) + HorizontalSums.Sum4(a0, a1, a2, a3)).Store(y);
-            if (groups * 4 < nb)
-            {
-                y[0] += Tail(row, groups * 4, nb, t0, dw);
-                y[1] += Tail(row, groups * 4, nb, t1, dw);
-                y[2] += Tail(row, groups * 4, nb, t2, dw);
-                y[3] += Tail(row, groups * 4, nb, t3, dw);
-            }
+            // Vector512.Sum per token, not one combined transpose-and-add: every token count (and the decode row
+            // pairs, QuantDecodeRows) must reduce in the same order, so a row's result has the same bits whether
+            // its token ran alone or in a batch (Gemma3Batch relies on it).
+            y[0] += Vector512.Sum(a0) + Tail(row, groups * 4, nb, t0, dw);
+            y[1] += Vector512.Sum(a1) + Tail(row, groups * 4, nb, t1, dw);
+            y[2] += Vector512.Sum(a2) + Tail(row, groups * 4, nb, t2, dw);
+            y[3] += Vector512.Sum(a3) + Tail(row, groups * 4, nb, t3, dw);
             return;
         }
         for (int k = 0; k < count; k++)

@@ -88,14 +88,13 @@ internal static unsafe class QuantDotQ8_0
                 a2 = Pair512(aw, neg, dwe, t2, p, a2);
                 a3 = Pair512(aw, neg, dwe, t3, p, a3);
             }
-            (Vector128.Load(y) + HorizontalSums.Sum4(a0, a1, a2, a3)).Store(y);
-            if (pairs * 2 < nb)
-            {
-                y[0] += Tail(row, pairs * 2, nb, t0, dw);
-                y[1] += Tail(row, pairs * 2, nb, t1, dw);
-                y[2] += Tail(row, pairs * 2, nb, t2, dw);
-                y[3] += Tail(row, pairs * 2, nb, t3, dw);
-            }
+            // Vector512.Sum per token, not one combined transpose-and-add: every token count (and the decode row
+            // pairs, QuantDecodeRows) must reduce in the same order, so a row's result has the same bits whether
+            // its token ran alone or in a batch (Gemma3Batch relies on it).
+            y[0] += Vector512.Sum(a0) + Tail(row, pairs * 2, nb, t0, dw);
+            y[1] += Vector512.Sum(a1) + Tail(row, pairs * 2, nb, t1, dw);
+            y[2] += Vector512.Sum(a2) + Tail(row, pairs * 2, nb, t2, dw);
+            y[3] += Vector512.Sum(a3) + Tail(row, pairs * 2, nb, t3, dw);
             return;
         }
         for (int k = 0; k < count; k++)

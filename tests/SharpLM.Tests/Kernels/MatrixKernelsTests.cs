@@ -211,6 +211,36 @@ public sealed unsafe class MatrixKernelsTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// Q4_0/Q8_0: a token's outputs have the same bits whether it is multiplied alone (the decode row-pair
+    /// kernels) or inside a tile of 2–9 tokens (prefill, batched decode), at every level — batched decode
+    /// (Gemma3Batch) promises results identical to one session per sequence.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Levels))]
+    public void QuantizedResultsDoNotDependOnTheTokenCount(KernelIsa isa)
+    {
+        foreach (var type in new[] { TensorType.Q4_0, TensorType.Q8_0 })
+            foreach (int nb in new[] { 3, 4, 9, 36 })
+            {
+                int cols = nb * 32, rows = 7, tokens = 9;
+                var bytes = KernelTestData.RandomMatrix(type, rows, cols, nb + 7);
+                var x = KernelTestData.RandomVector(tokens * cols, nb + 8, 2f);
+                var all = new float[tokens * rows];
+                var one = new float[rows];
+                fixed (byte* p = bytes)
+                {
+                    var w = new WeightMatrix(p, type, rows, cols);
+                    MatrixKernels.MatMul(w, x, tokens, all, _pool, isa);
+                    for (int t = 0; t < tokens; t++)
+                    {
+                        MatrixKernels.MatMul(w, x.AsSpan(t * cols, cols), 1, one, _pool, isa);
+                        Assert.Equal(all.AsSpan(t * rows, rows).ToArray(), one);
+                    }
+                }
+            }
+    }
+
     [Fact]
     public void MatVecEqualsOneTokenMatMul()
     {
