@@ -11,8 +11,11 @@ namespace SharpLM.Bench;
 /// Kernel micro-benchmarks (kernel-lab style: one number per type and level, against the machine's roofline).
 /// Decode: y = W·x over a set of Gemma-1B-shaped MLP matrices [6912, 1152] and [1152, 6912] totalling
 /// ~320 MB (far past the last-level cache), reported as GB/s of weights read and as a fraction of the
-/// measured triad and read bandwidth. Prefill: Y = X·Wᵀ for 256 tokens on one matrix pair, in GMAC/s.
-/// <c>kernels [threads] [--isa scalar|v128|v256|v512] [--decode-only]</c>
+/// measured triad and read bandwidth. "in-L2" repeats decode on one thread over one matrix small enough to
+/// stay in L2 (~384 KiB, timed in CPU time): the kernel's compute ceiling per core, so when threads × it is
+/// close to the DRAM figure the kernel, not memory, is the limit. Prefill: Y = X·Wᵀ for 256 tokens on one matrix
+/// pair, in GMAC/s.
+/// <c>kernels [threads] [--isa scalar|v128|v256|v512] [--decode-only] [--l2-only]</c>
 /// </summary>
 public static unsafe class KernelBench
 {
@@ -24,17 +27,28 @@ public static unsafe class KernelBench
             if (args[i] == "--isa") isas.Add(KernelIsaInfo.FromEnvironment(args[i + 1], KernelIsaInfo.Best));
         if (isas.Count == 0) isas.Add(KernelIsaInfo.Default);
         bool decodeOnly = args.Contains("--decode-only");
+        if (args.Contains("--l2-only"))
+        {
+            // Quick compute-ceiling check while iterating on a kernel (no DRAM sweep, no bandwidth run).
+            Console.WriteLine("| type | level | in-L2 GB/s per core |");
+            Console.WriteLine("|---|---|---:|");
+            foreach (var type in new[] { TensorType.Q4_0, TensorType.Q8_0, TensorType.BF16, TensorType.F16, TensorType.F32 })
+                foreach (var isa in isas)
+                    Console.WriteLine(Inv($"| {type} | {isa} | {MeasureInCache(type, isa):F1} |"));
+            return 0;
+        }
 
         var bw = MemoryBandwidth.Measure(threads);
         Console.WriteLine(Inv($"bandwidth ({threads} threads): triad {bw.TriadGBs:F1} GB/s, read {bw.ReadGBs:F1} GB/s"));
         using var pool = new WorkerPool(threads);
-        Console.WriteLine("| type | level | decode GB/s | % triad | % read | prefill-256 GMAC/s |");
-        Console.WriteLine("|---|---|---:|---:|---:|---:|");
+        Console.WriteLine("| type | level | decode GB/s | % triad | % read | in-L2 GB/s per core | prefill-256 GMAC/s |");
+        Console.WriteLine("|---|---|---:|---:|---:|---:|---:|");
         foreach (var type in new[] { TensorType.Q4_0, TensorType.Q8_0, TensorType.BF16, TensorType.F16, TensorType.F32 })
             foreach (var isa in isas)
             {
                 var (gbs, gmacs) = Measure(type, isa, pool, decodeOnly);
-                Console.WriteLine(Inv($"| {type} | {isa} | {gbs:F1} | {100 * gbs / bw.TriadGBs:F0} % | {100 * gbs / bw.ReadGBs:F0} % | {(decodeOnly ? "-" : gmacs.ToString("F1", CultureInfo.InvariantCulture))} |"));
+                double l2 = MeasureInCache(type, isa);
+                Console.WriteLine(Inv($"| {type} | {isa} | {gbs:F1} | {100 * gbs / bw.TriadGBs:F0} % | {100 * gbs / bw.ReadGBs:F0} % | {l2:F1} | {(decodeOnly ? "-" : gmacs.ToString("F1", CultureInfo.InvariantCulture))} |"));
             }
         return 0;
     }
@@ -84,6 +98,36 @@ public static unsafe class KernelBench
         }
         foreach (var (p, _) in mats) NativeMemory.AlignedFree((void*)p);
         return (gbs, gmacs);
+    }
+
+    /// <summary>
+    /// Decode GB/s of one thread over one [R, 1152] matrix of ~384 KiB, repeated (L2-resident): the kernel's
+    /// compute ceiling per core. Timed in CPU time of the process (only this thread runs), so a shared,
+    /// oversubscribed machine slows the wall clock but not this figure.
+    /// </summary>
+    static double MeasureInCache(TensorType type, KernelIsa isa)
+    {
+        const int H = 1152;
+        int rows = (int)Math.Max(16, (384L << 10) / type.RowBytes(H));
+        var rng = new Random(2);
+        var (p, w) = Make(type, rows, H, rng);
+        var x = new float[H];
+        for (int i = 0; i < x.Length; i++) x[i] = (float)(rng.NextDouble() * 2 - 1);
+        var y = new float[rows];
+        using var single = new WorkerPool(1);
+        const int Repeats = 300;
+        double best = double.MaxValue;
+        var self = Process.GetCurrentProcess();
+        for (int rep = 0; rep < 8; rep++)
+        {
+            self.Refresh();
+            var c0 = self.TotalProcessorTime;
+            for (int k = 0; k < Repeats; k++) MatrixKernels.MatMul(w, x, 1, y, single, isa);
+            self.Refresh();
+            best = Math.Min(best, (self.TotalProcessorTime - c0).TotalSeconds);
+        }
+        NativeMemory.AlignedFree((void*)p);
+        return w.ByteLength * (double)Repeats / best / 1e9;
     }
 
     static (nint, WeightMatrix) Make(TensorType type, int rows, int cols, Random rng)

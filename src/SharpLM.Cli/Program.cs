@@ -53,6 +53,14 @@ public static class Program
             e.Cancel = true;
             s_cancel.Cancel();
         };
+        // `kill`, a job scheduler's time limit or a container stop send SIGTERM: the same clean stop as Ctrl-C (finished
+        // work written, exit 130); a second SIGTERM ends the process at once.
+        using var sigterm = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
+        {
+            if (s_cancel.IsCancellationRequested) return;
+            context.Cancel = true;
+            s_cancel.Cancel();
+        });
         try
         {
             if (args.Length == 0 || args[0] is "help" or "--help" or "-h")

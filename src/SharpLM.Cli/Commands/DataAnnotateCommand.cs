@@ -97,7 +97,12 @@ public static class DataAnnotateCommand
             lock (_lock)
             {
                 var ids = _tok.Encode(_model, ModelTokenizer.RenderChat([new ChatMessage("user", prompt)], addGenerationPrompt: true), addBos: false);
-                int context = Math.Min(_model.Config.MaxPositionEmbeddings, ids.Length + _maxTokens + 1);
+                int maxContext = _model.Config.MaxPositionEmbeddings;
+                // A page the model cannot read in one context fails on its own (logged, retried on the next run
+                // with a smaller --max-chars); the other pages go on.
+                if (ids.Length + 1 > maxContext)
+                    throw new PermanentChatException($"the prompt is {ids.Length} tokens but {Name} reads at most {maxContext}; lower --max-chars");
+                int context = Math.Min(maxContext, ids.Length + _maxTokens + 1);
                 using var session = _model.CreateSession(context);
                 var sampler = new Sampler(new SamplerOptions { Temperature = 0 }, Math.Min(_tok.VocabSize, _model.Config.VocabSize), _tok.ForbiddenIds);
                 var gen = new Generator(session, sampler, [_tok.EndOfTurnId, _tok.EosId]);

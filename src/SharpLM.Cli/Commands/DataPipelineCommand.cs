@@ -32,6 +32,7 @@ public static class DataPipelineCommand
           --limit N               stop each rank after N pages (quick tries)
           --classifier DIR        trained by 'sharplm data train-classifier'; without it: one subset 'all'
           --thresholds 3,4        int_score subsets
+          --tokenizer SOURCE      fills token_count (tokenizer.json, tokenizer.model, model folder or GGUF); default null
           --recall-domains FILE   pages of these domains skip the prefilter (recall_domains.txt of a previous run)
           --prefilter owm|none    --language en[,fr…]  --min-language-score X  --max-record-bytes N
           --no-dedup  --bands N  --rows N  --shingle N     MinHash-LSH (default 1 band × 10 rows, word 5-grams)
@@ -42,7 +43,7 @@ public static class DataPipelineCommand
     {
         if (args.Contains("--help") || args.Contains("-h")) { Console.WriteLine(Usage); return 0; }
         var a = CommandArgs.Parse(args,
-            valued: ["--config", "--output", "--tasks", "--workers", "--executor", "--limit", "--classifier", "--thresholds",
+            valued: ["--config", "--output", "--tasks", "--workers", "--executor", "--limit", "--classifier", "--tokenizer", "--thresholds",
                 "--recall-domains", "--prefilter", "--language", "--min-language-score", "--max-record-bytes", "--bands", "--rows",
                 "--shingle", "--decontam", "--run-rank"],
             flags: ["--no-dedup", "--wait"], multi: ["--input"]);
@@ -111,6 +112,7 @@ public static class DataPipelineCommand
             Prefilter = a.String("--prefilter") ?? c.Prefilter,
         };
         if (a.String("--classifier") is { } cl) c = c with { Classifier = Abs(cl) };
+        if (a.String("--tokenizer") is { } tk) c = c with { Tokenizer = Abs(tk) };
         if (a.String("--recall-domains") is { } rd) c = c with { RecallDomains = Abs(rd) };
         if (a.String("--thresholds") is { } th)
             c = c with { Thresholds = th.Split(',', StringSplitOptions.RemoveEmptyEntries).Select(t => int.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : throw new UsageException($"--thresholds: '{t}' is not an integer")).ToArray() };

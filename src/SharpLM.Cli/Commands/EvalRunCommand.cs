@@ -25,7 +25,8 @@ public static class EvalRunCommand
           --limit N            evaluate the first N items of the seeded evaluation order (lighteval's --max-samples)
           --seed S             evaluation-order shuffle and few-shot sampling seed (default 42, as lighteval)
           --max-tokens N       cap on generated tokens (gsm8k 256, math minerva 1024)
-          --batch N            prompts generated together (engine batch / concurrent endpoint requests; default 1)
+          --batch N            prompts generated together (engine: sequences decoded together with continuous
+                               batching; endpoint: concurrent requests; default 1)
           --out FILE           summary JSON (default eval-<task>.json); per-sample records go to FILE's
                                .samples.jsonl, written as they finish. Re-running the same command resumes.
           --step N             training step of the evaluated checkpoint (for 'eval compare --plot')
@@ -37,6 +38,8 @@ public static class EvalRunCommand
           --model MODEL        GGUF file or Hugging Face folder
           --tokenizer FILE     tokenizer.json (default: the one beside the model)
           --threads N          kernel threads (default: all cores)
+          --no-prefix-reuse    run every prompt whole (default: the few-shot prefix most prompts share is run
+                               once and its KV cache copied into each; outputs are the same either way)
         Endpoint:
           --endpoint URL       OpenAI-compatible server (http://host:port, .../v1 or .../v1/completions)
           --model-name NAME    the "model" field of each request
@@ -53,7 +56,7 @@ public static class EvalRunCommand
             "--task", "--model", "--endpoint", "--model-name", "--data", "--fewshot-data", "--shots", "--limit", "--seed",
             "--max-tokens", "--batch", "--out", "--prompt", "--step", "--timeout", "--retries", "--api-key-env",
             "--window", "--stride", "--field", "--tokenizer", .. InferenceOptions.Valued,
-        ], aliases: InferenceOptions.Aliases);
+        ], flags: ["--no-prefix-reuse"], aliases: InferenceOptions.Aliases);
         a.NoMorePositionalThan(0);
         var task = a.Choice("--task", "", "gsm8k", "math", "math500", "ppl");
         if (a.Has("--model") == a.Has("--endpoint"))
@@ -141,6 +144,6 @@ public static class EvalRunCommand
         }
         InferenceOptions.ApplyThreads(a);
         var (model, tokenizer) = EngineModel.Open(a.RequiredString("--model"), a.String("--tokenizer"));
-        return new SharpLMGenerator(model, tokenizer, ownsModel: true, InferenceOptions.EmbedScale(a));
+        return new SharpLMGenerator(model, tokenizer, ownsModel: true, InferenceOptions.EmbedScale(a), batch, reusePrefix: !a.Flag("--no-prefix-reuse"));
     }
 }

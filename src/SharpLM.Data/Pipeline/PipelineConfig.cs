@@ -60,6 +60,11 @@ public sealed record PipelineConfig
     [JsonPropertyName("quality")] public QualityOptions Quality { get; set; } = new();
     /// <summary>Folder of a classifier trained by <c>data train-classifier</c>. Without one, pages get no score and one subset <c>all</c> is written.</summary>
     [JsonPropertyName("classifier")] public string? Classifier { get; set; }
+    /// <summary>
+    /// A tokenizer (tokenizer.json, tokenizer.model, model folder or GGUF) to fill each row's <c>token_count</c>.
+    /// FineMath counts Llama tokens; any tokenizer works, the count is of the one given. Without it: null.
+    /// </summary>
+    [JsonPropertyName("tokenizer")] public string? Tokenizer { get; set; }
     /// <summary>Score subsets: each t writes <c>{t}plus/</c> with int_score ≥ t. FineMath: 3 and 4.</summary>
     [JsonPropertyName("thresholds")] public int[] Thresholds { get; set; } = [3, 4];
     [JsonPropertyName("dedup")] public MinHashOptions Dedup { get; set; } = new();
@@ -95,6 +100,7 @@ public sealed record PipelineConfig
             Output = Output.Length == 0 ? "" : Abs(Output),
             RecallDomains = RecallDomains is null ? null : Abs(RecallDomains),
             Classifier = Classifier is null ? null : Abs(Classifier),
+            Tokenizer = Tokenizer is null ? null : Abs(Tokenizer),
             Decontam = Decontam with { Benchmarks = Decontam.Benchmarks.Select(b => b with { Path = Abs(b.Path) }).ToArray() },
         };
     }

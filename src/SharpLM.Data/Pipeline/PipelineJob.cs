@@ -29,6 +29,7 @@ public sealed class PipelineJob
     public IReadOnlyList<InputFile> Files { get; }
     readonly Func<Action<string>, IPageExtractor> _extractor;
     readonly Lazy<LinearScoreModel?> _model;
+    readonly Lazy<Tokenization.Gemma3Tokenizer?> _tokenizer;
     readonly Lazy<Decontaminator?> _decontaminator;
 
     /// <param name="config">A validated config with absolute paths.</param>
@@ -41,6 +42,7 @@ public sealed class PipelineJob
         Files = InputFiles.Expand(config.Inputs);
         _extractor = extractor ?? (log => new HtmlPageExtractor(log: log));
         _model = new(() => config.Classifier is null ? null : LinearScoreModel.Load(config.Classifier));
+        _tokenizer = new(() => config.Tokenizer is null ? null : Tokenization.Gemma3Tokenizer.Load(config.Tokenizer));
         _decontaminator = new(() => config.Decontam.Benchmarks.Length == 0 ? null
             : new Decontaminator(BenchmarkIndex.Build(config.Decontam.Benchmarks, config.Decontam.Ngram), config.Decontam.LcsRatio));
     }
@@ -49,6 +51,7 @@ public sealed class PipelineJob
     public void LoadModels()
     {
         _ = _model.Value;
+        _ = _tokenizer.Value;
         _ = _decontaminator.Value;
     }
 
@@ -125,6 +128,7 @@ public sealed class PipelineJob
         var shard = InputFiles.Shard(Files, rank, Config.Tasks);
         var recall = Config.RecallDomains is null ? null : RecallList.Load(Config.RecallDomains);
         var model = _model.Value;
+        var tokenizer = _tokenizer.Value;
         var domains = new DomainCounts();
         var keys = new List<ulong[]>();
         int minThreshold = model is null || Config.Thresholds.Length == 0 ? int.MinValue : Config.Thresholds.Min();
@@ -151,7 +155,7 @@ public sealed class PipelineJob
             {
                 cancel.ThrowIfCancellationRequested();
                 writerStats.In++;
-                writer.Write(Stages.RowBuilder.ToRow(doc));
+                writer.Write(Stages.RowBuilder.ToRow(doc, tokenizer));
                 writerStats.Out++;
                 progress.AddKept();
             }

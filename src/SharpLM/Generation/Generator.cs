@@ -14,6 +14,8 @@ public enum StopReason
     MaxTokens,
     /// <summary>The session's context is full.</summary>
     ContextFull,
+    /// <summary>The caller ended it after a token (e.g. a stop sequence appeared in the text).</summary>
+    Caller,
 }
 
 /// <summary>

@@ -56,7 +56,7 @@ public static unsafe class MatrixKernels
         // Rows per chunk: ~16 KiB of weights (L1-resident while a token block streams past); tokens per block:
         // ~256 KiB of activations (L2-resident), a multiple of the 4-token tile.
         job.ChunkRows = (int)Math.Clamp(16384 / Math.Max(1, w.RowBytes), 1, 256);
-        if (tokens == 1) job.ChunkRows = (int)Math.Clamp(32768 / Math.Max(1, w.RowBytes), 1, 1024); // decode: larger chunks, fewer claims
+        if (tokens == 1) job.ChunkRows = (int)Math.Clamp(32768 / Math.Max(1, w.RowBytes), 2, 1024) & ~1; // decode: larger chunks, fewer claims; even for the row-pair kernels
         job.BlockTokens = tokens <= 4 ? tokens : (int)Math.Clamp(262144 / actBytesPerToken / 4 * 4, 4, 128);
         job.RowChunks = (w.Rows + job.ChunkRows - 1) / job.ChunkRows;
         int tokenBlocks = (tokens + job.BlockTokens - 1) / job.BlockTokens;
@@ -109,6 +109,16 @@ public static unsafe class MatrixKernels
 
     static void Quantized(Job* job, int r0, int r1, int t0, int t1)
     {
+        if (t1 - t0 == 1 && job->Isa == KernelIsa.V512)
+        {
+            // Decode: the row-pair kernels (everything per row in registers; see QuantDecodeRows).
+            var tok = Offset(job->Acts, (long)t0 * job->ActCols, 0);
+            byte* w0 = job->W + r0 * job->RowBytes;
+            float* y0 = job->Y + (long)t0 * job->Rows + r0;
+            if (job->Type == TensorType.Q4_0) QuantDecodeRows.Q4_0(w0, job->RowBytes, r1 - r0, job->Cols / 32, tok, y0);
+            else QuantDecodeRows.Q8_0(w0, job->RowBytes, r1 - r0, job->Cols / 32, tok, y0);
+            return;
+        }
         Q8Token* tiles = stackalloc Q8Token[4];
         float* out4 = stackalloc float[4];
         int nb = job->Cols / 32, rows = job->Rows;

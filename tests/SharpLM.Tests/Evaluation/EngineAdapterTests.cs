@@ -151,4 +151,71 @@ public sealed class EngineAdapterTests(EngineAdapterTests.TinyGemma tiny) : ICla
         Assert.Equal(2, wrongTok.ExitCode);
         Assert.Contains("wrong tokenizer?", wrongTok.Stderr);
     }
+
+    [Fact]
+    public void BatchSizesAndPrefixReuseGiveTheSameOutputs()
+    {
+        // Few-shot prompts: a shared block of examples, then each its own question (as MATH's fixed shots give).
+        const string shots = "Question: What is 1 + 1?\nAnswer: 2\n\nQuestion: What is 3 * 4?\nAnswer: 12\n\n";
+        string[] questions = ["What is 2 + 3?", "How many legs has a spider?", "What is 10 - 7?", "Name a prime.", "What is 6 / 2?", "Is 9 odd?", "What is 5 squared?"];
+        var requests = questions.Select((q, i) => new GenerationRequest($"{shots}Question: {q}\nAnswer:", 3 + 2 * i, [])).ToList();
+        var expected = ReferenceGreedy(_tokenizer.Encode(requests[4].Prompt, addBos: true), requests[4].MaxTokens);
+
+        string[]? first = null;
+        foreach (var (slots, reuse) in new[] { (1, false), (1, true), (3, true), (3, false), (8, true) })
+        {
+            using var gen = new SharpLMGenerator(_model, _tokenizer, slots: slots, reusePrefix: reuse);
+            var texts = gen.Generate(requests, CancellationToken.None).Select(r => r.Text).ToArray();
+            first ??= texts;
+            Assert.Equal(first, texts);
+            if (reuse) Assert.True(gen.LastSharedPrefixTokens > 20, $"shared prefix of {gen.LastSharedPrefixTokens} tokens");
+            else Assert.Equal(0, gen.LastSharedPrefixTokens);
+        }
+        Assert.Equal(_tokenizer.Decode(expected), first![4]);
+    }
+
+    [Fact]
+    public async Task SigtermStopsAnEngineRunThatThenResumesWithoutRedoingFinishedSamples()
+    {
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS()) return; // SIGTERM is a POSIX signal
+        var dir = TestPaths.NewTempDir("eval-sigterm");
+        var outPath = Path.Combine(dir, "g.json");
+        var samples = Path.Combine(dir, "g.samples.jsonl");
+        string[] args = ["eval", "run", "--task", "gsm8k", "--model", tiny.Dir, "--limit", "12", "--shots", "1",
+            "--max-tokens", "16", "--threads", "1", "--batch", "2", "--out", outPath];
+        using (var p = System.Diagnostics.Process.Start(CliProcess.StartInfo(args))!)
+        {
+            var stdout = p.StandardOutput.ReadToEndAsync();
+            var stderr = p.StandardError.ReadToEndAsync();
+            var deadline = DateTime.UtcNow.AddMinutes(2);
+            while (!p.HasExited && !(File.Exists(samples) && File.ReadAllLines(samples).Length >= 1) && DateTime.UtcNow < deadline)
+                await Task.Delay(20);
+            if (p.HasExited) Assert.Fail("the run ended before it could be interrupted: " + await stderr);
+            using (var kill = System.Diagnostics.Process.Start("kill", ["-TERM", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) kill.WaitForExit();
+            using var stopped = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+            await p.WaitForExitAsync(stopped.Token); // throws if sharplm does not stop on SIGTERM
+            var err = await stderr;
+            await stdout;
+            Assert.True(p.ExitCode == 130, $"exit {p.ExitCode}: {err}");
+            Assert.Contains("interrupted", err);
+        }
+        var partial = File.ReadAllLines(samples);
+        Assert.InRange(partial.Length, 1, 11);
+        var summary = System.Text.Json.JsonDocument.Parse(File.ReadAllText(outPath)).RootElement;
+        Assert.False(summary.GetProperty("complete").GetBoolean());
+        var finished = partial.Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("index").GetInt32()).ToHashSet();
+        Assert.Equal(partial.Length, finished.Count);
+
+        var resumed = CliProcess.Run(args);
+        Assert.True(resumed.ExitCode == 0, resumed.Stderr);
+        var all = File.ReadAllLines(samples);
+        Assert.Equal(12, all.Length);
+        Assert.Equal(partial, all[..partial.Length]); // finished records untouched, the rest appended
+        var indices = all.Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement.GetProperty("index").GetInt32()).ToList();
+        Assert.Equal(12, indices.Distinct().Count());
+        var final = System.Text.Json.JsonDocument.Parse(File.ReadAllText(outPath)).RootElement;
+        Assert.True(final.GetProperty("complete").GetBoolean());
+        Assert.Equal(partial.Length, final.GetProperty("samples_resumed").GetInt32());
+        Assert.Equal(12 - partial.Length, final.GetProperty("samples_generated").GetInt32());
+    }
 }

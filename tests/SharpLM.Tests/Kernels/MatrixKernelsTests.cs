@@ -75,6 +75,47 @@ public sealed unsafe class MatrixKernelsTests : IDisposable
                 }
     }
 
+    /// <summary>
+    /// Block scales of every fp16 kind — negative, zero, subnormal, the largest finite, ±inf, NaN — at every
+    /// level, one token (the decode kernels read the scales from the block bytes themselves) and a few tokens.
+    /// Rows 0–4 get one special scale each, rows 5–8 stay finite, so both the recompute of a row pair with a
+    /// non-finite scale and its finite neighbours are checked; finite sums must agree, non-finite ones stay non-finite.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Levels))]
+    public void QuantizedScalesOfEveryKindAgreeWithScalar(KernelIsa isa)
+    {
+        Half[] kinds = [(Half)(-0.0123), (Half)0, Half.Epsilon, (Half)(-3e-6), Half.MaxValue, Half.PositiveInfinity, Half.NegativeInfinity, Half.NaN];
+        foreach (var type in new[] { TensorType.Q4_0, TensorType.Q8_0 })
+            foreach (int nb in new[] { 4, 9, 36 })
+                foreach (int tokens in new[] { 1, 3 })
+                {
+                    int cols = nb * 32, rows = 9, bb = type.BlockBytes();
+                    var bytes = KernelTestData.RandomMatrix(type, rows, cols, nb + 100);
+                    for (int r = 0; r < 5; r++)
+                        for (int b = r % 3; b < nb; b += 3)
+                            BitConverter.TryWriteBytes(bytes.AsSpan((int)(r * type.RowBytes(cols) + b * bb)), kinds[(r * 3 + b) % kinds.Length]);
+                    var x = KernelTestData.RandomVector(tokens * cols, nb * 5 + tokens, 2f);
+                    var want = new float[tokens * rows];
+                    var got = new float[tokens * rows];
+                    fixed (byte* p = bytes)
+                    {
+                        var w = new WeightMatrix(p, type, rows, cols);
+                        MatrixKernels.MatMul(w, x, tokens, want, _pool, KernelIsa.Scalar);
+                        MatrixKernels.MatMul(w, x, tokens, got, _pool, isa);
+                    }
+                    for (int i = 0; i < want.Length; i++)
+                    {
+                        string what = $"{type} {isa} blocks={nb} tokens={tokens} i={i}: {got[i]} vs scalar {want[i]}";
+                        // A non-finite scale gives a non-finite sum; whether inf or NaN depends on how the lanes split
+                        // the block (inf · a zero partial sum is NaN), as it does between llama.cpp's own paths.
+                        if (!float.IsFinite(want[i])) Assert.False(float.IsFinite(got[i]), what);
+                        else Assert.True(Math.Abs(got[i] - want[i]) <= 1e-4 * Math.Abs(want[i]) + 1e-3, what);
+                    }
+                    Assert.Contains(want, v => float.IsNaN(v) || float.IsInfinity(v)); // the specials did reach the sums
+                }
+    }
+
     /// <summary>The scalar path itself, against Σ w·x decoded in double: exact for float types up to rounding;
     /// for quantized types x is the Q8 activation (d·q) the kernel multiplies with.</summary>
     [Fact]

@@ -8,7 +8,8 @@ namespace SharpLM.Data.Pipeline.Stages;
 /// <summary>Turns a finished <see cref="Document"/> into its FineMath output row, with the metadata JSON.</summary>
 internal static class RowBuilder
 {
-    public static FineMathRow ToRow(Document d) => new()
+    /// <param name="tokenizer">Counts <c>token_count</c> (the text's tokens, no BOS); null leaves it null.</param>
+    public static FineMathRow ToRow(Document d, Tokenization.Gemma3Tokenizer? tokenizer = null) => new()
     {
         Url = d.Url,
         FetchTime = d.FetchTime?.ToUnixTimeSeconds(),
@@ -17,7 +18,7 @@ internal static class RowBuilder
         WarcRecordOffset = checked((int)d.Offset),
         WarcRecordLength = checked((int)d.Length),
         Text = d.Text,
-        TokenCount = null,
+        TokenCount = tokenizer?.Encode(d.Text, addBos: false, parseSpecial: false).Length,
         CharCount = CountScalars(d.Text),
         Metadata = Metadata(d),
         Score = d.Score,

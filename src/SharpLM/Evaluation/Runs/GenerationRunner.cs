@@ -56,31 +56,44 @@ public static class GenerationRunner
             bool complete = true;
             try
             {
-                for (int start = 0; start < pending.Count; start += settings.Batch)
+                SampleRecord RecordOf(TaskSample sample, GenerationResult result)
                 {
-                    cancellation.ThrowIfCancellationRequested();
-                    var batch = pending.Skip(start).Take(settings.Batch).ToList();
-                    var results = generator.Generate(
-                        batch.Select(s => new GenerationRequest(s.Prompt, settings.MaxTokens, task.StopSequences)).ToList(), cancellation);
-                    if (results.Count != batch.Count) throw new InvalidOperationException("backend returned a different number of results");
-                    var records = new List<SampleRecord>(batch.Count);
-                    for (int k = 0; k < batch.Count; k++)
+                    var output = GenerativeTask.ApplyStops(result.Text, task.StopSequences);
+                    var score = task.Score(sample, output);
+                    return new SampleRecord
                     {
-                        var output = GenerativeTask.ApplyStops(results[k].Text, task.StopSequences);
-                        var score = task.Score(batch[k], output);
-                        records.Add(new SampleRecord
-                        {
-                            Index = batch[k].Index, Run = run, Prompt = batch[k].Prompt, Output = output,
-                            Extracted = score.Extracted, Method = score.Method, Gold = batch[k].Gold, Correct = score.Correct,
-                            Metrics = score.Metrics, FinishReason = results[k].FinishReason,
-                            PromptTokens = results[k].PromptTokens, OutputTokens = results[k].OutputTokens,
-                        });
-                    }
+                        Index = sample.Index, Run = run, Prompt = sample.Prompt, Output = output,
+                        Extracted = score.Extracted, Method = score.Method, Gold = sample.Gold, Correct = score.Correct,
+                        Metrics = score.Metrics, FinishReason = result.FinishReason,
+                        PromptTokens = result.PromptTokens, OutputTokens = result.OutputTokens,
+                    };
+                }
+                void Write(IReadOnlyList<SampleRecord> records)
+                {
                     log.Append(records.Select(r => (Action<Utf8JsonWriter>)r.WriteTo));
                     foreach (var r in records) done[r.Index] = r;
                     generated += records.Count;
                     progress?.Report(done.Count, AccuracyStatus(done.Values));
                 }
+
+                if (generator is IStreamingTextGenerator streaming)
+                {
+                    // The backend batches on its own (continuous batching over all pending samples): each sample is
+                    // written the moment it finishes.
+                    cancellation.ThrowIfCancellationRequested();
+                    streaming.Generate(pending.Select(s => new GenerationRequest(s.Prompt, settings.MaxTokens, task.StopSequences)).ToList(),
+                        (k, result) => Write([RecordOf(pending[k], result)]), cancellation);
+                }
+                else
+                    for (int start = 0; start < pending.Count; start += settings.Batch)
+                    {
+                        cancellation.ThrowIfCancellationRequested();
+                        var batch = pending.Skip(start).Take(settings.Batch).ToList();
+                        var results = generator.Generate(
+                            batch.Select(s => new GenerationRequest(s.Prompt, settings.MaxTokens, task.StopSequences)).ToList(), cancellation);
+                        if (results.Count != batch.Count) throw new InvalidOperationException("backend returned a different number of results");
+                        Write(batch.Select((s, k) => RecordOf(s, results[k])).ToList());
+                    }
             }
             catch (Exception e) when (e is OperationCanceledException or SharpLMDataException)
             {

@@ -3,54 +3,81 @@ using SharpLM.Kernels;
 namespace SharpLM.Models.Gemma3;
 
 /// <summary>
-/// Grouped-query attention of a chunk of C new tokens at positions p … p+C−1 over the cached past and
-/// the chunk itself (spec §1.4, §1.7). Query i sees key j iff j ≤ i and, on local layers, i − j &lt; W.
-/// Past keys come from the <see cref="KvCache"/>; the chunk's own keys come from the projection buffers,
-/// so a local layer's W-slot ring is never overwritten while a query of the chunk still needs it. The
-/// caller appends the chunk to the cache afterwards.
+/// Grouped-query attention of the new rows of one or more sequences over each sequence's cached past and its
+/// own new rows (spec §1.4, §1.7). Row t of a segment is the token at position p+t of that sequence; its
+/// query sees key j iff j ≤ p+t and, on local layers, p+t − j &lt; W. Past keys come from the sequence's
+/// <see cref="KvCache"/>; the segment's own keys come from the projection buffers, so a local layer's W-slot
+/// ring is never overwritten while a query of the chunk still needs it. The caller appends the new rows to
+/// the caches afterwards.
 /// </summary>
 internal static unsafe class Attention
 {
     [ThreadStatic] static float[]? t_scores;
 
-    /// <summary>One call's operands as raw pointers (the arrays stay pinned for the call), so the (token, head)
-    /// items run on <see cref="KernelThreads.Pool"/> with nothing allocated per call.</summary>
-    struct Job
+    /// <summary>One segment's operands as raw pointers (caches are pinned, the row buffers pinned for the call),
+    /// so the (segment, token, head) items run on <see cref="KernelThreads.Pool"/> with nothing allocated per call.</summary>
+    internal struct Job
     {
         public float* Q, K, V, Output, CacheK, CacheV;
         public int CacheCapacity, NumHeads, HeadDim, Groups, QueryWidth, KvWidth, Position, Window;
         public bool Local;
         public float Scale;
+        /// <summary>The first work item of this segment (items of all segments are numbered consecutively).</summary>
+        public int FirstItem;
     }
 
-    /// <param name="q">[C, nH·d] queries (normed, rotated).</param>
-    /// <param name="k">[C, nKV·d] the chunk's keys (normed, rotated).</param>
-    /// <param name="v">[C, nKV·d] the chunk's values.</param>
-    /// <param name="output">[C, nH·d] attention output per head, concatenated in head order.</param>
-    public static void Run(Gemma3Config c, KvCache cache, int layer, int p, int chunk,
+    struct Batch
+    {
+        public Job* Jobs;
+        public int Count;
+    }
+
+    /// <param name="segments">The sequences whose rows are in the buffers, in row order.</param>
+    /// <param name="jobs">Scratch with room for one job per segment (kept by the caller, so nothing is allocated).</param>
+    /// <param name="q">[rows, nH·d] queries (normed, rotated).</param>
+    /// <param name="k">[rows, nKV·d] the new keys (normed, rotated).</param>
+    /// <param name="v">[rows, nKV·d] the new values.</param>
+    /// <param name="output">[rows, nH·d] attention output per head, concatenated in head order.</param>
+    public static void Run(Gemma3Config c, int layer, ReadOnlySpan<SequenceRows> segments, Job[] jobs,
         float[] q, float[] k, float[] v, float[] output)
     {
-        int items = chunk * c.NumHeads;
-        long work = (long)items * (p + chunk) * c.HeadDim;
+        int items = 0;
+        long work = 0;
+        bool local = !c.IsGlobal(layer);
         fixed (float* pq = q, pk = k, pv = v, po = output)
-        fixed (float* ck = &System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Key(layer, 0)))
-        fixed (float* cv = &System.Runtime.InteropServices.MemoryMarshal.GetReference(cache.Value(layer, 0)))
+        fixed (Job* pj = jobs)
         {
-            var job = new Job
+            for (int s = 0; s < segments.Length; s++)
             {
-                Q = pq, K = pk, V = pv, Output = po, CacheK = ck, CacheV = cv,
-                CacheCapacity = cache.Capacity(layer), NumHeads = c.NumHeads, HeadDim = c.HeadDim,
-                Groups = c.NumHeads / c.NumKvHeads, QueryWidth = c.QueryWidth, KvWidth = c.KvWidth,
-                Position = p, Window = c.SlidingWindow, Local = !c.IsGlobal(layer), Scale = c.AttentionScale,
-            };
+                var seg = segments[s];
+                pj[s] = new Job
+                {
+                    Q = pq + seg.Row * c.QueryWidth, K = pk + seg.Row * c.KvWidth, V = pv + seg.Row * c.KvWidth,
+                    Output = po + seg.Row * c.QueryWidth,
+                    CacheK = seg.Cache.KeyBase(layer), CacheV = seg.Cache.ValueBase(layer),
+                    CacheCapacity = seg.Cache.Capacity(layer), NumHeads = c.NumHeads, HeadDim = c.HeadDim,
+                    Groups = c.NumHeads / c.NumKvHeads, QueryWidth = c.QueryWidth, KvWidth = c.KvWidth,
+                    Position = seg.Position, Window = c.SlidingWindow, Local = local, Scale = c.AttentionScale,
+                    FirstItem = items,
+                };
+                items += seg.Count * c.NumHeads;
+                work += (long)seg.Count * c.NumHeads * (local ? Math.Min(seg.Position + seg.Count, c.SlidingWindow) : seg.Position + seg.Count) * c.HeadDim;
+            }
+            var batch = new Batch { Jobs = pj, Count = segments.Length };
             // Small calls (early decode steps) are not worth waking workers for.
-            KernelThreads.Pool.Run(&Items, &job, items, 1, work < 1 << 16 ? 1 : int.MaxValue);
+            KernelThreads.Pool.Run(&Items, &batch, items, 1, work < 1 << 16 ? 1 : int.MaxValue);
         }
     }
 
     static void Items(void* ctx, int start, int end)
     {
-        for (int item = start; item < end; item++) One((Job*)ctx, item);
+        var batch = (Batch*)ctx;
+        int s = 0;
+        for (int item = start; item < end; item++)
+        {
+            while (s + 1 < batch->Count && batch->Jobs[s + 1].FirstItem <= item) s++;
+            One(batch->Jobs + s, item - batch->Jobs[s].FirstItem);
+        }
     }
 
     /// <summary>Query head h of chunk token t over the keys it may see (only the last W on local layers).</summary>

@@ -143,6 +143,13 @@ public sealed unsafe class Gemma3Model : IDisposable
     public Gemma3Session CreateSession(int contextLength, EmbedScaleMode embedScale = EmbedScaleMode.Bf16) =>
         new(this, contextLength, embedScale);
 
+    /// <summary>
+    /// A batch of <paramref name="slots"/> sequences decoding together, each with its own KV cache of
+    /// <paramref name="contextLength"/> positions (<see cref="Gemma3Batch"/>).
+    /// </summary>
+    public Gemma3Batch CreateBatch(int slots, int contextLength, EmbedScaleMode embedScale = EmbedScaleMode.Bf16) =>
+        new(this, slots, contextLength, embedScale);
+
     /// <summary>Logits [T, V] for every position of <paramref name="tokens"/> (no BOS added), from an empty cache.</summary>
     public float[] ComputeLogits(ReadOnlySpan<int> tokens, EmbedScaleMode embedScale = EmbedScaleMode.Bf16)
     {

@@ -27,8 +27,9 @@ public sealed class KvCache
         for (int l = 0; l < c.NumLayers; l++)
         {
             _capacity[l] = SlotsFor(c, l, contextLength);
-            _keys[l] = new float[(long)_capacity[l] * _width];
-            _values[l] = new float[(long)_capacity[l] * _width];
+            // Pinned, so attention over several sequences' caches at once can hold raw pointers to them.
+            _keys[l] = GC.AllocateArray<float>(checked(_capacity[l] * _width), pinned: true);
+            _values[l] = GC.AllocateArray<float>(checked(_capacity[l] * _width), pinned: true);
         }
     }
 
@@ -62,4 +63,34 @@ public sealed class KvCache
 
     /// <summary>The value vector [nKV·d] of <paramref name="position"/> in <paramref name="layer"/>.</summary>
     public Span<float> Value(int layer, int position) => _values[layer].AsSpan((position % _capacity[layer]) * _width, _width);
+
+    /// <summary>Slot 0 of layer <paramref name="layer"/>'s keys (the arrays are pinned for the cache's lifetime).</summary>
+    internal unsafe float* KeyBase(int layer) => (float*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref _keys[layer][0]);
+
+    /// <summary>Slot 0 of layer <paramref name="layer"/>'s values (pinned, as <see cref="KeyBase"/>).</summary>
+    internal unsafe float* ValueBase(int layer) => (float*)System.Runtime.CompilerServices.Unsafe.AsPointer(ref _values[layer][0]);
+
+    /// <summary>
+    /// Makes this cache hold what <paramref name="source"/> holds for positions 0 … <paramref name="positions"/>−1,
+    /// so a sequence can continue from a shared prefix computed once. Copies what a later query can still see:
+    /// every position on global layers, the last W on local layers (the ring slots are indexed by absolute
+    /// position in both caches, so the copy is right even when the two contexts, and thus capacities, differ).
+    /// </summary>
+    public void CopyFrom(KvCache source, int positions)
+    {
+        if (source._keys.Length != _keys.Length || source._width != _width)
+            throw new ArgumentException("the caches belong to models of different shapes", nameof(source));
+        if ((uint)positions > (uint)source.ContextLength || positions > ContextLength)
+            throw new ArgumentOutOfRangeException(nameof(positions), positions, $"the caches hold {source.ContextLength} and {ContextLength} positions");
+        for (int l = 0; l < _keys.Length; l++)
+        {
+            // Positions this layer still needs; the source kept them (its capacity is W or at least `positions`).
+            int keep = Math.Min(positions, Math.Min(_capacity[l], source._capacity[l]));
+            for (int j = positions - keep; j < positions; j++)
+            {
+                source.Key(l, j).CopyTo(Key(l, j));
+                source.Value(l, j).CopyTo(Value(l, j));
+            }
+        }
+    }
 }

@@ -1,6 +1,6 @@
-namespace SharpLM.Data.Tests;
+namespace SharpLM.Testing;
 
-/// <summary>Where test assets live. A missing asset fails the test with the set-up command to run; it never skips.</summary>
+/// <summary>Where test assets live (shared by both test projects, compiled into each). A missing asset fails the test with the set-up command to run; it never skips.</summary>
 public static class TestPaths
 {
     /// <summary>The repository root (the folder holding SharpLM.slnx).</summary>

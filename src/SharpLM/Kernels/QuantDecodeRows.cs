@@ -1,0 +1,217 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace SharpLM.Kernels;
+
+/// <summary>
+/// Decode (one token) over a run of Q4_0 or Q8_0 weight rows at 512 bits, two rows per pass: y[r] = row r · x.
+/// </summary>
+/// <remarks>
+/// <para>Why a separate kernel from <see cref="QuantDotQ4_0"/>/<see cref="QuantDotQ8_0"/>: at one token the work
+/// per row is small (Gemma 1B's rows are 36 blocks), so what a per-row call costs around its loop — converting
+/// the row's fp16 scales in a separate gather pass, the call itself, one horizontal sum — outweighed the loop
+/// (kernels suite, in-L2 column: ~10 cycles per block). Here the loop does everything in registers:</para>
+/// <list type="bullet">
+/// <item>the activation vectors (nibble-ordered q, the 8·Σq offsets, d_x) are loaded once per group and serve
+///   both rows;</item>
+/// <item>the weight scales are taken from the block bytes already being read: one 64-byte load of the group
+///   and a byte or word permute put each block's fp16 scale in the high half of the four (Q4_0) or eight (Q8_0)
+///   32-bit lanes that hold its partial sums (Q4_0: a <c>vpshufb</c>, since each 16-byte lane of the group's
+///   first 64 bytes holds its own block's scale); an arithmetic shift and a mask turn h·2¹⁶ into the f32 bit
+///   pattern sign | (exponent, mantissa)·2¹³, which times 2¹¹² is the exact value (see <see cref="HalfBits"/>;
+///   the 2¹¹² is applied to the weight scale, not folded into d_x, which it would overflow for |x| ≳ 8·10⁶);</item>
+/// <item>fp16 inf/NaN scales, which that shortcut turns into finite values of 2¹⁶ or more, are caught by a
+///   running max of |scale| (one <c>vrangeps</c> per row and group); such a row pair is recomputed by the
+///   scalar reference.</item>
+/// </list>
+/// <para>The integer parts are those of the single-row kernels: unsigned nibbles × q with the −8 folded in as
+/// 8·Σq per block (Q4_0); |w| × (q with w's sign) (Q8_0). Blocks after the last whole group go through the
+/// scalar block sums.</para>
+/// </remarks>
+[SkipLocalsInit]
+internal static unsafe class QuantDecodeRows
+{
+    const float Rebias = 5.192297e33f; // 2^112: f16 exponent bias 15 → f32 bias 127
+    const uint HalfToF32Mask = 0x8FFF_E000; // sign | 15 magnitude bits at 13..27
+    /// <summary>
+    /// |scale| at or above this came from an f16 inf/NaN: the largest finite f16 is 65504, while exponent 31
+    /// through the shortcut gives 2¹⁶·(1 + mantissa).
+    /// </summary>
+    const float SpecialMagnitude = 65536f;
+    /// <summary><c>vrangeps</c> control: the larger magnitude, sign cleared.</summary>
+    const byte MaxAbs = 0b1011;
+
+    /// <summary>Q4_0: y[r] = row r · <paramref name="t"/> for <paramref name="rows"/> rows of <paramref name="nb"/> blocks.</summary>
+    public static void Q4_0(byte* w, long rowBytes, int rows, int nb, Q8Token t, float* y)
+    {
+        int r = 0;
+        for (; r + 2 <= rows; r += 2) Q4_0Pair(w + r * rowBytes, w + (r + 1) * rowBytes, nb, t, y + r);
+        if (r < rows)
+        {
+            float* two = stackalloc float[2];
+            Q4_0Pair(w + r * rowBytes, w + r * rowBytes, nb, t, two);
+            y[r] = two[0];
+        }
+    }
+
+    /// <summary>Q8_0: as <see cref="Q4_0"/>.</summary>
+    public static void Q8_0(byte* w, long rowBytes, int rows, int nb, Q8Token t, float* y)
+    {
+        int r = 0;
+        for (; r + 2 <= rows; r += 2) Q8_0Pair(w + r * rowBytes, w + (r + 1) * rowBytes, nb, t, y + r);
+        if (r < rows)
+        {
+            float* two = stackalloc float[2];
+            Q8_0Pair(w + r * rowBytes, w + r * rowBytes, nb, t, two);
+            y[r] = two[0];
+        }
+    }
+
+    /// <summary>h·2¹⁶ (an f16 scale in a lane's high half) → that scale as f32: sign | magnitude·2¹³, times 2¹¹².</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector512<float> HighHalfToSingle(Vector512<int> h16) =>
+        (Avx512F.ShiftRightArithmetic(h16, 3).AsUInt32() & Vector512.Create(HalfToF32Mask)).AsSingle() * Vector512.Create(Rebias);
+
+    /// <summary>Q4_0 group scales: block b's fp16 scale (byte 18·b = byte 2·b of 16-byte lane b) into lanes 4b..4b+3.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector512<float> Q4_0Scales(byte* group, Vector512<sbyte> shuffle) =>
+        HighHalfToSingle(Avx512BW.Shuffle(Vector512.Load((sbyte*)group), shuffle).AsInt32());
+
+    /// <summary>Q8_0 pair scales: block 2p's (word 0) into lanes 0–7, block 2p+1's (word 17) into lanes 8–15.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector512<float> Q8_0Scales(byte* pair, Vector512<short> index) =>
+        HighHalfToSingle(Avx512BW.PermuteVar32x16(Vector512.Load((short*)pair), index).AsInt32());
+
+    // ---- Q4_0: groups of 4 blocks (72 bytes), lanes 4b..4b+3 hold block b's partial sums.
+
+    static void Q4_0Pair(byte* row0, byte* row1, int nb, Q8Token t, float* y)
+    {
+        const int B = QuantDotQ4_0.BlockBytes;
+        int groups = nb >> 2;
+        var nibble = Vector512.Create((byte)0x0F);
+        var ones = Vector512.Create((short)1);
+        // Per 16-byte lane b: bytes 2b, 2b+1 (the scale) into bytes 2, 3 of each dword; bytes 0, 1 zero (−1 = 0x80).
+        var scaleShuffle = Vector512.Create(
+            -1, -1, 0, 1, -1, -1, 0, 1, -1, -1, 0, 1, -1, -1, 0, 1,
+            -1, -1, 2, 3, -1, -1, 2, 3, -1, -1, 2, 3, -1, -1, 2, 3,
+            -1, -1, 4, 5, -1, -1, 4, 5, -1, -1, 4, 5, -1, -1, 4, 5,
+            -1, -1, 6, 7, -1, -1, 6, 7, -1, -1, 6, 7, -1, -1, 6, (sbyte)7);
+        Vector512<float> acc0 = default, acc1 = default, max0 = default, max1 = default;
+        sbyte* a = t.Nibble;
+        int* off = t.Off4;
+        float* dx = t.X4;
+        for (int g = 0; g < groups; g++, a += 128, off += 16, dx += 16)
+        {
+            var aLo = Vector512.Load(a);
+            var aHi = Vector512.Load(a + 64);
+            var o = Vector512.Load(off);
+            var d = Vector512.Load(dx);
+            byte* b0 = row0 + g * 4 * B, b1 = row1 + g * 4 * B;
+
+            var s0 = Q4_0Scales(b0, scaleShuffle);
+            var s1 = Q4_0Scales(b1, scaleShuffle);
+            max0 = Avx512DQ.Range(max0, s0, MaxAbs);
+            max1 = Avx512DQ.Range(max1, s1, MaxAbs);
+
+            var v0 = Load4(b0);
+            var p0 = Avx512BW.MultiplyAddAdjacent(v0 & nibble, aLo) + Avx512BW.MultiplyAddAdjacent((v0.AsUInt16() >>> 4).AsByte() & nibble, aHi);
+            var i0 = Avx512BW.MultiplyAddAdjacent(p0, ones) - o;
+            acc0 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(i0), s0 * d, acc0);
+
+            var v1 = Load4(b1);
+            var p1 = Avx512BW.MultiplyAddAdjacent(v1 & nibble, aLo) + Avx512BW.MultiplyAddAdjacent((v1.AsUInt16() >>> 4).AsByte() & nibble, aHi);
+            var i1 = Avx512BW.MultiplyAddAdjacent(p1, ones) - o;
+            acc1 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(i1), s1 * d, acc1);
+        }
+        y[0] = Vector512.Sum(acc0) + Q4_0Tail(row0, groups * 4, nb, t);
+        y[1] = Vector512.Sum(acc1) + Q4_0Tail(row1, groups * 4, nb, t);
+        if (Vector512.GreaterThanOrEqualAny(Avx512F.Max(max0, max1), Vector512.Create(SpecialMagnitude)))
+        {
+            // Some scale in one of the rows is inf or NaN: the exact reference gives the IEEE result.
+            y[0] = QuantDotQ4_0.Scalar(row0, nb, t);
+            y[1] = QuantDotQ4_0.Scalar(row1, nb, t);
+        }
+    }
+
+    /// <summary>The 4×16 nibble bytes of the 4 blocks at <paramref name="b"/>, side by side (as <see cref="QuantDotQ4_0"/>).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector512<byte> Load4(byte* b)
+    {
+        var lo = Avx2.InsertVector128(Vector128.Load(b + 2).ToVector256Unsafe(), Vector128.Load(b + 20), 1);
+        var hi = Avx2.InsertVector128(Vector128.Load(b + 38).ToVector256Unsafe(), Vector128.Load(b + 56), 1);
+        return Avx512F.InsertVector256(lo.ToVector512Unsafe(), hi, 1);
+    }
+
+    static float Q4_0Tail(byte* row, int from, int nb, Q8Token t)
+    {
+        float sum = 0;
+        for (int b = from; b < nb; b++)
+        {
+            byte* blk = row + b * QuantDotQ4_0.BlockBytes;
+            int s = 0;
+            for (int i = 0; i < 16; i++) s += ((blk[2 + i] & 0x0F) - 8) * t.Natural[b * 32 + i] + ((blk[2 + i] >> 4) - 8) * t.Natural[b * 32 + i + 16];
+            sum += HalfBits.ToSingle(*(ushort*)blk) * t.Scale[b] * s;
+        }
+        return sum;
+    }
+
+    // ---- Q8_0: pairs of blocks (68 bytes), lanes 0–7 hold block 2p's partial sums, lanes 8–15 block 2p+1's.
+
+    static void Q8_0Pair(byte* row0, byte* row1, int nb, Q8Token t, float* y)
+    {
+        const int B = QuantDotQ8_0.BlockBytes;
+        int pairs = nb >> 1;
+        var ones = Vector512.Create((short)1);
+        // Block 2p's scale is word 0 of the pair, block 2p+1's word 17 (byte 34).
+        var scaleIndex = Vector512.Create(
+            (short)0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+            17, 17, 17, 17, 17, 17, 17, 17, 17, 17, 17, 17, 17, 17, 17, 17);
+        Vector512<float> acc0 = default, acc1 = default, max0 = default, max1 = default;
+        sbyte* q = t.Natural;
+        float* dx = t.X8;
+        for (int p = 0; p < pairs; p++, q += 64, dx += 16)
+        {
+            var x = Vector512.Load(q);
+            var d = Vector512.Load(dx);
+            byte* b0 = row0 + p * 2 * B, b1 = row1 + p * 2 * B;
+
+            var s0 = Q8_0Scales(b0, scaleIndex);
+            var s1 = Q8_0Scales(b1, scaleIndex);
+            max0 = Avx512DQ.Range(max0, s0, MaxAbs);
+            max1 = Avx512DQ.Range(max1, s1, MaxAbs);
+
+            acc0 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(PairSum(b0, x, ones)), s0 * d, acc0);
+            acc1 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(PairSum(b1, x, ones)), s1 * d, acc1);
+        }
+        y[0] = Vector512.Sum(acc0) + Q8_0Tail(row0, pairs * 2, nb, t);
+        y[1] = Vector512.Sum(acc1) + Q8_0Tail(row1, pairs * 2, nb, t);
+        if (Vector512.GreaterThanOrEqualAny(Avx512F.Max(max0, max1), Vector512.Create(SpecialMagnitude)))
+        {
+            y[0] = QuantDotQ8_0.Scalar(row0, nb, t);
+            y[1] = QuantDotQ8_0.Scalar(row1, nb, t);
+        }
+    }
+
+    /// <summary>Σ w·q of the two blocks at <paramref name="b"/> as 16 int32 lanes (8 per block).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector512<int> PairSum(byte* b, Vector512<sbyte> q, Vector512<short> ones)
+    {
+        var w = Avx512F.InsertVector256(Vector256.Load((sbyte*)b + 2).ToVector512Unsafe(), Vector256.Load((sbyte*)b + 2 + QuantDotQ8_0.BlockBytes), 1);
+        var sq = Vector512.ConditionalSelect(Vector512.LessThan(w, Vector512<sbyte>.Zero), Vector512<sbyte>.Zero - q, q); // q with w's sign
+        return Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(Vector512.Abs(w).AsByte(), sq), ones);
+    }
+
+    static float Q8_0Tail(byte* row, int from, int nb, Q8Token t)
+    {
+        float sum = 0;
+        for (int b = from; b < nb; b++)
+        {
+            sbyte* blk = (sbyte*)(row + b * QuantDotQ8_0.BlockBytes);
+            int s = 0;
+            for (int i = 0; i < 32; i++) s += blk[2 + i] * t.Natural[b * 32 + i];
+            sum += HalfBits.ToSingle(*(ushort*)blk) * t.Scale[b] * s;
+        }
+        return sum;
+    }
+}
