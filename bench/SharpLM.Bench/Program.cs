@@ -19,6 +19,7 @@ public static class Program
         new("llama", "SharpLM vs llama.cpp on random-weight Gemma 3 GGUFs: pp512, tg128, peak RSS, roofline (--help in LlamaSuite.cs)", Llama.LlamaSuite.Run),
         new("spin", "(internal) a competing CPU load for llama --busy", Llama.LlamaSuite.Spin),
         new("llama-child", "(internal) one timed engine run: llama-child sharplm|llama.cpp MODEL THREADS PP TG SEED", Llama.ChildMain.Run),
+        new("eval-batch", "eval throughput of the engine backend: --batch 1/4/8 with and without shared-prefix reuse, outputs checked identical", Eval.EvalBatchBench.Run),
         new("engine", "Gemma 3 engine vs llama.cpp on the same GGUF: pp/tg t/s medians and ratio (alternating runs)", Engine.EngineBench.Run),
         new("make-model", "write a deterministic random Gemma 3 GGUF of a released shape (real vocabulary) for benchmarks", Engine.BenchModels.Run),
         new("pipeline", "data pipeline pages/s/core on Common Crawl WARC samples; WARC reading vs GZipStream inflate", PipelineBench.Run),
