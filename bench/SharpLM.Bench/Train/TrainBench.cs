@@ -139,6 +139,8 @@ public static class TrainChild
         int steps = int.Parse(args[3], CultureInfo.InvariantCulture), warmup = int.Parse(args[4], CultureInfo.InvariantCulture);
         int threads = int.Parse(args[5], CultureInfo.InvariantCulture);
         using var workers = new Kernels.Training.Workers(threads);
+        // SHARPLM_PROFILE=1: where the timed steps' wall time goes, per parallel job type (stderr).
+        bool profile = Environment.GetEnvironmentVariable("SHARPLM_PROFILE") == "1";
         using var model = new Gemma3TrainingModel<float>(config, workers);
         model.InitializeWeights(0);
         using var opt = new Training.Optimization.Optimizer(model.Layout, new Training.Optimization.OptimizerOptions { WeightDecay = 0.1 });
@@ -150,6 +152,7 @@ public static class TrainChild
         for (int s = 0; s < warmup + steps; s++)
         {
             for (int i = 0; i < inputs.Length; i++) { inputs[i] = rng.Next(config.VocabSize); targets[i] = rng.Next(config.VocabSize); }
+            if (profile && s == warmup) workers.Profile = [];
             long t0 = Stopwatch.GetTimestamp();
             model.ZeroGradients();
             var (sum, count) = model.ForwardBackward(inputs, targets, B, T, 1.0 / (B * T));
@@ -161,6 +164,15 @@ public static class TrainChild
             if (s >= warmup) times.Add(dt);
         }
         double rss = PeakRssMb();
+        if (workers.Profile is { } table)
+        {
+            double total = times.Sum();
+            foreach (var (type, (ticks, calls)) in table.OrderByDescending(e => e.Value.Ticks))
+                Console.Error.WriteLine(FormattableString.Invariant(
+                    $"{ticks / (double)Stopwatch.Frequency / total,6:P1} {ticks / (double)Stopwatch.Frequency / times.Count * 1e3,9:F1} ms/step {calls / times.Count,6} calls/step  {(type.DeclaringType is { } d ? d.Name + "." : "")}{type.Name}"));
+            double jobs = table.Values.Sum(v => v.Ticks) / (double)Stopwatch.Frequency;
+            Console.Error.WriteLine(FormattableString.Invariant($"{(total - jobs) / total,6:P1} outside parallel jobs"));
+        }
         Console.WriteLine(FormattableString.Invariant(
             $"{{\"peer\": \"sharplm\", \"threads\": {threads}, \"tokens_per_s\": {B * T * times.Count / times.Sum():F1}, \"peak_rss_mb\": {rss:F1}, \"loss_first\": {first:F4}, \"loss_last\": {last:F4}}}"));
         return 0;

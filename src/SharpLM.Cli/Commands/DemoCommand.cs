@@ -67,6 +67,7 @@ public static class DemoCommand
         // A copy inside OUT: the tokenize stage resumes by input path, which must not change when sharplm is rebuilt elsewhere.
         string corpus = Path.Combine(dir, "corpus");
         string train = CopyCorpus(shipped, corpus, "train.jsonl", docsLimit), test = CopyCorpus(shipped, corpus, "test.jsonl", Math.Max(1, docsLimit / 5));
+        CopyCorpus(shipped, corpus, "LICENSE", int.MaxValue);
         o.WriteLine(FormattableString.Invariant(
             $"corpus: GSM8K grade-school math (OpenAI, MIT licence), {File.ReadLines(train).Count():N0} training and {File.ReadLines(test).Count():N0} test problems"));
 

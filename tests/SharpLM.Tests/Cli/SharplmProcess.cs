@@ -15,12 +15,14 @@ public static class SharplmProcess
         return Process.Start(psi)!;
     }
 
-    public static (int Code, string Stdout, string Stderr) Run(params string[] args)
+    public static (int Code, string Stdout, string Stderr) Run(params string[] args) => Run(TimeSpan.FromMinutes(5), args);
+
+    public static (int Code, string Stdout, string Stderr) Run(TimeSpan limit, params string[] args)
     {
         using var p = Start(args);
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
-        if (!p.WaitForExit(TimeSpan.FromMinutes(5)))
+        if (!p.WaitForExit(limit))
         {
             p.Kill(entireProcessTree: true);
             throw new TimeoutException("sharplm " + string.Join(' ', args));
