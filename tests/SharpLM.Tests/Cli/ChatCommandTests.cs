@@ -67,7 +67,7 @@ public class ChatCommandTests
     {
         int[] ids = tok.Encode(prompt, addBos: false);
         using var session = model.CreateSession(ids.Length + ReplyTokens + 1);
-        var forbidden = new[] { "<start_of_image>", "<end_of_image>", "<image_soft_token>" }.Select(tok.TokenId).Where(id => id >= 0);
+        var forbidden = SharpLM.Cli.Commands.ModelTokenizer.For(model).ForbiddenIds;   // image placeholders are never sampled
         var sampler = new Sampler(new SamplerOptions { Temperature = 0 }, Math.Min(tok.VocabSize, model.Config.VocabSize), forbidden);
         var gen = new Generator(session, sampler, [tok.EndOfTurnId, tok.EosId]);
         var stream = tok.NewStreamingDetokenizer(skipSpecialTokens: true);

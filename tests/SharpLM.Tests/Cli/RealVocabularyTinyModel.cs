@@ -14,9 +14,15 @@ public static class RealVocabularyTinyModel
     public static readonly Lazy<(string Path, Gemma3Tokenizer Tokenizer)> Gguf = new(() =>
     {
         var tok = Gemma3Tokenizer.Load(TestPaths.GemmaTokenizerJson);
-        var config = TinyModel.Config with { VocabSize = 262_208, MaxPositionEmbeddings = 1024 };   // 262,208: the released checkpoints' rows (spec §2)
+        return (Write(tok, vocabSize: 262_208), tok);   // 262,208: the released checkpoints' rows (spec §2)
+    });
+
+    /// <summary>Writes the model with <paramref name="vocabSize"/> embedding rows (at least the tokenizer's size).</summary>
+    public static string Write(Gemma3Tokenizer tok, int vocabSize)
+    {
+        var config = TinyModel.Config with { VocabSize = vocabSize, MaxPositionEmbeddings = 1024 };
         string path = Path.Combine(TestPaths.NewTempDir("real-vocab-tiny"), "tiny.gguf");
         Gemma3CheckpointWriter.WriteGguf(path, config, TinyModel.Rows(3), tok.ToGguf(), typeOf: _ => TensorType.BF16);
-        return (path, tok);
-    });
+        return path;
+    }
 }

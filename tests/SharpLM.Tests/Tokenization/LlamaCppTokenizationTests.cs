@@ -1,5 +1,4 @@
-using SharpLM.Models.Gemma3;
-using SharpLM.Tensors;
+using SharpLM.Tests.Cli;
 using SharpLM.Tests.Models.Gemma3;
 using SharpLM.Tokenization;
 
@@ -29,11 +28,8 @@ public class LlamaCppTokenizationTests
     public void Llama_cpp_splits_text_as_we_do_with_the_gguf_we_wrote()
     {
         var tok = Gemma3Tokenizer.Load(TestPaths.GemmaTokenizerJson);
-        var vocabulary = tok.ToGguf();
         // llama.cpp wants one embedding row per piece (the released GGUFs are cut to the tokenizer's size too).
-        var config = TinyModel.Config with { VocabSize = vocabulary.Tokens.Count };
-        string path = Path.Combine(TestPaths.NewTempDir("llama-tokenize"), "vocab.gguf");
-        Gemma3CheckpointWriter.WriteGguf(path, config, TinyModel.Rows(5), vocabulary, typeOf: _ => TensorType.BF16);
+        string path = RealVocabularyTinyModel.Write(tok, vocabSize: tok.ToGguf().Tokens.Count);
         using var llama = new LlamaCppOracleTests.LlamaRunner(path);
         int n = 0;
         var mismatches = new List<string>();
