@@ -11,8 +11,12 @@ Modes
         reads DIR/manifest.json (config, tensors with offsets into DIR/weights.f32, batch) and writes
         DIR/out-<dtype>.json (loss) and DIR/grads-<dtype>.f32 (every gradient, same layout as the weights).
         Weights may instead come from an HF model.safetensors named in the manifest ("safetensors").
-  bench --config JSON --batch B --seq T --steps N --threads K [--warmup W]
-        trains with AdamW on random tokens and prints one JSON line: tokens/s and peak RSS.
+  bench --config JSON --batch B --seq T --steps N --threads K [--warmup W] [--profile]
+        trains with AdamW on random tokens and prints one JSON line: tokens/s and peak RSS. --profile prints
+        torch.profiler's per-op self CPU time of the timed steps to stderr (where PyTorch's step goes).
+  gemm --shapes "M,N,K,aT,bT,acc;..." [--reps R]
+        GFLOP/s of torch matmul on each shape (one thread, the calling thread's CPU time, best of R): the same
+        products and layouts as SharpLM's train-gemm benchmark. Prints one comma-separated line.
 """
 import argparse, json, math, os, resource, struct, sys, time
 
@@ -210,7 +214,11 @@ def bench(args):
     data = torch.randint(0, V, (args.steps + args.warmup, args.batch, args.seq + 1), generator=g)
     times = []
     losses = []
+    prof = None
     for s in range(args.warmup + args.steps):
+        if args.profile and s == args.warmup:
+            prof = torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU])
+            prof.__enter__()
         t0 = time.perf_counter()
         opt.zero_grad(set_to_none=True)
         loss = model(data[s, :, :-1], data[s, :, 1:])
@@ -220,11 +228,40 @@ def bench(args):
         losses.append(float(loss.item()))
         if s >= args.warmup:
             times.append(dt)
+    if prof is not None:
+        prof.__exit__(None, None, None)
+        print(prof.key_averages().table(sort_by="self_cpu_time_total", row_limit=30), file=sys.stderr)
     tok = args.batch * args.seq
     rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps({"peer": "pytorch", "torch": torch.__version__, "threads": args.threads,
                       "step_s": times, "tokens_per_s": tok * len(times) / sum(times),
                       "peak_rss_mb": rss_kb / 1024.0, "loss_first": losses[0], "loss_last": losses[-1]}))
+
+
+def gemm(args):
+    torch.set_num_threads(1)
+    g = torch.Generator().manual_seed(1)
+    rates = []
+    for spec in args.shapes.split(";"):
+        M, N, K, aT, bT, acc = (int(v) for v in spec.split(","))
+        a = torch.rand((K, M) if aT else (M, K), generator=g) - 0.5
+        b = torch.rand((N, K) if bT else (K, N), generator=g) - 0.5
+        c = torch.zeros(M, N)
+        A = a.t() if aT else a
+        Bm = b.t() if bT else b
+        def run():
+            if acc:
+                c.addmm_(A, Bm)
+            else:
+                torch.mm(A, Bm, out=c)
+        run()
+        best = float("inf")
+        for _ in range(args.reps):
+            t0 = time.thread_time()
+            run()
+            best = min(best, time.thread_time() - t0)
+        rates.append(2.0 * M * N * K / best / 1e9)
+    print(",".join(f"{r:.3f}" for r in rates))
 
 
 def main():
@@ -240,9 +277,13 @@ def main():
     b.add_argument("--steps", type=int, default=10)
     b.add_argument("--warmup", type=int, default=2)
     b.add_argument("--threads", type=int, default=2)
+    b.add_argument("--profile", action="store_true")
+    m = sub.add_parser("gemm")
+    m.add_argument("--shapes", required=True)
+    m.add_argument("--reps", type=int, default=3)
     args = ap.parse_args()
-    torch.set_num_threads(getattr(args, "threads", 2))
-    step(args) if args.mode == "step" else bench(args)
+    torch.set_num_threads(getattr(args, "threads", 2) if args.mode != "gemm" else 1)
+    {"step": step, "bench": bench, "gemm": gemm}[args.mode](args)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,224 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using SharpLM.Formats;
+using SharpLM.Kernels.Training;
+using SharpLM.Models.Gemma3;
+using SharpLM.Training;
+
+namespace SharpLM.Bench.Train;
+
+/// <summary>
+/// <c>train-gemm</c>: how close the training GEMM is to this machine's floating-point peak, on the real shapes of
+/// a training step (every Linear's forward, input gradient and weight gradient, and the tied head), beside
+/// PyTorch's (OpenBLAS) matmul on the same shapes and layouts (<c>scripts/torch_gemma3.py gemm</c>).
+/// </summary>
+/// <remarks>
+/// Everything is timed in <b>CPU time of the calling thread</b> with one worker, so the figures are GFLOP/s per
+/// core and hold on a busy machine (another process only takes turns on the core; it does not slow the
+/// instructions). The peak is an FMA loop with 12 independent accumulators (enough to cover the FMA latency on
+/// two ports), 512- and 256-bit; on Cascade Lake the 512-bit loop runs at the lower AVX-512 licence clock.
+/// </remarks>
+public static unsafe class TrainGemmBench
+{
+    const string Usage = """
+        usage: SharpLM.Bench train-gemm [--presets tiny,small] [--batch 8] [--seq 256] [--reps 3] [--python /usr/bin/python3] [--no-torch]
+        Prints the 512- and 256-bit FMA peak per core, then per shape: SharpLM and PyTorch GFLOP/s per core (1 thread, CPU time).
+        """;
+
+    public static int Run(string[] args)
+    {
+        if (args.Contains("--help")) { Console.WriteLine(Usage); return 0; }
+        var presets = (BenchSupport.Option(args, "--presets") ?? "tiny,small").Split(',');
+        int batch = int.Parse(BenchSupport.Option(args, "--batch") ?? "8", CultureInfo.InvariantCulture);
+        int seq = int.Parse(BenchSupport.Option(args, "--seq") ?? "256", CultureInfo.InvariantCulture);
+        int reps = int.Parse(BenchSupport.Option(args, "--reps") ?? "3", CultureInfo.InvariantCulture);
+        string python = BenchSupport.Option(args, "--python") ?? "/usr/bin/python3";
+        bool torch = !args.Contains("--no-torch");
+
+        var (p512, p256) = (Avx512F.IsSupported ? FmaPeak512() : double.NaN, Fma.IsSupported ? FmaPeak256() : double.NaN);
+        Console.WriteLine(BenchSupport.Inv($"# FP32 FMA peak per core (CPU time): 512-bit {p512:F1} GFLOP/s, 256-bit {p256:F1} GFLOP/s"));
+        Console.WriteLine(BenchSupport.Inv($"# cpu: {TrainBench.CpuName()}; SharpLM GEMM path {Gemm.PathFor<float>()}"));
+        Console.WriteLine();
+        Console.WriteLine("| model | product | M×N×K | SharpLM GFLOP/s | % of peak | PyTorch GFLOP/s | ratio |");
+        Console.WriteLine("|---|---|---|---|---|---|---|");
+        double peak = double.IsNaN(p512) ? p256 : p512;
+        foreach (var preset in presets)
+        {
+            var config = TrainingPresets.Get(preset) ?? throw new ArgumentException($"unknown preset {preset}");
+            if (preset == "tiny") config = config with { VocabSize = 4096 };
+            var shapes = Shapes(config, batch * seq);
+            var torchRates = torch ? TorchRates(python, shapes, reps) : null;
+            double flopsOurs = 0, timeOurs = 0, timeTorch = 0;
+            for (int i = 0; i < shapes.Count; i++)
+            {
+                var s = shapes[i];
+                double rate = Measure(s, reps);
+                double flops = 2.0 * s.M * s.N * s.K * s.PerStep;
+                flopsOurs += flops;
+                timeOurs += flops / (rate * 1e9);
+                double t = torchRates?[i] ?? double.NaN;
+                timeTorch += flops / (t * 1e9);
+                Console.WriteLine(BenchSupport.Inv(
+                    $"| {preset} | {s.Name} ×{s.PerStep} | {s.M}×{s.N}×{s.K} | {rate:F1} | {100 * rate / peak:F0} % | {t:F1} | {rate / t:F2}× |"));
+            }
+            Console.WriteLine(BenchSupport.Inv(
+                $"| {preset} | **all GEMMs of a step** | {flopsOurs / 1e9:F1} GFLOP | {flopsOurs / timeOurs / 1e9:F1} | {100 * flopsOurs / timeOurs / 1e9 / peak:F0} % | {flopsOurs / timeTorch / 1e9:F1} | {timeTorch / timeOurs:F2}× |"));
+        }
+        return 0;
+    }
+
+    /// <summary>One GEMM of a step: C[M,N] (+)= A·B with A or B stored transposed as the Linear/head call does, and how many a step runs.</summary>
+    public sealed record Shape(string Name, int M, int N, int K, bool ATransposed, bool BTransposed, bool Accumulate, int PerStep);
+
+    /// <summary>The GEMMs of one step of <paramref name="c"/> on <paramref name="n"/> tokens (Linear.cs and TiedHeadCrossEntropy.cs).</summary>
+    public static List<Shape> Shapes(Gemma3Config c, int n)
+    {
+        int h = c.HiddenSize, q = c.NumHeads * c.HeadDim, qkv = q + 2 * c.NumKvHeads * c.HeadDim, i2 = 2 * c.IntermediateSize, L = c.NumLayers;
+        var list = new List<Shape>();
+        void Linear(string name, int inF, int outF)
+        {
+            list.Add(new(name + " fwd", n, outF, inF, false, true, false, L));
+            list.Add(new(name + " dX", n, inF, outF, false, false, false, L));
+            list.Add(new(name + " dW", outF, inF, n, true, false, true, L));
+        }
+        Linear("qkv", h, qkv);
+        Linear("o", q, h);
+        Linear("gate|up", h, i2);
+        Linear("down", c.IntermediateSize, h);
+        int rows = HeadChunkRows(n, c.VocabSize);
+        int chunks = (n + rows - 1) / rows;
+        list.Add(new("head fwd", rows, c.VocabSize, h, false, true, false, chunks));
+        list.Add(new("head dX", rows, h, c.VocabSize, false, false, false, chunks));
+        list.Add(new("head dW", c.VocabSize, h, rows, true, false, true, chunks));
+        return list;
+    }
+
+    static int HeadChunkRows(int n, int vocab) => SharpLM.Training.Ops.TiedHeadCrossEntropy.ChunkRows(n, vocab);
+
+    /// <summary>GFLOP/s of Gemm.Multiply on one worker, best of <paramref name="reps"/> (CPU time of this thread).</summary>
+    static double Measure(Shape s, int reps)
+    {
+        using var workers = new Workers(1);
+        long aLen = (long)s.M * s.K, bLen = (long)s.K * s.N, cLen = (long)s.M * s.N;
+        float* a = Alloc(aLen), b = Alloc(bLen), c = Alloc(cLen);
+        try
+        {
+            var rng = new Random(1);
+            for (long i = 0; i < aLen; i++) a[i] = (float)rng.NextDouble() - 0.5f;
+            for (long i = 0; i < bLen; i++) b[i] = (float)rng.NextDouble() - 0.5f;
+            new Span<float>(c, (int)cLen).Clear();
+            int lda = s.ATransposed ? s.M : s.K, ldb = s.BTransposed ? s.K : s.N;
+            Gemm.Multiply(workers, s.M, s.N, s.K, a, lda, s.ATransposed, b, ldb, s.BTransposed, c, s.N, s.Accumulate); // warm-up
+            double best = double.MaxValue;
+            for (int r = 0; r < reps; r++)
+            {
+                double t0 = ThreadCpuSeconds();
+                Gemm.Multiply(workers, s.M, s.N, s.K, a, lda, s.ATransposed, b, ldb, s.BTransposed, c, s.N, s.Accumulate);
+                best = Math.Min(best, ThreadCpuSeconds() - t0);
+            }
+            return 2.0 * s.M * s.N * s.K / best / 1e9;
+        }
+        finally { NativeMemory.AlignedFree(a); NativeMemory.AlignedFree(b); NativeMemory.AlignedFree(c); }
+    }
+
+    static float* Alloc(long n) => (float*)NativeMemory.AlignedAlloc((nuint)(n * sizeof(float)), 64);
+
+    /// <summary>PyTorch's GFLOP/s per shape (1 thread, thread CPU time), same layouts.</summary>
+    static double[] TorchRates(string python, List<Shape> shapes, int reps)
+    {
+        string script = TrainBenchScript();
+        var psi = new ProcessStartInfo(python) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(script);
+        psi.ArgumentList.Add("gemm");
+        psi.ArgumentList.Add("--reps");
+        psi.ArgumentList.Add(reps.ToString(CultureInfo.InvariantCulture));
+        psi.ArgumentList.Add("--shapes");
+        psi.ArgumentList.Add(string.Join(';', shapes.Select(s => BenchSupport.Inv($"{s.M},{s.N},{s.K},{(s.ATransposed ? 1 : 0)},{(s.BTransposed ? 1 : 0)},{(s.Accumulate ? 1 : 0)}"))));
+        foreach (var v in new[] { "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS" }) psi.Environment[v] = "1";
+        using var p = Process.Start(psi)!;
+        var err = p.StandardError.ReadToEndAsync();
+        string output = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        if (p.ExitCode != 0) throw new InvalidOperationException($"torch gemm failed ({p.ExitCode}):\n{output}\n{err.Result}");
+        return output.TrimEnd().Split('\n')[^1].Split(',').Select(x => double.Parse(x, CultureInfo.InvariantCulture)).ToArray();
+    }
+
+    static string TrainBenchScript()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+        {
+            string s = Path.Combine(d.FullName, "scripts", "torch_gemma3.py");
+            if (File.Exists(s)) return s;
+        }
+        throw new FileNotFoundException("scripts/torch_gemma3.py not found above " + AppContext.BaseDirectory);
+    }
+
+    const long PeakIterations = 100_000_000;
+
+    /// <remarks>The accumulators are born after the first clock read and die before the second: live across a call,
+    /// the JIT would keep them on the stack and time store-forwarding instead of FMAs.</remarks>
+    /// <summary>12 independent 512-bit FMA chains (latency 4 × 2 ports needs 8): GFLOP/s of this core.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    static double FmaPeak512()
+    {
+        double t0 = ThreadCpuSeconds();
+        var x = Vector512.Create(1.0000001f); var y = Vector512.Create(0.9999999f);
+        Vector512<float> a0 = Vector512.Create(0f), a1 = Vector512.Create(1f), a2 = Vector512.Create(2f), a3 = Vector512.Create(3f),
+            a4 = Vector512.Create(4f), a5 = Vector512.Create(5f), a6 = Vector512.Create(6f), a7 = Vector512.Create(7f),
+            a8 = Vector512.Create(8f), a9 = Vector512.Create(9f), a10 = Vector512.Create(10f), a11 = Vector512.Create(11f);
+        for (long n = 0; n < PeakIterations; n++)
+        {
+            a0 = Avx512F.FusedMultiplyAdd(a0, x, y); a1 = Avx512F.FusedMultiplyAdd(a1, x, y); a2 = Avx512F.FusedMultiplyAdd(a2, x, y);
+            a3 = Avx512F.FusedMultiplyAdd(a3, x, y); a4 = Avx512F.FusedMultiplyAdd(a4, x, y); a5 = Avx512F.FusedMultiplyAdd(a5, x, y);
+            a6 = Avx512F.FusedMultiplyAdd(a6, x, y); a7 = Avx512F.FusedMultiplyAdd(a7, x, y); a8 = Avx512F.FusedMultiplyAdd(a8, x, y);
+            a9 = Avx512F.FusedMultiplyAdd(a9, x, y); a10 = Avx512F.FusedMultiplyAdd(a10, x, y); a11 = Avx512F.FusedMultiplyAdd(a11, x, y);
+        }
+        // Avx512F.Add, not operator +: Vector512 is not "hardware accelerated" on this CPU and the software
+        // operator would make the JIT keep the accumulators on the stack.
+        Sink = Avx512F.Add(Avx512F.Add(Avx512F.Add(Avx512F.Add(a0, a1), Avx512F.Add(a2, a3)), Avx512F.Add(Avx512F.Add(a4, a5), Avx512F.Add(a6, a7))),
+            Avx512F.Add(Avx512F.Add(a8, a9), Avx512F.Add(a10, a11))).ToScalar();
+        double t = ThreadCpuSeconds() - t0;
+        return PeakIterations * 12.0 * 32 / t / 1e9;
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    static double FmaPeak256()
+    {
+        double t0 = ThreadCpuSeconds();
+        var x = Vector256.Create(1.0000001f); var y = Vector256.Create(0.9999999f);
+        Vector256<float> a0 = Vector256.Create(0f), a1 = Vector256.Create(1f), a2 = Vector256.Create(2f), a3 = Vector256.Create(3f),
+            a4 = Vector256.Create(4f), a5 = Vector256.Create(5f), a6 = Vector256.Create(6f), a7 = Vector256.Create(7f),
+            a8 = Vector256.Create(8f), a9 = Vector256.Create(9f), a10 = Vector256.Create(10f), a11 = Vector256.Create(11f);
+        for (long n = 0; n < PeakIterations; n++)
+        {
+            a0 = Fma.MultiplyAdd(a0, x, y); a1 = Fma.MultiplyAdd(a1, x, y); a2 = Fma.MultiplyAdd(a2, x, y);
+            a3 = Fma.MultiplyAdd(a3, x, y); a4 = Fma.MultiplyAdd(a4, x, y); a5 = Fma.MultiplyAdd(a5, x, y);
+            a6 = Fma.MultiplyAdd(a6, x, y); a7 = Fma.MultiplyAdd(a7, x, y); a8 = Fma.MultiplyAdd(a8, x, y);
+            a9 = Fma.MultiplyAdd(a9, x, y); a10 = Fma.MultiplyAdd(a10, x, y); a11 = Fma.MultiplyAdd(a11, x, y);
+        }
+        Sink = Avx.Add(Avx.Add(Avx.Add(Avx.Add(a0, a1), Avx.Add(a2, a3)), Avx.Add(Avx.Add(a4, a5), Avx.Add(a6, a7))),
+            Avx.Add(Avx.Add(a8, a9), Avx.Add(a10, a11))).ToScalar();
+        double t = ThreadCpuSeconds() - t0;
+        return PeakIterations * 12.0 * 16 / t / 1e9;
+    }
+
+    /// <summary>Keeps the peak loops' results alive.</summary>
+    public static float Sink;
+
+    [DllImport("libc", EntryPoint = "clock_gettime")]
+    static extern int ClockGetTime(int clock, out TimeSpec value);
+
+    [StructLayout(LayoutKind.Sequential)]
+    struct TimeSpec { public long Seconds; public long Nanoseconds; }
+
+    /// <summary>CPU time of the calling thread (Linux CLOCK_THREAD_CPUTIME_ID); wall time elsewhere.</summary>
+    internal static double ThreadCpuSeconds()
+    {
+        const int ClockThreadCpuTime = 3;
+        if (!OperatingSystem.IsLinux() || ClockGetTime(ClockThreadCpuTime, out var t) != 0) return Stopwatch.GetTimestamp() / (double)Stopwatch.Frequency;
+        return t.Seconds + t.Nanoseconds * 1e-9;
+    }
+}
