@@ -149,11 +149,13 @@ public static class TrainChild
         var targets = new int[B * T];
         var times = new List<double>();
         double first = 0, last = 0;
+        var cpu = TimeSpan.Zero;
         for (int s = 0; s < warmup + steps; s++)
         {
             for (int i = 0; i < inputs.Length; i++) { inputs[i] = rng.Next(config.VocabSize); targets[i] = rng.Next(config.VocabSize); }
             if (profile && s == warmup) workers.Profile = [];
             long t0 = Stopwatch.GetTimestamp();
+            var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
             model.ZeroGradients();
             var (sum, count) = model.ForwardBackward(inputs, targets, B, T, 1.0 / (B * T));
             double norm = opt.GradientNorm(workers, model.Gradients);
@@ -161,7 +163,7 @@ public static class TrainChild
             double dt = Stopwatch.GetElapsedTime(t0).TotalSeconds;
             if (s == 0) first = sum / count;
             last = sum / count;
-            if (s >= warmup) times.Add(dt);
+            if (s >= warmup) { times.Add(dt); cpu += Process.GetCurrentProcess().TotalProcessorTime - cpu0; }
         }
         double rss = PeakRssMb();
         if (workers.Profile is { } table)
@@ -174,7 +176,7 @@ public static class TrainChild
             Console.Error.WriteLine(FormattableString.Invariant($"{(total - jobs) / total,6:P1} outside parallel jobs"));
         }
         Console.WriteLine(FormattableString.Invariant(
-            $"{{\"peer\": \"sharplm\", \"threads\": {threads}, \"tokens_per_s\": {B * T * times.Count / times.Sum():F1}, \"peak_rss_mb\": {rss:F1}, \"loss_first\": {first:F4}, \"loss_last\": {last:F4}}}"));
+            $"{{\"peer\": \"sharplm\", \"threads\": {threads}, \"tokens_per_s\": {B * T * times.Count / times.Sum():F1}, \"tokens_per_cpu_s\": {B * T * times.Count / cpu.TotalSeconds:F1}, \"peak_rss_mb\": {rss:F1}, \"loss_first\": {first:F4}, \"loss_last\": {last:F4}}}"));
         return 0;
     }
 

@@ -41,6 +41,11 @@ public static unsafe class TrainGemmBench
         var (p512, p256) = (Avx512F.IsSupported ? FmaPeak512() : double.NaN, Fma.IsSupported ? FmaPeak256() : double.NaN);
         Console.WriteLine(BenchSupport.Inv($"# FP32 FMA peak per core (CPU time): 512-bit {p512:F1} GFLOP/s, 256-bit {p256:F1} GFLOP/s"));
         Console.WriteLine(BenchSupport.Inv($"# cpu: {TrainBench.CpuName()}; SharpLM GEMM path {Gemm.PathFor<float>()}"));
+        if (Gemm.PathFor<float>() == Gemm.Path.Float512)
+        {
+            var (l1, l2) = MicroKernelRates();
+            Console.WriteLine(BenchSupport.Inv($"# 12×32 micro-kernel alone, kc 256 (CPU time): B panel in L1 {l1:F1} GFLOP/s, one 96×512 tile with B in L2 {l2:F1} GFLOP/s"));
+        }
         Console.WriteLine();
         Console.WriteLine("| model | product | M×N×K | SharpLM GFLOP/s | % of peak | PyTorch GFLOP/s | ratio |");
         Console.WriteLine("|---|---|---|---|---|---|---|");
@@ -120,6 +125,34 @@ public static unsafe class TrainGemmBench
                 best = Math.Min(best, ThreadCpuSeconds() - t0);
             }
             return 2.0 * s.M * s.N * s.K / best / 1e9;
+        }
+        finally { NativeMemory.AlignedFree(a); NativeMemory.AlignedFree(b); NativeMemory.AlignedFree(c); }
+    }
+
+    /// <summary>
+    /// The micro-kernel on cache-resident operands: (1) the same A micro-panel and B panel again and again (both
+    /// in L1), (2) a whole task tile as Gemm runs it, 96 rows × 512 columns × kc 256 (A 96 KiB and B 512 KiB in L2).
+    /// The gap between these and the GEMM's rate is what packing, C traffic and tiling cost.
+    /// </summary>
+    static (double L1, double L2) MicroKernelRates()
+    {
+        const int kc = 256, mc = 96, nc = 512, reps = 200;
+        float* a = Alloc(mc * kc), b = Alloc(kc * nc), c = Alloc(mc * nc);
+        try
+        {
+            for (int i = 0; i < mc * kc; i++) a[i] = 0.001f * (i % 7);
+            for (int i = 0; i < kc * nc; i++) b[i] = 0.001f * (i % 5);
+            new Span<float>(c, mc * nc).Clear();
+            double t0 = ThreadCpuSeconds();
+            for (int r = 0; r < reps * 128; r++) Gemm.Micro512(kc, a, b, c, nc, 12, 32, true);
+            double l1 = 2.0 * 12 * 32 * kc * reps * 128 / (ThreadCpuSeconds() - t0) / 1e9;
+            t0 = ThreadCpuSeconds();
+            for (int r = 0; r < reps; r++)
+                for (int ir = 0; ir < mc; ir += 12)
+                    for (int jr = 0; jr < nc; jr += 32)
+                        Gemm.Micro512(kc, a + ir * kc, b + jr * kc, c + ir * nc + jr, nc, 12, 32, true);
+            double l2 = 2.0 * mc * nc * kc * reps / (ThreadCpuSeconds() - t0) / 1e9;
+            return (l1, l2);
         }
         finally { NativeMemory.AlignedFree(a); NativeMemory.AlignedFree(b); NativeMemory.AlignedFree(c); }
     }

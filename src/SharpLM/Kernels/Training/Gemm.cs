@@ -24,14 +24,21 @@ namespace SharpLM.Kernels.Training;
 /// </remarks>
 public static unsafe class Gemm
 {
-    /// <summary>Rows of A per task tile.</summary>
+    /// <summary>Rows of A per task tile (a multiple of every micro-kernel's MR).</summary>
     internal const int MC = 96;
-    /// <summary>Columns of C per task tile.</summary>
+    /// <summary>Columns of C per task tile: the packed B block of KC×NC (512 KiB) stays in L2 across the tile's rows.</summary>
     internal const int NC = 512;
-    /// <summary>Length of the K slice a micro-kernel call covers (B micro-panel of KC×NR stays in L1).</summary>
-    internal const int KC = 192;
-    /// <summary>Tiles wanted per product so that a few threads share the work evenly.</summary>
-    const int MinTasks = 16;
+    /// <summary>Longest K slice a micro-kernel call covers: its MR×KC A micro-panel (8 KiB) stays in L1.</summary>
+    internal const int KC = 256;
+    /// <summary>Tiles wanted per worker so that the workers share the work evenly.</summary>
+    const int TasksPerWorker = 2;
+
+    /// <summary>
+    /// K slice length: K cut into equal slices of at most <see cref="KC"/>. A function of K alone (never of the
+    /// tile or the thread count), so every element of C sums the same products in the same order on any machine
+    /// with the same micro-kernel.
+    /// </summary>
+    internal static int SliceK(int k) => (k + (k + KC - 1) / KC - 1) / ((k + KC - 1) / KC);
 
     static int Tiles(int n, int tile) => (n + tile - 1) / tile;
 
@@ -46,7 +53,7 @@ public static unsafe class Gemm
     /// <summary>Tests force a float path (e.g. 256-bit on an AVX-512 machine) to check each against the scalar one; per calling thread.</summary>
     [ThreadStatic] internal static Path? ForcedPath;
 
-    internal static int MicroRows(Path p) => p switch { Path.Float512 => 8, Path.Float256 => 6, _ => 4 };
+    internal static int MicroRows(Path p) => p switch { Path.Float512 => 12, Path.Float256 => 6, _ => 4 };
     internal static int MicroCols(Path p) => p switch { Path.Float512 => 32, Path.Float256 => 16, _ => 4 };
 
     /// <summary>
@@ -84,22 +91,28 @@ public static unsafe class Gemm
         job.B = b; job.C = c; job.Ldc = ldc; job.Accumulate = accumulate; job.Path = path; job.Mr = mr;
         // Tile shape from the matrix shape alone: big tiles, shrunk until there are enough tasks to share
         // (a 64×256 weight gradient would otherwise be one task). Tiles never change the summation order
-        // of an element (K is always walked in KC slices, in order), so they cannot change results.
+        // of an element (K is always walked in the same slices, in order), so they cannot change results.
+        // Each tile packs its rows of A once per K slice and reuses them across its columns, and reuses each
+        // packed B block across its rows: tiles shrink (columns first, down to 4 micro-panels; then rows, down to
+        // 4 micro-panels) only until every worker has two.
+        int minTasks = workers.Count == 1 ? 1 : TasksPerWorker * workers.Count;
         int mcTile = MC, ncTile = NC;
-        while (Tiles(M, mcTile) * Tiles(N, ncTile) < MinTasks && (ncTile > 4 * b.Nr || mcTile > 2 * mr))
+        while (Tiles(M, mcTile) * Tiles(N, ncTile) < minTasks && (ncTile > 4 * b.Nr || mcTile > 4 * mr))
         {
-            if (ncTile > 4 * b.Nr && (Tiles(N, ncTile) <= Tiles(M, mcTile) || mcTile <= 2 * mr)) ncTile /= 2;
-            else mcTile = Math.Max(mr, mcTile / 2 / mr * mr);
+            if (ncTile > 4 * b.Nr && N > 4 * b.Nr) ncTile /= 2;
+            else if (mcTile > 4 * mr) mcTile = Math.Max(mr, mcTile / 2 / mr * mr);
+            else break;
         }
         job.Mc = mcTile; job.Nc = ncTile;
         job.TilesN = Tiles(N, ncTile);
+        job.TilesM = Tiles(M, mcTile);
         job.EnsureScratch(workers.Count, MC * KC);
         workers.For(job, Tiles(M, mcTile) * job.TilesN);
     }
 
     sealed class TileJob<T> : ParallelJob, IDisposable where T : unmanaged, INumber<T>
     {
-        public int M, N, K, Lda, Ldc, TilesN, Mr, Mc, Nc;
+        public int M, N, K, Lda, Ldc, TilesN, TilesM, Mr, Mc, Nc;
         public T* A, C;
         public bool ATransposed, Accumulate;
         public GemmPackedB<T> B = null!;
@@ -124,25 +137,24 @@ public static unsafe class Gemm
 
         public override void Run(int index, int worker)
         {
-            int i0 = index / TilesN * Mc, j0 = index % TilesN * Nc;
+            // Column tiles outer: consecutive tasks (on every worker) share one packed B block, which stays in L2.
+            int i0 = index % TilesM * Mc, j0 = index / TilesM * Nc;
             int mc = Math.Min(Mc, M - i0), nc = Math.Min(Nc, N - j0);
-            int mr = Mr, nr = B.Nr;
+            int mr = Mr, nr = B.Nr, kSlice = SliceK(K);
             T* ap = _scratch[worker];
-            for (int pc = 0; pc < K; pc += KC)
+            for (int pc = 0; pc < K; pc += kSlice)
             {
-                int kc = Math.Min(KC, K - pc);
+                int kc = Math.Min(kSlice, K - pc);
                 PackA(ap, A, Lda, ATransposed, i0, mc, pc, kc, mr);
                 bool acc = Accumulate || pc > 0;
-                for (int jr = 0; jr < nc; jr += nr)
+                // Rows outer: one MR×kc micro-panel of A stays in L1 while the tile's B panels stream from L2.
+                for (int ir = 0; ir < mc; ir += mr)
                 {
-                    int cols = Math.Min(nr, nc - jr);
-                    T* bp = B.Panel(j0 + jr) + (long)pc * nr;
-                    for (int ir = 0; ir < mc; ir += mr)
-                    {
-                        int rows = Math.Min(mr, mc - ir);
-                        T* cp = C + (long)(i0 + ir) * Ldc + j0 + jr;
-                        Micro(Path, kc, ap + (long)ir * kc, bp, cp, Ldc, rows, cols, acc);
-                    }
+                    int rows = Math.Min(mr, mc - ir);
+                    T* a = ap + (long)ir * kc;
+                    T* cRow = C + (long)(i0 + ir) * Ldc + j0;
+                    for (int jr = 0; jr < nc; jr += nr)
+                        Micro(Path, kc, a, B.Panel(j0 + jr) + (long)pc * nr, cRow + jr, Ldc, rows, Math.Min(nr, nc - jr), acc);
                 }
             }
         }
@@ -155,6 +167,30 @@ public static unsafe class Gemm
         {
             int rows = Math.Min(mr, mc - ir);
             T* d = dst + (long)ir * kc;
+            if (typeof(T) == typeof(float) && mr == 12 && rows == 12 && Avx.IsSupported)
+            {
+                // Full float micro-panels of 12 rows: a 48-byte copy per k (transposed A), or 8×8 register
+                // transposes for rows 0–7 and a plain loop for rows 8–11.
+                float* fd = (float*)d;
+                if (transposed)
+                    for (int k = 0; k < kc; k++)
+                    {
+                        float* src = (float*)a + (long)(pc + k) * lda + i0 + ir;
+                        Vector256.Load(src).Store(fd + k * 12);
+                        Vector128.Load(src + 8).Store(fd + k * 12 + 8);
+                    }
+                else
+                {
+                    float* src = (float*)a + (long)(i0 + ir) * lda + pc;
+                    SmallMatMul.Transpose(8, kc, src, lda, fd, 12);
+                    for (int r = 8; r < 12; r++)
+                    {
+                        float* s = src + (long)r * lda;
+                        for (int k = 0; k < kc; k++) fd[k * 12 + r] = s[k];
+                    }
+                }
+                continue;
+            }
             if (transposed)
             {
                 // A(i,k) = a[k·lda + i]: the MR values of one k are adjacent.
@@ -206,12 +242,18 @@ public static unsafe class Gemm
                 c[(long)r * ldc + j] = accumulate ? c[(long)r * ldc + j] + acc[r * nr + j] : acc[r * nr + j];
     }
 
-    /// <summary>8×32 block with 16 zmm accumulators: per k, two 16-wide loads of B and 8 broadcasts of A.</summary>
+    /// <summary>
+    /// 12×32 block with 24 zmm accumulators (BLIS's shape for AVX-512): per k, two 16-wide loads of B and 12
+    /// broadcasts of A feed 24 FMAs, so the two FMA ports, not the loads, set the pace, and B (streamed from L2
+    /// while the A micro-panel sits in L1) needs 128 bytes per 12 cycles.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Micro512(int kc, float* a, float* b, float* c, int ldc, int rows, int cols, bool accumulate)
+    internal static void Micro512(int kc, float* a, float* b, float* c, int ldc, int rows, int cols, bool accumulate)
     {
-        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
-        Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        Vector512<float> c60 = default, c61 = default, c70 = default, c71 = default, c80 = default, c81 = default, c90 = default, c91 = default, c100 = default, c101 = default, c110 = default, c111 = default;
+        // C's 24 cache lines are needed only after the loop: ask for them now so a miss overlaps the FMAs.
+        for (int r = 0; r < rows; r++) { Sse.Prefetch0(c + (long)r * ldc); Sse.Prefetch0(c + (long)r * ldc + 16); }
         for (int k = 0; k < kc; k++)
         {
             var b0 = Vector512.Load(b);
@@ -225,21 +267,35 @@ public static unsafe class Gemm
             x = Vector512.Create(a[5]); c50 = Avx512F.FusedMultiplyAdd(x, b0, c50); c51 = Avx512F.FusedMultiplyAdd(x, b1, c51);
             x = Vector512.Create(a[6]); c60 = Avx512F.FusedMultiplyAdd(x, b0, c60); c61 = Avx512F.FusedMultiplyAdd(x, b1, c61);
             x = Vector512.Create(a[7]); c70 = Avx512F.FusedMultiplyAdd(x, b0, c70); c71 = Avx512F.FusedMultiplyAdd(x, b1, c71);
-            a += 8; b += 32;
+            x = Vector512.Create(a[8]); c80 = Avx512F.FusedMultiplyAdd(x, b0, c80); c81 = Avx512F.FusedMultiplyAdd(x, b1, c81);
+            x = Vector512.Create(a[9]); c90 = Avx512F.FusedMultiplyAdd(x, b0, c90); c91 = Avx512F.FusedMultiplyAdd(x, b1, c91);
+            x = Vector512.Create(a[10]); c100 = Avx512F.FusedMultiplyAdd(x, b0, c100); c101 = Avx512F.FusedMultiplyAdd(x, b1, c101);
+            x = Vector512.Create(a[11]); c110 = Avx512F.FusedMultiplyAdd(x, b0, c110); c111 = Avx512F.FusedMultiplyAdd(x, b1, c111);
+            a += 12; b += 32;
         }
-        if (rows == 8 && cols == 32)
+        if (rows == 12 && cols == 32)
         {
-            Store512(c, c00, c01, accumulate); Store512(c + ldc, c10, c11, accumulate);
+            Store512(c + 0 * ldc, c00, c01, accumulate); Store512(c + 1 * ldc, c10, c11, accumulate);
             Store512(c + 2 * ldc, c20, c21, accumulate); Store512(c + 3 * ldc, c30, c31, accumulate);
             Store512(c + 4 * ldc, c40, c41, accumulate); Store512(c + 5 * ldc, c50, c51, accumulate);
             Store512(c + 6 * ldc, c60, c61, accumulate); Store512(c + 7 * ldc, c70, c71, accumulate);
+            Store512(c + 8 * ldc, c80, c81, accumulate); Store512(c + 9 * ldc, c90, c91, accumulate);
+            Store512(c + 10 * ldc, c100, c101, accumulate); Store512(c + 11 * ldc, c110, c111, accumulate);
             return;
         }
-        float* t = stackalloc float[8 * 32];
-        c00.Store(t); c01.Store(t + 16); c10.Store(t + 32); c11.Store(t + 48);
-        c20.Store(t + 64); c21.Store(t + 80); c30.Store(t + 96); c31.Store(t + 112);
-        c40.Store(t + 128); c41.Store(t + 144); c50.Store(t + 160); c51.Store(t + 176);
-        c60.Store(t + 192); c61.Store(t + 208); c70.Store(t + 224); c71.Store(t + 240);
+        float* t = stackalloc float[12 * 32];
+        c00.Store(t + 0); c01.Store(t + 16);
+        c10.Store(t + 32); c11.Store(t + 48);
+        c20.Store(t + 64); c21.Store(t + 80);
+        c30.Store(t + 96); c31.Store(t + 112);
+        c40.Store(t + 128); c41.Store(t + 144);
+        c50.Store(t + 160); c51.Store(t + 176);
+        c60.Store(t + 192); c61.Store(t + 208);
+        c70.Store(t + 224); c71.Store(t + 240);
+        c80.Store(t + 256); c81.Store(t + 272);
+        c90.Store(t + 288); c91.Store(t + 304);
+        c100.Store(t + 320); c101.Store(t + 336);
+        c110.Store(t + 352); c111.Store(t + 368);
         CopyEdge(t, 32, c, ldc, rows, cols, accumulate);
     }
 
