@@ -30,7 +30,7 @@ public unsafe class TrainingGemmTests
     public static TheoryData<string, int, int, int, bool, bool, bool> Cases()
     {
         var d = new TheoryData<string, int, int, int, bool, bool, bool>();
-        var shapes = new (int M, int N, int K)[] { (1, 1, 1), (7, 33, 5), (17, 31, 200), (100, 65, 193), (9, 530, 17), (200, 40, 400) };
+        var shapes = new (int M, int N, int K)[] { (1, 1, 1), (7, 33, 5), (17, 31, 200), (100, 65, 193), (9, 530, 17), (200, 40, 400), (50, 64, 300), (13, 96, 600) };
         foreach (var path in new[] { "Scalar", "Float256", "Float512" })
             foreach (var (M, N, K) in shapes)
                 foreach (var (ta, tb) in new[] { (false, false), (false, true), (true, false) })

@@ -169,8 +169,7 @@ public static unsafe class Gemm
             T* d = dst + (long)ir * kc;
             if (typeof(T) == typeof(float) && mr == 12 && rows == 12 && Avx.IsSupported)
             {
-                // Full float micro-panels of 12 rows: a 48-byte copy per k (transposed A), or 8×8 register
-                // transposes for rows 0–7 and a plain loop for rows 8–11.
+                // Full float micro-panels of 12 rows: a 48-byte copy per k (transposed A), or 8×8 register transposes.
                 float* fd = (float*)d;
                 if (transposed)
                     for (int k = 0; k < kc; k++)
@@ -182,12 +181,9 @@ public static unsafe class Gemm
                 else
                 {
                     float* src = (float*)a + (long)(i0 + ir) * lda + pc;
+                    // Rows 0–7, then rows 4–11 (rows 4–7 are written twice with the same values): all in registers.
                     SmallMatMul.Transpose(8, kc, src, lda, fd, 12);
-                    for (int r = 8; r < 12; r++)
-                    {
-                        float* s = src + (long)r * lda;
-                        for (int k = 0; k < kc; k++) fd[k * 12 + r] = s[k];
-                    }
+                    SmallMatMul.Transpose(8, kc, src + 4L * lda, lda, fd + 4, 12);
                 }
                 continue;
             }
