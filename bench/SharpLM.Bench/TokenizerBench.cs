@@ -143,7 +143,7 @@ public static class TokenizerBench
     }
 
     /// <summary>Real text from shared/data: the text corpora, then GSM8K and MATH fields, cut into chunks of at most 4096 UTF-8 bytes.</summary>
-    static List<string> Corpus(string data, long maxBytes)
+    internal static List<string> Corpus(string data, long maxBytes)
     {
         var texts = new List<string>();
         foreach (var f in Directory.GetFiles(Path.Combine(data, "text-corpus"), "*.txt").OrderBy(f => f, StringComparer.Ordinal))
@@ -206,7 +206,7 @@ public static class TokenizerBench
     struct TimeSpec { public long Seconds; public long Nanoseconds; }
 
     /// <summary>CPU time of the calling thread (Linux CLOCK_THREAD_CPUTIME_ID); HF's encode runs on the calling thread too.</summary>
-    static double ThreadCpuSeconds()
+    internal static double ThreadCpuSeconds()
     {
         const int ClockThreadCpuTime = 3;
         if (!OperatingSystem.IsLinux() || ClockGetTime(ClockThreadCpuTime, out var t) != 0) return double.NaN;
