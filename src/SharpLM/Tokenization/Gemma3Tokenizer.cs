@@ -342,7 +342,7 @@ public sealed class Gemma3Tokenizer
         into.Reset(count, workers);
         ForEachText(count, workers, (w, i) =>
         {
-            // Each worker appends to its own part; Gather then lays the texts out in order.
+            // Each worker appends to its own part; then the texts are placed in order in one buffer.
             var part = into.Parts[w];
             int start = part.Count;
             EncodeInto(texts[i].AsSpan(), addBos, parseSpecial, _scratch.Value!, part);
@@ -350,7 +350,8 @@ public sealed class Gemma3Tokenizer
             into.Start[i] = start;
             into.Length[i] = part.Count - start;
         });
-        into.Gather(count);
+        into.Layout(count);
+        ForEachText(count, workers, (_, i) => into.Place(i));
     }
 
     static int Workers(int count, int maxThreads) => Math.Max(1, Math.Min(count, maxThreads > 0 ? maxThreads : Environment.ProcessorCount));

@@ -60,8 +60,8 @@ public sealed class TokenBatch
         for (int w = 0; w < workers; w++) Parts[w].Clear();
     }
 
-    /// <summary>After the workers: lays the texts' ids out in order in one buffer.</summary>
-    internal void Gather(int count)
+    /// <summary>After the workers: the offsets of the texts laid out in order, and room for all their ids.</summary>
+    internal void Layout(int count)
     {
         long total = 0;
         for (int i = 0; i < count; i++)
@@ -72,8 +72,10 @@ public sealed class TokenBatch
         if (total > Array.MaxLength) throw new InvalidOperationException($"a batch of {total:N0} ids is more than one array holds: encode fewer texts at a time");
         _offsets[count] = (int)total;
         if (_ids.Length < total) _ids = GC.AllocateUninitializedArray<int>((int)Math.Min(Array.MaxLength, Math.Max(total, _ids.Length * 2L)));
-        for (int i = 0; i < count; i++)
-            Parts[Part[i]].Items.AsSpan(Start[i], Length[i]).CopyTo(_ids.AsSpan(_offsets[i]));
         Count = count;
     }
+
+    /// <summary>Copies text <paramref name="index"/>'s ids from its worker's part to their place (texts in parallel).</summary>
+    internal void Place(int index) =>
+        Parts[Part[index]].Items.AsSpan(Start[index], Length[index]).CopyTo(_ids.AsSpan(_offsets[index]));
 }
