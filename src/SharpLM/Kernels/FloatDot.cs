@@ -11,28 +11,35 @@ namespace SharpLM.Kernels;
 /// with inf/NaN rows recomputed by the scalar reference; see <see cref="F16Row"/>) and multiplied with fused
 /// multiply-adds; nothing is converted ahead into memory, so decode reads 2 bytes per weight. With 4 tokens
 /// each weight load and conversion serves four multiply-adds (prefill).
+/// <para>One token (decode) streams the weights from DRAM with little work per line, so the single-token
+/// loops prefetch <see cref="QuantDecodeRows.PrefetchAhead"/> bytes ahead (as <see cref="QuantDecodeRows"/>;
+/// rows are contiguous, so near a row's end this reaches into the next row), never at or past
+/// <c>prefetchEnd</c>, the end of the rows the calling thread owns.</para>
 /// </summary>
 [SkipLocalsInit]
 internal static unsafe class FloatDot
 {
-    /// <summary>y[k] = row · x[k] over <paramref name="cols"/> elements, for k &lt; <paramref name="count"/> (1 to 4).</summary>
-    public static void Dot(KernelIsa isa, TensorType type, byte* row, int cols, float** x, int count, float* y)
+    /// <summary>
+    /// y[k] = row · x[k] over <paramref name="cols"/> elements, for k &lt; <paramref name="count"/> (1 to 4).
+    /// <paramref name="prefetchEnd"/>: where the caller's rows end (one-token prefetch stops there); null: no prefetch.
+    /// </summary>
+    public static void Dot(KernelIsa isa, TensorType type, byte* row, int cols, float** x, int count, float* y, byte* prefetchEnd = null)
     {
         switch (type)
         {
-            case TensorType.F32: Dot<F32Row>(isa, row, cols, x, count, y); break;
-            case TensorType.F16: Dot<F16Row>(isa, row, cols, x, count, y); break;
-            case TensorType.BF16: Dot<BF16Row>(isa, row, cols, x, count, y); break;
+            case TensorType.F32: Dot<F32Row>(isa, row, cols, x, count, y, prefetchEnd); break;
+            case TensorType.F16: Dot<F16Row>(isa, row, cols, x, count, y, prefetchEnd); break;
+            case TensorType.BF16: Dot<BF16Row>(isa, row, cols, x, count, y, prefetchEnd); break;
             default: throw new ArgumentOutOfRangeException(nameof(type), type, "not a float weight type");
         }
     }
 
-    static void Dot<L>(KernelIsa isa, byte* row, int cols, float** x, int count, float* y) where L : struct, IRowLoad
+    static void Dot<L>(KernelIsa isa, byte* row, int cols, float** x, int count, float* y, byte* prefetchEnd) where L : struct, IRowLoad
     {
         switch (isa)
         {
-            case KernelIsa.V512: V512<L>(row, cols, x, count, y); break;
-            case KernelIsa.V256: V256<L>(row, cols, x, count, y); break;
+            case KernelIsa.V512: V512<L>(row, cols, x, count, y, prefetchEnd); break;
+            case KernelIsa.V256: V256<L>(row, cols, x, count, y, prefetchEnd); break;
             case KernelIsa.V128: for (int k = 0; k < count; k++) y[k] = V128<L>(row, cols, x[k]); break;
             default: for (int k = 0; k < count; k++) y[k] = Scalar<L>(row, cols, x[k]); break;
         }
@@ -54,7 +61,17 @@ internal static unsafe class FloatDot
         return s;
     }
 
-    static void V512<L>(byte* row, int cols, float** x, int count, float* y) where L : struct, IRowLoad
+    /// <summary>Prefetches the lines <see cref="QuantDecodeRows.PrefetchAhead"/> bytes after the <paramref name="elements"/> weights at <paramref name="at"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Prefetch<L>(byte* at, int elements, byte* end) where L : struct, IRowLoad
+    {
+        byte* p = at + QuantDecodeRows.PrefetchAhead;
+        int bytes = elements * L.ElementBytes;
+        for (int o = 0; o < bytes; o += 64)
+            if (p + o < end) Sse.Prefetch0(p + o);
+    }
+
+    static void V512<L>(byte* row, int cols, float** x, int count, float* y, byte* prefetchEnd) where L : struct, IRowLoad
     {
         Vector512<float> m0 = default, m1 = default; // running max |w| (finite-only loaders; otherwise unused)
         if (count == 4)
@@ -105,6 +122,7 @@ internal static unsafe class FloatDot
                 int i = 0;
                 for (; i + 64 <= cols; i += 64)
                 {
+                    if (prefetchEnd != null) Prefetch<L>(row + i * L.ElementBytes, 64, prefetchEnd);
                     var w0 = L.Load512(row, i);
                     var w1 = L.Load512(row, i + 16);
                     var w2 = L.Load512(row, i + 32);
@@ -130,7 +148,7 @@ internal static unsafe class FloatDot
         Recheck<L>(L.FiniteOnly && Vector512.GreaterThanOrEqualAny(Vector512.Max(m0, m1), Vector512.Create(FiniteLimit)), row, cols, x, count, y);
     }
 
-    static void V256<L>(byte* row, int cols, float** x, int count, float* y) where L : struct, IRowLoad
+    static void V256<L>(byte* row, int cols, float** x, int count, float* y, byte* prefetchEnd) where L : struct, IRowLoad
     {
         Vector256<float> m0 = default, m1 = default;
         if (count == 4)
@@ -177,6 +195,7 @@ internal static unsafe class FloatDot
                 int i = 0;
                 for (; i + 32 <= cols; i += 32)
                 {
+                    if (prefetchEnd != null) Prefetch<L>(row + i * L.ElementBytes, 32, prefetchEnd);
                     var w0 = L.Load256(row, i);
                     var w1 = L.Load256(row, i + 8);
                     var w2 = L.Load256(row, i + 16);
@@ -229,6 +248,8 @@ internal static unsafe class FloatDot
         /// row with <see cref="Scalar"/> when it reaches <see cref="FiniteLimit"/>.
         /// </summary>
         static abstract bool FiniteOnly { get; }
+        /// <summary>Bytes per stored weight.</summary>
+        static abstract int ElementBytes { get; }
     }
 
     /// <summary>What the finite-only shortcut of <see cref="F16Row"/> makes of an f16 inf/NaN: 2¹⁶ or more (the largest finite f16 is 65504).</summary>
@@ -257,6 +278,7 @@ internal static unsafe class FloatDot
         public static Vector256<float> Load256(byte* row, int i) => Vector256.Load((float*)row + i);
         public static Vector512<float> Load512(byte* row, int i) => Vector512.Load((float*)row + i);
         public static bool FiniteOnly => false;
+        public static int ElementBytes => 4;
     }
 
     /// <summary>bf16 is the high half of an f32: widen to 32 bits and shift left by 16.</summary>
@@ -272,6 +294,7 @@ internal static unsafe class FloatDot
         public static Vector512<float> Load512(byte* row, int i) =>
             (Avx512F.ConvertToVector512Int32(Vector256.Load((ushort*)row + i)).AsUInt32() << 16).AsSingle();
         public static bool FiniteOnly => false;
+        public static int ElementBytes => 2;
     }
 
     /// <summary>
@@ -296,5 +319,6 @@ internal static unsafe class FloatDot
         public static Vector512<float> Load512(byte* row, int i) =>
             ((Avx512F.ConvertToVector512Int32(Vector256.Load((short*)row + i)) << 13).AsUInt32() & Vector512.Create(Mask)).AsSingle() * Vector512.Create(Rebias);
         public static bool FiniteOnly => true;
+        public static int ElementBytes => 2;
     }
 }

@@ -170,13 +170,14 @@ public static unsafe class MatrixKernels
         float** xs = stackalloc float*[4];
         float* out4 = stackalloc float[4];
         int cols = job->Cols, rows = job->Rows;
+        byte* prefetchEnd = t1 - t0 == 1 ? job->W + r1 * job->RowBytes : null; // decode streams from DRAM: prefetch within this chunk
         for (int t = t0; t < t1; t += 4)
         {
             int n = Math.Min(4, t1 - t);
             for (int k = 0; k < n; k++) xs[k] = job->X + (long)(t + k) * cols;
             for (int r = r0; r < r1; r++)
             {
-                FloatDot.Dot(job->Isa, job->Type, job->W + r * job->RowBytes, cols, xs, n, out4);
+                FloatDot.Dot(job->Isa, job->Type, job->W + r * job->RowBytes, cols, xs, n, out4, prefetchEnd);
                 for (int k = 0; k < n; k++) job->Y[(long)(t + k) * rows + r] = out4[k];
             }
         }
