@@ -33,4 +33,12 @@ internal static class BenchSupport
                 return Path.GetFullPath(Path.Combine(d.FullName, "..", "shared", "data"));
         throw new DirectoryNotFoundException("shared/data not found (pass --data or set SHARPLM_SHARED_DATA)");
     }
+
+    /// <summary>The checkout this bench was built from (the folder holding SharpLM.slnx).</summary>
+    public static string RepoRoot()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "SharpLM.slnx"))) return d.FullName;
+        throw new InvalidOperationException("cannot find the repository root (SharpLM.slnx)");
+    }
 }

@@ -87,7 +87,7 @@ public static class ExtractBenchmark
     /// <summary>Runs readability-peer/run.mjs over the same pages (written as UTF-8 files); null with a note when node or its packages are missing.</summary>
     static JsonDocument? RunReadabilityJs(List<(string Name, List<string> Pages)> sets, int rounds)
     {
-        var peerDir = Path.Combine(RepoRoot(), "bench", "SharpLM.Bench", "Extract", "readability-peer");
+        var peerDir = Path.Combine(BenchSupport.RepoRoot(), "bench", "SharpLM.Bench", "Extract", "readability-peer");
         if (!Directory.Exists(Path.Combine(peerDir, "node_modules", "jsdom")))
         {
             Console.WriteLine($"installing the Readability.js peer: npm ci in {peerDir}");
@@ -137,18 +137,11 @@ public static class ExtractBenchmark
         return p.ExitCode;
     }
 
-    static string RepoRoot()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "SharpLM.slnx"))) return d.FullName;
-        throw new InvalidOperationException("cannot find the repository root (SharpLM.slnx)");
-    }
-
     static string SharedData()
     {
         var env = Environment.GetEnvironmentVariable("SHARPLM_SHARED_DATA");
         if (!string.IsNullOrEmpty(env)) return env;
-        var root = RepoRoot();
+        var root = BenchSupport.RepoRoot();
         foreach (var c in new[] { Path.Combine(root, "..", "shared", "data"), Path.Combine(root, "shared", "data") })
             if (Directory.Exists(c)) return Path.GetFullPath(c);
         throw new DirectoryNotFoundException("shared/data not found beside the checkout (set SHARPLM_SHARED_DATA)");

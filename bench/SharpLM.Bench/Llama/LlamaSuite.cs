@@ -10,9 +10,14 @@ namespace SharpLM.Bench.Llama;
 /// run in its own child process, engines alternating A B B A … so drift in machine load hits both alike.
 /// Prints one markdown row per (model, type) with medians, the ratio, peak RSS, and decode as a fraction of
 /// the roofline (triad bandwidth ÷ weight bytes read per token).
-/// <code>llama [--models 270m,1b,4b] [--types q4_0,q8_0,bf16,f16] [--threads 2] [--reps 3] [--pp 512] [--tg 128] [--busy] [--prepare]</code>
+/// <code>llama [--models 270m,1b,4b] [--types q4_0,q8_0,bf16,f16] [--threads 2] [--reps 3] [--pp 512] [--tg 128] [--busy] [--prepare] [--no-node]</code>
 /// <c>--busy</c> adds a second set of runs with a competing process spinning on one core; <c>--prepare</c>
 /// only writes the model files.
+/// A second llama.cpp build runs beside LLamaSharp's: the prebuilt CPU backends of npm node-llama-cpp 3.22.1
+/// (node-llama-peer/, installed with <c>npm ci</c> on first use), where ggml loads the best variant this CPU
+/// supports (cascadelake, icelake, zen4, …). The issue's prefill target is against the faster of the two builds,
+/// so the table gives both and the ratio against the faster; <c>--no-node</c> leaves it out, and when node or
+/// npm is missing the suite says so and prints n/a in its columns.
 /// </summary>
 public static class LlamaSuite
 {
@@ -31,11 +36,17 @@ public static class LlamaSuite
             foreach (var t in types) paths[(m, t)] = BenchModels.Ensure(m, t, Console.Error);
         if (prepareOnly) return 0;
 
+        string? nodePeer = args.Contains("--no-node") ? null : NodePeer.Prepare(Console.Error);
+        var engines = nodePeer is null ? new[] { "sharplm", "llama.cpp" } : new[] { "sharplm", "llama.cpp", "node-llama-cpp" };
+
         var bw = MemoryBandwidth.Measure(threads);
         Console.WriteLine(Inv($"machine: {Environment.ProcessorCount} cores, {threads} threads used; triad {bw.TriadGBs:F1} GB/s, read {bw.ReadGBs:F1} GB/s; {reps} runs per engine, medians"));
+        Console.WriteLine(nodePeer is null
+            ? "peers: llama.cpp = LLamaSharp 0.30.0 (llama.cpp b10221); node-llama-cpp not run"
+            : "peers: llama.cpp = LLamaSharp 0.30.0 (llama.cpp b10221); node = npm node-llama-cpp 3.22.1 (its CPU variant is printed per run on stderr); 'best' = the faster of the two per column");
         Console.WriteLine();
-        Console.WriteLine(Inv($"| model | type | other core | pp{pp} t/s SharpLM | pp{pp} t/s llama.cpp | ratio | tg{tg} t/s SharpLM | tg{tg} t/s llama.cpp | ratio | roofline t/s | SharpLM % roof | llama.cpp % roof | peak RSS SharpLM | peak RSS llama.cpp | alloc B/token |"));
-        Console.WriteLine("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine(Inv($"| model | type | other core | pp{pp} t/s SharpLM | pp{pp} t/s llama.cpp | pp{pp} t/s node | ratio vs llama.cpp | ratio vs best | tg{tg} t/s SharpLM | tg{tg} t/s llama.cpp | tg{tg} t/s node | ratio vs llama.cpp | ratio vs best | roofline t/s | SharpLM % roof | llama.cpp % roof | peak RSS SharpLM | peak RSS llama.cpp | peak RSS node | alloc B/token |"));
+        Console.WriteLine("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var m in models)
             foreach (var t in types)
             {
@@ -45,25 +56,33 @@ public static class LlamaSuite
                     Process? spinner = loaded ? StartSpinner() : null;
                     try
                     {
-                        var ours = new List<RunResult>();
-                        var theirs = new List<RunResult>();
+                        var results = engines.ToDictionary(e => e, _ => new List<RunResult>());
                         for (int r = 0; r < reps; r++)
                         {
-                            // A B, then B A: each engine goes first half the time.
-                            foreach (string engine in r % 2 == 0 ? new[] { "sharplm", "llama.cpp" } : new[] { "llama.cpp", "sharplm" })
+                            // A B C, then C B A: each engine goes first (and last) equally often.
+                            foreach (string engine in r % 2 == 0 ? engines : engines.Reverse())
                             {
-                                var res = Child(engine, path, threads, pp, tg, seed: 100 + r);
-                                (engine == "sharplm" ? ours : theirs).Add(res);
-                                Console.Error.WriteLine(Inv($"  {m} {t}{(loaded ? " busy" : "")} run {r}: {engine,-9} pp {res.PrefillTokensPerSecond,7:F1} t/s  tg {res.DecodeTokensPerSecond,6:F2} t/s  rss {res.PeakRssBytes / 1048576.0,6:F0} MiB"));
+                                var res = engine == "node-llama-cpp"
+                                    ? NodePeer.Run(nodePeer!, path, threads, pp, tg, seed: 100 + r)
+                                    : Child(engine, path, threads, pp, tg, seed: 100 + r);
+                                results[engine].Add(res);
+                                Console.Error.WriteLine(Inv($"  {m} {t}{(loaded ? " busy" : "")} run {r}: {engine,-14} pp {res.PrefillTokensPerSecond,7:F1} t/s  tg {res.DecodeTokensPerSecond,6:F2} t/s  rss {res.PeakRssBytes / 1048576.0,6:F0} MiB{(res.Note is null ? "" : "  (" + res.Note + ")")}"));
                             }
                         }
                         long weightBytes = new FileInfo(path).Length; // every weight is read once per decoded token (tied head included)
                         double roof = bw.TriadGBs * 1e9 / weightBytes;
+                        var ours = results["sharplm"];
+                        var theirs = results["llama.cpp"];
+                        var node = results.GetValueOrDefault("node-llama-cpp");
                         double ppA = Median(ours, x => x.PrefillTokensPerSecond), ppB = Median(theirs, x => x.PrefillTokensPerSecond);
                         double tgA = Median(ours, x => x.DecodeTokensPerSecond), tgB = Median(theirs, x => x.DecodeTokensPerSecond);
                         double rssA = Median(ours, x => x.PeakRssBytes), rssB = Median(theirs, x => x.PeakRssBytes);
+                        double? ppC = node is null ? null : Median(node, x => x.PrefillTokensPerSecond);
+                        double? tgC = node is null ? null : Median(node, x => x.DecodeTokensPerSecond);
+                        double? rssC = node is null ? null : Median(node, x => x.PeakRssBytes);
+                        double ppBest = Math.Max(ppB, ppC ?? 0), tgBest = Math.Max(tgB, tgC ?? 0);
                         double alloc = Median(ours, x => x.AllocBytesPerToken ?? 0);
-                        Console.WriteLine(Inv($"| {m} | {t} | {(loaded ? "busy" : "idle")} | {ppA:F1} | {ppB:F1} | {ppA / ppB:F2}× | {tgA:F2} | {tgB:F2} | {tgA / tgB:F2}× | {roof:F1} | {100 * tgA / roof:F0} % | {100 * tgB / roof:F0} % | {rssA / 1048576:F0} MiB | {rssB / 1048576:F0} MiB | {alloc:F0} |"));
+                        Console.WriteLine(Inv($"| {m} | {t} | {(loaded ? "busy" : "idle")} | {ppA:F1} | {ppB:F1} | {Na(ppC, "F1")} | {ppA / ppB:F2}× | {ppA / ppBest:F2}× | {tgA:F2} | {tgB:F2} | {Na(tgC, "F2")} | {tgA / tgB:F2}× | {tgA / tgBest:F2}× | {roof:F1} | {100 * tgA / roof:F0} % | {100 * tgB / roof:F0} % | {rssA / 1048576:F0} MiB | {rssB / 1048576:F0} MiB | {(rssC is { } c ? Inv($"{c / 1048576:F0} MiB") : "n/a")} | {alloc:F0} |"));
                     }
                     finally
                     {
@@ -73,6 +92,8 @@ public static class LlamaSuite
             }
         return 0;
     }
+
+    static string Na(double? v, string format) => v is { } x ? x.ToString(format, CultureInfo.InvariantCulture) : "n/a";
 
     static RunResult Child(string engine, string model, int threads, int pp, int tg, int seed)
     {
