@@ -14,6 +14,7 @@ public static class Program
         new("train", "training tokens/s and peak RSS of the tiny and small presets vs PyTorch CPU (same model, batch, threads)", Train.TrainBench.Run),
         new("train-child", "(internal) SharpLM's side of the train suite: train-child CONFIG B T STEPS WARMUP THREADS", Train.TrainChild.Run),
         new("tokenizer", "Gemma 3 tokenizer vs HF tokenizers: encode MB/s (1 thread, batch), load time, memory", TokenizerBench.Run),
+        new("tokenizer-scaling", "why batch encoding does (not) scale: allocation, GC, CPU time and word-cache misses per MB at 1 and N threads", TokenizerScalingBench.Run),
         new("tokenizer-train", "BPE trainer: train time for 4k/8k/16k vocabularies, tokens/byte beside Gemma 3's", TokenizerTrainBench.Run),
         new("bandwidth", "memory bandwidth (STREAM triad and read over arrays far larger than the caches)", MemoryBandwidth.Run),
         new("llama", "SharpLM vs llama.cpp on random-weight Gemma 3 GGUFs: pp512, tg128, peak RSS, roofline (--help in LlamaSuite.cs)", Llama.LlamaSuite.Run),

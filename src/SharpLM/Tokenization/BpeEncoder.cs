@@ -15,7 +15,8 @@ namespace SharpLM.Tokenization;
 /// 4 KB chunk would be one 4,000-symbol BPE. We cut the word before every ▁ that follows a character X when no
 /// merge rule joins a piece ending in X to a piece starting with ▁ (checked from the merge table at load). No
 /// symbol can then ever span the cut, merges on either side never interact, and the result is identical; the
-/// pieces are short words like "▁token", which are cached per thread.</item>
+/// pieces are short words like "▁token", which are cached in tables all threads share (<see cref="SharedWordCache"/>,
+/// <see cref="LongWordCache"/> for the few that do not fit its records).</item>
 /// <item>Short words run a linear scan over a compact array (cheaper than a heap below ~48 symbols); long
 /// words use a binary heap of (rank, position) with a doubly linked symbol list, as Hugging Face does. Both
 /// pick the same (rank, position) minimum at every step.</item>
@@ -34,6 +35,8 @@ internal sealed class BpeEncoder
     readonly bool _byteFallback, _fuseUnk, _ignoreMerges;
     readonly PieceTable _pieces;
     readonly int _modelVocabSize;
+    SharedWordCache? _records;     // encoded pieces, shared by all threads (made on first encode)
+    LongWordCache? _longWords;     // those too big for a record
 
     // Cutting before ▁ (see remarks).
     readonly bool _cutAtMetaSpace;
@@ -138,23 +141,42 @@ internal sealed class BpeEncoder
         return _bmpIds[p] >= 0 ? !_mergesAcrossAfter[p] : !_mergesAcrossAfterFallback;
     }
 
-    /// <summary>One cut piece: from the per-thread cache, or BPE then cache.</summary>
+    /// <summary>One cut piece: from the shared caches, or BPE then cache.</summary>
     void EncodePiece(ReadOnlySpan<char> piece, EncoderScratch s, IdList output)
     {
-        if (piece.Length > WordCache.MaxWordLength)
+        if (piece.Length > LongWordCache.MaxWordLength)
         {
+            s.CacheMisses++;
+            s.LongPieces++;
             Bpe(piece, s, output);
             return;
         }
-        uint hash = WordCache.Hash(piece);
-        if (s.Cache.TryGet(piece, hash, out var cached))
+        uint hash = SharedWordCache.Hash(piece);
+        var records = _records ?? Create(ref _records);
+        var longWords = _longWords ?? Create(ref _longWords);
+        if ((piece.Length <= SharedWordCache.MaxWordLength && records.TryGet(piece, hash, output))
+            || longWords.TryGet(piece, hash, output))
         {
-            output.AddRange(cached);
+            s.CacheHits++;
             return;
         }
+        s.CacheMisses++;
         int before = output.Count;
         Bpe(piece, s, output);
-        s.Cache.Set(piece, hash, output.Span[before..].ToArray());
+        var ids = output.Span[before..];
+        if (SharedWordCache.Fits(piece.Length, ids.Length)) records.Set(piece, hash, ids, s.Victim++);
+        else
+        {
+            s.OverflowMisses++;
+            longWords.Set(piece, hash, ids, s.Victim++);
+        }
+    }
+
+    // The caches are made on first encode, not at load: a tokenizer that is only loaded (or only decodes) does not pay ~9 MB.
+    static T Create<T>(ref T? cache) where T : class, new()
+    {
+        Interlocked.CompareExchange(ref cache, new T(), null);
+        return cache!;
     }
 
     /// <summary>BPE on one piece, uncached.</summary>

@@ -2,7 +2,7 @@ namespace SharpLM.Tokenization;
 
 /// <summary>
 /// Per-thread working memory of the encoder: symbol arrays for BPE, the normalized-text buffer, the output
-/// buffer and a cache of recently encoded words. Reused across calls so encoding allocates only its result.
+/// buffer. Reused across calls so encoding allocates only its result.
 /// </summary>
 internal sealed class EncoderScratch
 {
@@ -19,7 +19,12 @@ internal sealed class EncoderScratch
     public readonly List<AddedTokenMatcher.Split> NormalizedSplits = [];
     public readonly List<(int Start, int End)> Words = [];
     public readonly List<(int Start, int End)> Words2 = [];
-    public readonly WordCache Cache = new();
+    /// <summary>Picks the way a full set of the shared word caches gives up (round-robin per thread).</summary>
+    public int Victim;
+    /// <summary>Pieces found in a cache / encoded by BPE (diagnostics; read only while this thread is idle).</summary>
+    public long CacheHits, CacheMisses;
+    /// <summary>Of <see cref="CacheMisses"/>: pieces too long for any cache / pieces too big for a <see cref="SharedWordCache"/> record.</summary>
+    public long LongPieces, OverflowMisses;
 
     /// <summary>Makes the symbol arrays hold at least <paramref name="n"/> entries.</summary>
     public void EnsureSymbols(int n)

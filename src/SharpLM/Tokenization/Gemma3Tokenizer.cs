@@ -3,7 +3,8 @@ namespace SharpLM.Tokenization;
 /// <summary>
 /// The Gemma 3 tokenizer (and any SentencePiece-style byte-fallback BPE tokenizer in the same format, such as
 /// those <see cref="BpeTrainer"/> makes): encodes text to ids exactly as Hugging Face <c>tokenizers</c> does and
-/// decodes ids back to text. Pure managed code; thread-safe (each thread encodes with its own scratch memory).
+/// decodes ids back to text. Pure managed code; thread-safe (each thread encodes with its own scratch memory; the
+/// cache of encoded words is shared, see <see cref="SharedWordCache"/>).
 /// </summary>
 /// <remarks>
 /// <para>Pipeline (Hugging Face's, step for step): added tokens such as <c>&lt;start_of_turn&gt;</c> are cut out
@@ -25,10 +26,18 @@ public sealed class Gemma3Tokenizer
     readonly TextNormalizer _normalizer;
     readonly PreTokenizer _preTokenizer;
     readonly TokenDecoder _decoder;
-    readonly ThreadLocal<EncoderScratch> _scratch = new(() => new EncoderScratch());
+    readonly ThreadLocal<EncoderScratch> _scratch = new(() => new EncoderScratch(), trackAllValues: true);
 
     internal TokenizerDefinition Definition => _def;
     internal TokenDecoder Decoder => _decoder;
+
+    /// <summary>Word-cache hits and misses summed over every thread that has encoded (diagnostics; call while no thread encodes).</summary>
+    internal (long Hits, long Misses, long LongPieces, long OverflowMisses) WordCacheCounts()
+    {
+        long h = 0, m = 0, l = 0, o = 0;
+        foreach (var s in _scratch.Values) { h += s.CacheHits; m += s.CacheMisses; l += s.LongPieces; o += s.OverflowMisses; }
+        return (h, m, l, o);
+    }
 
     internal Gemma3Tokenizer(TokenizerDefinition def)
     {
@@ -307,21 +316,63 @@ public sealed class Gemma3Tokenizer
     }
 
     /// <summary>
-    /// Encodes many texts in parallel (one scratch per worker thread); the result at index i is the encoding of
-    /// <c>texts[i]</c>, identical to calling <see cref="Encode(string, bool, bool)"/> on it.
+    /// Encodes many texts in parallel; the result at index i is the encoding of <c>texts[i]</c>, identical to
+    /// calling <see cref="Encode(string, bool, bool)"/> on it.
     /// </summary>
     /// <param name="maxThreads">Worker threads; −1 uses every core.</param>
     public int[][] EncodeBatch(IReadOnlyList<string> texts, bool addBos = false, bool parseSpecial = true, int maxThreads = -1)
     {
+        ArgumentNullException.ThrowIfNull(texts);
         var results = new int[texts.Count][];
-        var options = new ParallelOptions { MaxDegreeOfParallelism = maxThreads > 0 ? maxThreads : Environment.ProcessorCount };
-        // Contiguous ranges (not per-item scheduling): fewer handoffs, and each thread's word cache stays warm.
-        var ranges = System.Collections.Concurrent.Partitioner.Create(0, texts.Count, Math.Max(1, texts.Count / (options.MaxDegreeOfParallelism * 8)));
-        Parallel.ForEach(ranges, options, range =>
-        {
-            for (int i = range.Item1; i < range.Item2; i++) results[i] = Encode(texts[i], addBos, parseSpecial);
-        });
+        ForEachText(texts.Count, Workers(texts.Count, maxThreads), (_, i) => results[i] = Encode(texts[i], addBos, parseSpecial));
         return results;
+    }
+
+    /// <summary>
+    /// Encodes many texts in parallel into <paramref name="into"/> (replacing its contents): one id buffer and
+    /// offsets instead of an array per text, so a reused <see cref="TokenBatch"/> makes batch encoding
+    /// allocation-free (no garbage collection pausing the workers). Text i's ids equal <c>Encode(texts[i])</c>.
+    /// </summary>
+    /// <param name="maxThreads">Worker threads; −1 uses every core.</param>
+    public void EncodeBatch(IReadOnlyList<string> texts, TokenBatch into, bool addBos = false, bool parseSpecial = true, int maxThreads = -1)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        ArgumentNullException.ThrowIfNull(into);
+        int count = texts.Count, workers = Workers(count, maxThreads);
+        into.Reset(count, workers);
+        ForEachText(count, workers, (w, i) =>
+        {
+            // Each worker appends to its own part; then the texts are placed in order in one buffer.
+            var part = into.Parts[w];
+            int start = part.Count;
+            EncodeInto(texts[i].AsSpan(), addBos, parseSpecial, _scratch.Value!, part);
+            into.Part[i] = w;
+            into.Start[i] = start;
+            into.Length[i] = part.Count - start;
+        });
+        into.Layout(count);
+        ForEachText(count, workers, (_, i) => into.Place(i));
+    }
+
+    static int Workers(int count, int maxThreads) => Math.Max(1, Math.Min(count, maxThreads > 0 ? maxThreads : Environment.ProcessorCount));
+
+    /// <summary>
+    /// Runs <paramref name="encode"/>(worker, i) for i = 0 … count−1 on <paramref name="workers"/> threads (the
+    /// caller's among them), each taking the next index from a shared counter: no thread idles while texts remain,
+    /// however uneven their lengths. Threads need no affinity to texts since the word cache is shared.
+    /// </summary>
+    static void ForEachText(int count, int workers, Action<int, int> encode)
+    {
+        if (workers <= 1)
+        {
+            for (int i = 0; i < count; i++) encode(0, i);
+            return;
+        }
+        int next = -1;
+        Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, w =>
+        {
+            for (int i = Interlocked.Increment(ref next); i < count; i = Interlocked.Increment(ref next)) encode(w, i);
+        });
     }
 
     void EncodeInto(ReadOnlySpan<char> text, bool addBos, bool parseSpecial, EncoderScratch s, IdList output)

@@ -1,0 +1,139 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using SharpLM.Tokenization;
+using static SharpLM.Bench.BenchSupport;
+
+namespace SharpLM.Bench;
+
+/// <summary>
+/// Why batch encoding does or does not scale over cores: the same batch on 1 and N threads, alternating in one
+/// process, with the counts that stay meaningful on a shared machine — managed bytes allocated per MB encoded,
+/// GC collections and pause time, process CPU time per MB (work per CPU-second), word-cache misses per MB — and
+/// a contention probe: N persistent threads each encoding the whole corpus on their own (the same work per
+/// thread as one thread alone), whose per-thread CPU time per MB shows what sharing the caches and memory costs.
+/// Both batch APIs are measured: an array per text, and one reused <see cref="TokenBatch"/> (no allocation).
+/// </summary>
+/// <remarks>
+/// <c>dotnet run -c Release --project bench/SharpLM.Bench -- tokenizer-scaling [--data DIR] [--mb 4] [--rounds 5] [--threads N]</c>.
+/// </remarks>
+public static class TokenizerScalingBench
+{
+    public static int Run(string[] args)
+    {
+        string tokPath = Option(args, "--tokenizer") ?? FindTokenizer();
+        string data = Option(args, "--data") ?? Environment.GetEnvironmentVariable("SHARPLM_SHARED_DATA") ?? FindSharedData();
+        double mb = double.Parse(Option(args, "--mb") ?? "4", CultureInfo.InvariantCulture);
+        int rounds = int.Parse(Option(args, "--rounds") ?? "5", CultureInfo.InvariantCulture);
+        int threads = int.Parse(Option(args, "--threads") ?? Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+
+        var tok = Gemma3Tokenizer.Load(tokPath);
+        var chunks = TokenizerBench.Corpus(data, (long)(mb * 1e6));
+        double mbytes = chunks.Sum(c => (long)Encoding.UTF8.GetByteCount(c)) / 1e6;
+        Console.WriteLine($"# tokenizer scaling diagnosis: {chunks.Count} chunks, {mbytes:F2} MB, {Environment.ProcessorCount} cores, gcServer={System.Runtime.GCSettings.IsServerGC}");
+        Console.WriteLine($"load average at start: {LoadAverage()}");
+
+        // Cold pass on a fresh thread: its word cache starts empty, so misses = distinct pieces (while they fit).
+        (long Hits, long Misses, long Long, long Overflow) coldCounts = default;
+        var cold = new Thread(() =>
+        {
+            var before = tok.WordCacheCounts();
+            foreach (var c in chunks) tok.Encode(c);
+            var after = tok.WordCacheCounts();
+            coldCounts = (after.Hits - before.Hits, after.Misses - before.Misses, after.LongPieces - before.LongPieces, after.OverflowMisses - before.OverflowMisses);
+        });
+        cold.Start();
+        cold.Join();
+        Console.WriteLine(Inv($"cold pass (fresh thread): {coldCounts.Hits + coldCounts.Misses:N0} pieces, {coldCounts.Misses:N0} misses ({coldCounts.Misses / mbytes:N0}/MB; of them {coldCounts.Long:N0} pieces over 64 units, never cached, and {coldCounts.Overflow:N0} too big for a shared record)"));
+
+        // ---- EncodeBatch (an array per text, and into a reused TokenBatch) at 1 and N threads, alternating ----
+        var batch = new TokenBatch();
+        var variants = new (string Name, Action<int> Run)[]
+        {
+            ("EncodeBatch → int[][]", t => tok.EncodeBatch(chunks, maxThreads: t)),
+            ("EncodeBatch → TokenBatch", t => tok.EncodeBatch(chunks, batch, maxThreads: t)),
+        };
+        var counts = new[] { 1, threads };
+        var rows = new Dictionary<(string, int), List<Sample>>();
+        foreach (var v in variants) foreach (int t in counts) { v.Run(t); rows[(v.Name, t)] = []; }
+        for (int r = 0; r < rounds; r++)
+            foreach (var v in variants)
+                foreach (int t in counts)
+                    rows[(v.Name, t)].Add(Measure(tok, mbytes, () => v.Run(t)));
+        Console.WriteLine();
+        Console.WriteLine("| batch | threads | MB/s wall | scaling | MB per process-CPU-second | alloc bytes/MB | GCs per run (gen0+1+2, mean) | GC pause ms/run (mean) | cache misses/MB (long, overflow) |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
+        foreach (var v in variants)
+        {
+            double baseWall = 0;
+            foreach (int t in counts)
+            {
+                var list = rows[(v.Name, t)];
+                var m = Sample.Median(list);
+                if (t == 1) baseWall = m.MBps;
+                Console.WriteLine(Inv($"| {v.Name} | {t} | {m.MBps:F1} | {m.MBps / baseWall:F2}× | {m.MBperCpuS:F1} | {m.AllocPerMB:N0} | {list.Average(x => x.Gcs):F2} | {list.Average(x => x.PauseMs):F1} | {m.MissesPerMB:N0} ({m.LongPerMB:N0}, {m.OverflowPerMB:N0}) |"));
+            }
+        }
+
+        // ---- contention probe: persistent threads, each encoding the whole corpus by itself ----
+        Console.WriteLine();
+        Console.WriteLine("| independent Encode loops (each thread the whole corpus, warm) | threads | MB per thread-CPU-second (median over threads and rounds) |");
+        Console.WriteLine("|---|---|---|");
+        foreach (int t in counts)
+        {
+            var rates = new List<double>();
+            using var start = new Barrier(t);
+            var ths = Enumerable.Range(0, t).Select(k => new Thread(() =>
+            {
+                var output = new List<int>();
+                for (int r = 0; r < rounds + 1; r++)
+                {
+                    start.SignalAndWait();
+                    double c0 = TokenizerBench.ThreadCpuSeconds();
+                    foreach (var c in chunks) { output.Clear(); tok.Encode(c.AsSpan(), output); }
+                    double rate = mbytes / (TokenizerBench.ThreadCpuSeconds() - c0);
+                    if (r > 0) lock (rates) rates.Add(rate);
+                }
+            })).ToList();
+            ths.ForEach(x => x.Start());
+            ths.ForEach(x => x.Join());
+            rates.Sort();
+            Console.WriteLine(Inv($"| Encode(text, List<int>) | {t} | {rates[rates.Count / 2]:F1} |"));
+        }
+        Console.WriteLine($"load average at end: {LoadAverage()}");
+        return 0;
+    }
+
+    sealed record Sample(double MBps, double MBperCpuS, double AllocPerMB, double Gcs, double PauseMs, double MissesPerMB, double LongPerMB = 0, double OverflowPerMB = 0)
+    {
+        public static Sample Median(List<Sample> xs)
+        {
+            static double M(IEnumerable<double> v) { var s = v.OrderBy(x => x).ToList(); return s[s.Count / 2]; }
+            return new(M(xs.Select(x => x.MBps)), M(xs.Select(x => x.MBperCpuS)), M(xs.Select(x => x.AllocPerMB)),
+                M(xs.Select(x => x.Gcs)), M(xs.Select(x => x.PauseMs)), M(xs.Select(x => x.MissesPerMB)), M(xs.Select(x => x.LongPerMB)), M(xs.Select(x => x.OverflowPerMB)));
+        }
+    }
+
+    static Sample Measure(Gemma3Tokenizer tok, double mbytes, Action run)
+    {
+        var proc = Process.GetCurrentProcess();
+        int g0 = GC.CollectionCount(0);
+        var pause = GC.GetTotalPauseDuration();
+        long alloc = GC.GetTotalAllocatedBytes(true);
+        var counts = tok.WordCacheCounts();
+        proc.Refresh();
+        var cpu = proc.TotalProcessorTime;
+        var sw = Stopwatch.StartNew();
+        run();
+        double s = sw.Elapsed.TotalSeconds;
+        proc.Refresh();
+        double cpuS = (proc.TotalProcessorTime - cpu).TotalSeconds;
+        var after = tok.WordCacheCounts();
+        return new Sample(mbytes / s, mbytes / cpuS, (GC.GetTotalAllocatedBytes(true) - alloc) / mbytes,
+            GC.CollectionCount(0) - g0,
+            (GC.GetTotalPauseDuration() - pause).TotalMilliseconds, (after.Misses - counts.Misses) / mbytes,
+            (after.LongPieces - counts.LongPieces) / mbytes, (after.OverflowMisses - counts.OverflowMisses) / mbytes);
+    }
+
+    static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a";
+}

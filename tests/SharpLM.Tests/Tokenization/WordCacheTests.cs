@@ -1,0 +1,142 @@
+using SharpLM.Tokenization;
+
+namespace SharpLM.Tests.Tokenization;
+
+/// <summary>
+/// The encoder's shared word caches on their own: a hit returns exactly the ids stored for that word, never those
+/// of a word with the same hash or of an evicted word, and readers racing writers never see a torn entry.
+/// </summary>
+public class WordCacheTests
+{
+    static int[] Get(SharedWordCache c, string word, uint hash)
+    {
+        var output = new IdList();
+        output.Add(-7);                                   // whatever is already in the output stays
+        bool hit = c.TryGet(word, hash, output);
+        Assert.Equal(-7, output.Span[0]);
+        if (!hit) Assert.Equal(1, output.Count);
+        return hit ? output.Span[1..].ToArray() : [];
+    }
+
+    [Fact]
+    public void StoresAndFindsWords()
+    {
+        var c = new SharedWordCache();
+        string word = "▁token";
+        uint h = SharedWordCache.Hash(word);
+        Assert.Empty(Get(c, word, h));
+        c.Set(word, h, [11, 22, 33], victim: 0);
+        Assert.Equal([11, 22, 33], Get(c, word, h));
+        Assert.Empty(Get(c, "▁tokem", SharedWordCache.Hash("▁tokem")));
+    }
+
+    [Fact]
+    public void SameHashDifferentWordIsAMiss()
+    {
+        var c = new SharedWordCache();
+        c.Set("abc", 12345, [1], victim: 0);
+        c.Set("abd", 12345, [2], victim: 0);
+        Assert.Equal([1], Get(c, "abc", 12345));
+        Assert.Equal([2], Get(c, "abd", 12345));
+        Assert.Empty(Get(c, "abe", 12345));
+        Assert.Empty(Get(c, "ab", 12345));               // a prefix of a stored word
+    }
+
+    [Fact]
+    public void EvictionKeepsEveryAnswerRight()
+    {
+        var c = new SharedWordCache();
+        // 40 words in one set of 8 ways (same low hash bits, different high bits).
+        var words = Enumerable.Range(0, 40).Select(i => ($"w{i}", (uint)(i + 1) << 24, new[] { i, i * 3, 1000 + i })).ToList();
+        for (int i = 0; i < words.Count; i++)
+        {
+            var (w, h, ids) = words[i];
+            c.Set(w, h, ids, victim: i);
+            Assert.Equal(ids, Get(c, w, h));              // the newest is always there
+        }
+        int present = 0;
+        foreach (var (w, h, ids) in words)
+        {
+            var got = Get(c, w, h);
+            if (got.Length == 0) continue;
+            Assert.Equal(ids, got);
+            present++;
+        }
+        Assert.Equal(8, present);
+    }
+
+    [Fact]
+    public void OnlyWordsThatFitAreStored()
+    {
+        var c = new SharedWordCache();
+        string longest = new('x', SharedWordCache.MaxWordLength);
+        Assert.True(SharedWordCache.Fits(longest.Length, 1));
+        c.Set(longest, 1, [5], victim: 0);
+        Assert.Equal([5], Get(c, longest, 1));
+        Assert.False(SharedWordCache.Fits(longest.Length + 1, 1));
+        Assert.False(SharedWordCache.Fits(longest.Length, 2));
+        Assert.True(SharedWordCache.Fits(1, 13));        // 4 bytes of text, 52 of ids: the 56-byte payload
+        Assert.False(SharedWordCache.Fits(1, 14));
+        c.Set("y", 2, Enumerable.Range(0, 14).ToArray(), victim: 0);
+        Assert.Empty(Get(c, "y", 2));
+    }
+
+    [Fact]
+    public void ReadersRacingWritersNeverSeeATornEntry()
+    {
+        // 4 threads write and read 64 words that all fall in two sets (constant evictions); each word's ids are
+        // derived from the word, so any mix of two entries (key of one, ids of another, half-written ids) shows.
+        var c = new SharedWordCache();
+        var words = Enumerable.Range(0, 64).Select(i => $"word{i:D2}").ToArray();
+        static int[] IdsOf(int i) => Enumerable.Range(0, 1 + i % 9).Select(k => i * 1000 + k).ToArray();
+        static uint HashOf(int i) => (uint)(i & 1) | ((uint)(i + 1) << 20);
+        int bad = 0;
+        long hits = 0;
+        var threads = Enumerable.Range(0, 4).Select(t => new Thread(() =>
+        {
+            var output = new IdList();
+            var rng = new Random(t);
+            for (int n = 0; n < 200_000; n++)
+            {
+                int i = rng.Next(words.Length);
+                output.Clear();
+                if (c.TryGet(words[i], HashOf(i), output))
+                {
+                    Interlocked.Increment(ref hits);
+                    if (!output.Span.SequenceEqual(IdsOf(i))) Interlocked.Increment(ref bad);
+                }
+                else c.Set(words[i], HashOf(i), IdsOf(i), victim: n);
+            }
+        })).ToList();
+        threads.ForEach(x => x.Start());
+        threads.ForEach(x => x.Join());
+        Assert.Equal(0, bad);
+        Assert.True(hits > 0);
+    }
+
+    [Fact]
+    public void LongWordCacheStoresEvictsAndChecksTheWord()
+    {
+        var c = new LongWordCache();
+        var output = new IdList();
+        string a = new('a', LongWordCache.MaxWordLength), b = new('b', LongWordCache.MaxWordLength);
+        c.Set(a, 99, Enumerable.Range(0, 40).ToArray(), victim: 0);
+        Assert.False(c.TryGet(b, 99, output));           // same hash, other word
+        Assert.Equal(0, output.Count);
+        Assert.True(c.TryGet(a, 99, output));
+        Assert.Equal(Enumerable.Range(0, 40), output.Span.ToArray());
+        c.Set(a + "x", 7, [1], victim: 0);                // too long: not stored
+        Assert.False(c.TryGet(a + "x", 7, output = new IdList()));
+        // 10 words in one 4-way set: the newest 4 remain, each with its own ids.
+        for (int i = 0; i < 10; i++) c.Set($"v{i}", (uint)i << 20, [i], victim: i);
+        int present = 0;
+        for (int i = 0; i < 10; i++)
+        {
+            output.Clear();
+            if (!c.TryGet($"v{i}", (uint)i << 20, output)) continue;
+            Assert.Equal([i], output.Span.ToArray());
+            present++;
+        }
+        Assert.Equal(4, present);
+    }
+}
