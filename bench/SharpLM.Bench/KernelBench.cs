@@ -15,7 +15,7 @@ namespace SharpLM.Bench;
 /// stay in L2 (~384 KiB, timed in CPU time): the kernel's compute ceiling per core, so when threads × it is
 /// close to the DRAM figure the kernel, not memory, is the limit. Prefill: Y = X·Wᵀ for 256 tokens on one matrix
 /// pair, in GMAC/s.
-/// <c>kernels [threads] [--isa scalar|v128|v256|v512] [--decode-only] [--l2-only]</c>
+/// <c>kernels [threads] [--isa scalar|v128|v256|v512] [--decode-only] [--l2-only] [--per-core] [--types q4_0,q8_0,...]</c>
 /// </summary>
 public static unsafe class KernelBench
 {
@@ -27,12 +27,26 @@ public static unsafe class KernelBench
             if (args[i] == "--isa") isas.Add(KernelIsaInfo.FromEnvironment(args[i + 1], KernelIsaInfo.Best));
         if (isas.Count == 0) isas.Add(KernelIsaInfo.Default);
         bool decodeOnly = args.Contains("--decode-only");
+        var types = new[] { TensorType.Q4_0, TensorType.Q8_0, TensorType.BF16, TensorType.F16, TensorType.F32 };
+        for (int i = 0; i < args.Length - 1; i++)
+            if (args[i] == "--types") types = args[i + 1].Split(',').Select(n => Enum.Parse<TensorType>(n, ignoreCase: true)).ToArray();
+        if (args.Contains("--per-core"))
+        {
+            // Per-core decode from DRAM and from L2, both timed in process CPU time on one thread: a stall on
+            // memory counts, another process's time slice does not, so the figures hold on a loaded machine.
+            Console.WriteLine("| type | level | DRAM GB/s per core | in-L2 GB/s per core |");
+            Console.WriteLine("|---|---|---:|---:|");
+            foreach (var type in types)
+                foreach (var isa in isas)
+                    Console.WriteLine(Inv($"| {type} | {isa} | {MeasureDramPerCore(type, isa):F2} | {MeasureInCache(type, isa):F2} |"));
+            return 0;
+        }
         if (args.Contains("--l2-only"))
         {
             // Quick compute-ceiling check while iterating on a kernel (no DRAM sweep, no bandwidth run).
             Console.WriteLine("| type | level | in-L2 GB/s per core | prefill-64 GMAC/s per core |");
             Console.WriteLine("|---|---|---:|---:|");
-            foreach (var type in new[] { TensorType.Q4_0, TensorType.Q8_0, TensorType.BF16, TensorType.F16, TensorType.F32 })
+            foreach (var type in types)
                 foreach (var isa in isas)
                     Console.WriteLine(Inv($"| {type} | {isa} | {MeasureInCache(type, isa):F1} | {MeasurePrefillPerCore(type, isa):F1} |"));
             return 0;
@@ -43,7 +57,7 @@ public static unsafe class KernelBench
         using var pool = new WorkerPool(threads);
         Console.WriteLine("| type | level | decode GB/s | % triad | % read | in-L2 GB/s per core | prefill-256 GMAC/s |");
         Console.WriteLine("|---|---|---:|---:|---:|---:|---:|");
-        foreach (var type in new[] { TensorType.Q4_0, TensorType.Q8_0, TensorType.BF16, TensorType.F16, TensorType.F32 })
+        foreach (var type in types)
             foreach (var isa in isas)
             {
                 var (gbs, gmacs) = Measure(type, isa, pool, decodeOnly);
@@ -98,6 +112,41 @@ public static unsafe class KernelBench
         }
         foreach (var (p, _) in mats) NativeMemory.AlignedFree((void*)p);
         return (gbs, gmacs);
+    }
+
+    /// <summary>
+    /// Decode GB/s of one thread over the ~320 MB set of <see cref="Measure"/> (far past the caches), timed in
+    /// process CPU time (best of several sweeps): what one core streams from DRAM through the kernel.
+    /// </summary>
+    static double MeasureDramPerCore(TensorType type, KernelIsa isa)
+    {
+        const int H = 1152, I = 6912;
+        long pairBytes = 2 * type.RowBytes(H) * I;
+        int pairs = (int)Math.Max(2, (320L << 20) / pairBytes);
+        var mats = new List<(nint p, WeightMatrix w)>();
+        var rng = new Random(1);
+        for (int i = 0; i < pairs; i++)
+        {
+            mats.Add(Make(type, I, H, rng));
+            mats.Add(Make(type, H, I, rng));
+        }
+        var x = new float[I];
+        for (int i = 0; i < x.Length; i++) x[i] = (float)(rng.NextDouble() * 2 - 1);
+        var y = new float[I];
+        long bytes = mats.Sum(m => m.w.ByteLength);
+        using var single = new WorkerPool(1);
+        var self = Process.GetCurrentProcess();
+        double best = double.MaxValue;
+        for (int rep = 0; rep < 5; rep++)
+        {
+            self.Refresh();
+            var c0 = self.TotalProcessorTime;
+            foreach (var (_, w) in mats) MatrixKernels.MatMul(w, x.AsSpan(0, w.Cols), 1, y, single, isa);
+            self.Refresh();
+            best = Math.Min(best, (self.TotalProcessorTime - c0).TotalSeconds);
+        }
+        foreach (var (p, _) in mats) NativeMemory.AlignedFree((void*)p);
+        return bytes / best / 1e9;
     }
 
     /// <summary>

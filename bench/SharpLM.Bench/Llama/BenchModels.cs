@@ -8,14 +8,15 @@ namespace SharpLM.Bench.Llama;
 /// <summary>
 /// Random-weight Gemma 3 models with the real shapes (Gemma3Config presets: 270m, 1b, 4b) in Q4_0, Q8_0, BF16
 /// or F16 — every matrix, the tied embedding/head included, in that type; norms F32 — written once by the
-/// engine's GGUF writer to <c>/work/cache/speed</c> (or <c>SHARPLM_BENCH_MODELS</c>) and reused. Deterministic:
+/// engine's GGUF writer to <c>artifacts/bench-models</c> in the checkout (or <c>SHARPLM_BENCH_MODELS</c>) and reused. Deterministic:
 /// the same name and type always give the same bytes. The real Gemma 3 vocabulary is embedded so llama.cpp
 /// loads the file; ids are random in both engines, so the tokenizer itself is never timed.
 /// </summary>
 public static class BenchModels
 {
     public static string Directory =>
-        Environment.GetEnvironmentVariable("SHARPLM_BENCH_MODELS") is { Length: > 0 } d ? d : "/work/cache/speed";
+        Environment.GetEnvironmentVariable("SHARPLM_BENCH_MODELS") is { Length: > 0 } d
+            ? d : Path.Combine(BenchSupport.RepoRoot(), "artifacts", "bench-models");
 
     public static Gemma3Config Config(string name) => name.ToLowerInvariant() switch
     {

@@ -11,28 +11,46 @@ namespace SharpLM.Kernels;
 /// with inf/NaN rows recomputed by the scalar reference; see <see cref="F16Row"/>) and multiplied with fused
 /// multiply-adds; nothing is converted ahead into memory, so decode reads 2 bytes per weight. With 4 tokens
 /// each weight load and conversion serves four multiply-adds (prefill).
+/// <para>One token (decode) streams the weights from DRAM with little work per line, so the single-token
+/// loops prefetch <see cref="QuantDecodeRows.PrefetchAhead"/> bytes ahead (as <see cref="QuantDecodeRows"/>;
+/// rows are contiguous, so near a row's end this reaches into the next row), never at or past
+/// <c>prefetchEnd</c>, the end of the rows the calling thread owns.</para>
 /// </summary>
 [SkipLocalsInit]
 internal static unsafe class FloatDot
 {
-    /// <summary>y[k] = row · x[k] over <paramref name="cols"/> elements, for k &lt; <paramref name="count"/> (1 to 4).</summary>
-    public static void Dot(KernelIsa isa, TensorType type, byte* row, int cols, float** x, int count, float* y)
+    /// <summary>
+    /// y[k] = row · x[k] over <paramref name="cols"/> elements, for k &lt; <paramref name="count"/> (1 to 4).
+    /// <paramref name="prefetchEnd"/>: where the caller's rows end (one-token prefetch stops there); null: no prefetch.
+    /// </summary>
+    public static void Dot(KernelIsa isa, TensorType type, byte* row, int cols, float** x, int count, float* y, byte* prefetchEnd = null)
     {
         switch (type)
         {
-            case TensorType.F32: Dot<F32Row>(isa, row, cols, x, count, y); break;
-            case TensorType.F16: Dot<F16Row>(isa, row, cols, x, count, y); break;
-            case TensorType.BF16: Dot<BF16Row>(isa, row, cols, x, count, y); break;
+            case TensorType.F32: Dot<F32Row>(isa, row, cols, x, count, y, prefetchEnd); break;
+            case TensorType.F16: Dot<F16Row>(isa, row, cols, x, count, y, prefetchEnd); break;
+            case TensorType.BF16: Dot<BF16Row>(isa, row, cols, x, count, y, prefetchEnd); break;
             default: throw new ArgumentOutOfRangeException(nameof(type), type, "not a float weight type");
         }
     }
 
-    static void Dot<L>(KernelIsa isa, byte* row, int cols, float** x, int count, float* y) where L : struct, IRowLoad
+    /// <summary>
+    /// As <see cref="Dot"/> for an F16 row against activations pre-scaled by 2¹¹² (<see cref="F16PreScaledRow"/>;
+    /// <see cref="KernelIsa.V512"/> or <see cref="KernelIsa.V256"/> only): the same results, bit for bit.
+    /// </summary>
+    public static void DotF16PreScaled(KernelIsa isa, byte* row, int cols, float** x, int count, float* y, byte* prefetchEnd)
+    {
+        if (isa == KernelIsa.V512) V512<F16PreScaledRow>(row, cols, x, count, y, prefetchEnd);
+        else if (isa == KernelIsa.V256) V256<F16PreScaledRow>(row, cols, x, count, y, prefetchEnd);
+        else throw new ArgumentOutOfRangeException(nameof(isa), isa, "the pre-scaled F16 kernel runs at V256 or V512");
+    }
+
+    static void Dot<L>(KernelIsa isa, byte* row, int cols, float** x, int count, float* y, byte* prefetchEnd) where L : struct, IRowLoad
     {
         switch (isa)
         {
-            case KernelIsa.V512: V512<L>(row, cols, x, count, y); break;
-            case KernelIsa.V256: V256<L>(row, cols, x, count, y); break;
+            case KernelIsa.V512: V512<L>(row, cols, x, count, y, prefetchEnd); break;
+            case KernelIsa.V256: V256<L>(row, cols, x, count, y, prefetchEnd); break;
             case KernelIsa.V128: for (int k = 0; k < count; k++) y[k] = V128<L>(row, cols, x[k]); break;
             default: for (int k = 0; k < count; k++) y[k] = Scalar<L>(row, cols, x[k]); break;
         }
@@ -54,7 +72,17 @@ internal static unsafe class FloatDot
         return s;
     }
 
-    static void V512<L>(byte* row, int cols, float** x, int count, float* y) where L : struct, IRowLoad
+    /// <summary>Prefetches the lines <see cref="QuantDecodeRows.PrefetchAhead"/> bytes after the <paramref name="elements"/> weights at <paramref name="at"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Prefetch<L>(byte* at, int elements, byte* end) where L : struct, IRowLoad
+    {
+        byte* p = at + QuantDecodeRows.PrefetchAhead;
+        int bytes = elements * L.ElementBytes;
+        for (int o = 0; o < bytes; o += 64)
+            if (p + o < end) Sse.Prefetch0(p + o);
+    }
+
+    static void V512<L>(byte* row, int cols, float** x, int count, float* y, byte* prefetchEnd) where L : struct, IRowLoad
     {
         Vector512<float> m0 = default, m1 = default; // running max |w| (finite-only loaders; otherwise unused)
         if (count == 4)
@@ -105,6 +133,7 @@ internal static unsafe class FloatDot
                 int i = 0;
                 for (; i + 64 <= cols; i += 64)
                 {
+                    if (prefetchEnd != null) Prefetch<L>(row + i * L.ElementBytes, 64, prefetchEnd);
                     var w0 = L.Load512(row, i);
                     var w1 = L.Load512(row, i + 16);
                     var w2 = L.Load512(row, i + 32);
@@ -127,10 +156,10 @@ internal static unsafe class FloatDot
                 y[k] = Vector512.Sum((a + b) + (c + d)) + Rest<L>(row, i, cols, xk);
             }
         }
-        Recheck<L>(L.FiniteOnly && Vector512.GreaterThanOrEqualAny(Vector512.Max(m0, m1), Vector512.Create(FiniteLimit)), row, cols, x, count, y);
+        Recheck<L>(L.FiniteOnly && Special512<L>(m0, m1), row, cols, x, count, y);
     }
 
-    static void V256<L>(byte* row, int cols, float** x, int count, float* y) where L : struct, IRowLoad
+    static void V256<L>(byte* row, int cols, float** x, int count, float* y, byte* prefetchEnd) where L : struct, IRowLoad
     {
         Vector256<float> m0 = default, m1 = default;
         if (count == 4)
@@ -177,6 +206,7 @@ internal static unsafe class FloatDot
                 int i = 0;
                 for (; i + 32 <= cols; i += 32)
                 {
+                    if (prefetchEnd != null) Prefetch<L>(row + i * L.ElementBytes, 32, prefetchEnd);
                     var w0 = L.Load256(row, i);
                     var w1 = L.Load256(row, i + 8);
                     var w2 = L.Load256(row, i + 16);
@@ -199,7 +229,7 @@ internal static unsafe class FloatDot
                 y[k] = Vector256.Sum((a + b) + (c + d)) + Rest<L>(row, i, cols, xk);
             }
         }
-        Recheck<L>(L.FiniteOnly && Vector256.GreaterThanOrEqualAny(Vector256.Max(m0, m1), Vector256.Create(FiniteLimit)), row, cols, x, count, y);
+        Recheck<L>(L.FiniteOnly && Special256<L>(m0, m1), row, cols, x, count, y);
     }
 
     internal static float V128<L>(byte* row, int cols, float* x) where L : struct, IRowLoad
@@ -229,25 +259,53 @@ internal static unsafe class FloatDot
         /// row with <see cref="Scalar"/> when it reaches <see cref="FiniteLimit"/>.
         /// </summary>
         static abstract bool FiniteOnly { get; }
+        /// <summary>Bytes per stored weight.</summary>
+        static abstract int ElementBytes { get; }
     }
 
     /// <summary>What the finite-only shortcut of <see cref="F16Row"/> makes of an f16 inf/NaN: 2¹⁶ or more (the largest finite f16 is 65504).</summary>
     const float FiniteLimit = 65536f;
 
+    /// <summary>
+    /// <see cref="F16PreScaledRow"/>'s tracker: its lanes hold f16 exponent | mantissa at f32 bits 13–27 with bits
+    /// 28–30 clear, so adding 1 at bit 23 carries into bit 28 exactly when the f16 exponent is 31 (inf/NaN).
+    /// An integer add and an or per vector (either vector port) instead of <c>vrangeps</c> (port 0 only, where the
+    /// FMAs run).
+    /// </summary>
+    const uint ExponentOne = 0x0080_0000, ExponentCarry = 0x1000_0000;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vector512<float> Track512<L>(Vector512<float> max, Vector512<float> w) where L : struct, IRowLoad =>
-        L.FiniteOnly ? Avx512DQ.Range(max, w, 0b1011) : max; // vrangeps 0b1011: the larger magnitude, sign cleared
+        !L.FiniteOnly ? max
+        : typeof(L) == typeof(F16PreScaledRow) ? (max.AsUInt32() | (w.AsUInt32() + Vector512.Create(ExponentOne))).AsSingle()
+        : Avx512DQ.Range(max, w, 0b1011); // vrangeps 0b1011: the larger magnitude, sign cleared
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vector256<float> Track256<L>(Vector256<float> max, Vector256<float> w) where L : struct, IRowLoad =>
-        L.FiniteOnly ? Vector256.Max(max, Vector256.Abs(w)) : max;
+        !L.FiniteOnly ? max
+        : typeof(L) == typeof(F16PreScaledRow) ? (max.AsUInt32() | (w.AsUInt32() + Vector256.Create(ExponentOne))).AsSingle()
+        : Vector256.Max(max, Vector256.Abs(w));
+
+    /// <summary>Whether the trackers saw an f16 inf/NaN.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static bool Special512<L>(Vector512<float> m0, Vector512<float> m1) where L : struct, IRowLoad =>
+        typeof(L) == typeof(F16PreScaledRow)
+            ? ((m0.AsUInt32() | m1.AsUInt32()) & Vector512.Create(ExponentCarry)) != Vector512<uint>.Zero
+            : Vector512.GreaterThanOrEqualAny(Vector512.Max(m0, m1), Vector512.Create(FiniteLimit));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static bool Special256<L>(Vector256<float> m0, Vector256<float> m1) where L : struct, IRowLoad =>
+        typeof(L) == typeof(F16PreScaledRow)
+            ? ((m0.AsUInt32() | m1.AsUInt32()) & Vector256.Create(ExponentCarry)) != Vector256<uint>.Zero
+            : Vector256.GreaterThanOrEqualAny(Vector256.Max(m0, m1), Vector256.Create(FiniteLimit));
 
     /// <summary>After a row with a finite-only loader: recompute it exactly if it held an inf/NaN.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static void Recheck<L>(bool special, byte* row, int cols, float** x, int count, float* y) where L : struct, IRowLoad
     {
         if (!L.FiniteOnly || !special) return;
-        for (int k = 0; k < count; k++) y[k] = Scalar<L>(row, cols, x[k]);
+        for (int k = 0; k < count; k++)
+            y[k] = typeof(L) == typeof(F16PreScaledRow) ? F16PreScaledRow.Exact(row, cols, x[k]) : Scalar<L>(row, cols, x[k]);
     }
 
     internal readonly struct F32Row : IRowLoad
@@ -257,6 +315,7 @@ internal static unsafe class FloatDot
         public static Vector256<float> Load256(byte* row, int i) => Vector256.Load((float*)row + i);
         public static Vector512<float> Load512(byte* row, int i) => Vector512.Load((float*)row + i);
         public static bool FiniteOnly => false;
+        public static int ElementBytes => 4;
     }
 
     /// <summary>bf16 is the high half of an f32: widen to 32 bits and shift left by 16.</summary>
@@ -272,6 +331,7 @@ internal static unsafe class FloatDot
         public static Vector512<float> Load512(byte* row, int i) =>
             (Avx512F.ConvertToVector512Int32(Vector256.Load((ushort*)row + i)).AsUInt32() << 16).AsSingle();
         public static bool FiniteOnly => false;
+        public static int ElementBytes => 2;
     }
 
     /// <summary>
@@ -296,5 +356,40 @@ internal static unsafe class FloatDot
         public static Vector512<float> Load512(byte* row, int i) =>
             ((Avx512F.ConvertToVector512Int32(Vector256.Load((short*)row + i)) << 13).AsUInt32() & Vector512.Create(Mask)).AsSingle() * Vector512.Create(Rebias);
         public static bool FiniteOnly => true;
+        public static int ElementBytes => 2;
+    }
+
+    /// <summary>
+    /// f16 as <see cref="F16Row"/> without its multiply by 2¹¹²: the kernel multiplies the f32 pattern
+    /// w' = w·2⁻¹¹² (exact for every finite f16, subnormals included) with activations X = x·2¹¹² (exact while
+    /// |x| &lt; 2¹⁶; <see cref="MatrixKernels"/> scales them once per call and uses <see cref="F16Row"/> otherwise).
+    /// w'·X is the same real number as w·x, so every product and fused multiply-add rounds as before: the same
+    /// bits, one port-0 multiply fewer per 16 weights (decode's F16 loop is compute-bound in L2). inf/NaN weights
+    /// are caught by an integer carry (<see cref="Track512"/>) and the row recomputed by <see cref="Exact"/>.
+    /// </summary>
+    internal readonly struct F16PreScaledRow : IRowLoad
+    {
+        const uint Mask = 0x8FFF_E000;
+        const float Unscale = 1.92592994e-34f; // 2^-112
+
+        public static float Scalar(byte* row, int i) => HalfBits.ToSingle(((ushort*)row)[i]) * Unscale;
+        public static Vector128<float> Load128(byte* row, int i) =>
+            HalfBits.ToSingle(Vector128.WidenLower(Vector128.CreateScalarUnsafe(*(ulong*)((ushort*)row + i)).AsUInt16())) * Vector128.Create(Unscale);
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector256<float> Load256(byte* row, int i) =>
+            ((Avx2.ConvertToVector256Int32(Vector128.Load((short*)row + i)) << 13).AsUInt32() & Vector256.Create(Mask)).AsSingle();
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public static Vector512<float> Load512(byte* row, int i) =>
+            ((Avx512F.ConvertToVector512Int32(Vector256.Load((short*)row + i)) << 13).AsUInt32() & Vector512.Create(Mask)).AsSingle();
+        public static bool FiniteOnly => true;
+        public static int ElementBytes => 2;
+
+        /// <summary>The scalar reference for a row with an inf/NaN: x = X·2⁻¹¹² exactly, then element order as <see cref="Scalar{L}"/>.</summary>
+        public static float Exact(byte* row, int cols, float* scaledX)
+        {
+            float s = 0;
+            for (int i = 0; i < cols; i++) s += HalfBits.ToSingle(((ushort*)row)[i]) * (scaledX[i] * Unscale);
+            return s;
+        }
     }
 }

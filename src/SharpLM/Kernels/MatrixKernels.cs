@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using SharpLM.Tensors;
 using SharpLM.Threading;
 
@@ -30,6 +31,38 @@ public static unsafe class MatrixKernels
         MatMul(w, x, tokens, y, pool, KernelIsaInfo.Default);
 
     [ThreadStatic] static QuantizedActivations? t_activations;
+    [ThreadStatic] static float[]? t_preScaled;
+
+    const float F16PreScale = 5.192297e33f; // 2^112
+
+    /// <summary>
+    /// x·2¹¹² into this thread's workspace, for <see cref="FloatDot.F16PreScaledRow"/> (F16 weights without the
+    /// per-weight rebias multiply); null when some |x| ≥ 2¹⁶ or is NaN (the scaled value could overflow), and
+    /// the caller keeps the ordinary F16 kernel. Exact: a power-of-two scaling that neither overflows nor
+    /// rounds below 2¹⁶.
+    /// </summary>
+    static float[]? PreScaleForF16(ReadOnlySpan<float> x)
+    {
+        var buf = t_preScaled;
+        if (buf is null || buf.Length < x.Length) t_preScaled = buf = GC.AllocateUninitializedArray<float>(Math.Max(x.Length, buf?.Length * 2 ?? 0));
+        var limit = Vector256.Create(65536f);
+        var scale = Vector256.Create(F16PreScale);
+        var ok = Vector256<float>.AllBitsSet;
+        int i = 0;
+        for (; i <= x.Length - 8; i += 8)
+        {
+            var v = Vector256.Create(x.Slice(i, 8));
+            ok &= Vector256.LessThan(Vector256.Abs(v), limit); // false for NaN
+            (v * scale).CopyTo(buf.AsSpan(i, 8));
+        }
+        bool fits = ok.AsUInt32() == Vector256<uint>.AllBitsSet; // as integers: AllBitsSet is a NaN as floats
+        for (; i < x.Length; i++)
+        {
+            fits &= Math.Abs(x[i]) < 65536f;
+            buf[i] = x[i] * F16PreScale;
+        }
+        return fits ? buf : null;
+    }
 
     /// <summary>As the public overload, at a chosen <paramref name="isa"/> (tests compare every level with <see cref="KernelIsa.Scalar"/>).</summary>
     internal static void MatMul(in WeightMatrix w, ReadOnlySpan<float> x, int tokens, Span<float> y, WorkerPool? pool, KernelIsa isa)
@@ -76,7 +109,12 @@ public static unsafe class MatrixKernels
             long items = (long)job.RowChunks * tokenBlocks;
             bool small = w.ByteLength * tokens < 64 * 1024; // not worth waking workers
             if (items > int.MaxValue) throw new ArgumentException("matrix product too large for one call", nameof(tokens));
-            (pool ?? KernelThreads.Pool).Run(&Body, &job, (int)items, 1, small ? 1 : int.MaxValue);
+            float[]? scaled = w.Type == TensorType.F16 && isa >= KernelIsa.V256 ? PreScaleForF16(x[..(tokens * w.Cols)]) : null;
+            fixed (float* ps = scaled)
+            {
+                if (ps != null) { job.X = ps; job.F16PreScaled = true; }
+                (pool ?? KernelThreads.Pool).Run(&Body, &job, (int)items, 1, small ? 1 : int.MaxValue);
+            }
         }
     }
 
@@ -92,6 +130,8 @@ public static unsafe class MatrixKernels
         /// <summary>Token 0's quantized activations; token t is <see cref="ActCols"/>·t bytes further.</summary>
         public Q8Token Acts;
         public int ActCols;
+        /// <summary>X holds the activations ·2¹¹² for <see cref="FloatDot.DotF16PreScaled"/>.</summary>
+        public bool F16PreScaled;
     }
 
     static void Body(void* ctx, int start, int end)
@@ -170,13 +210,15 @@ public static unsafe class MatrixKernels
         float** xs = stackalloc float*[4];
         float* out4 = stackalloc float[4];
         int cols = job->Cols, rows = job->Rows;
+        byte* prefetchEnd = t1 - t0 == 1 ? job->W + r1 * job->RowBytes : null; // decode streams from DRAM: prefetch within this chunk
         for (int t = t0; t < t1; t += 4)
         {
             int n = Math.Min(4, t1 - t);
             for (int k = 0; k < n; k++) xs[k] = job->X + (long)(t + k) * cols;
             for (int r = r0; r < r1; r++)
             {
-                FloatDot.Dot(job->Isa, job->Type, job->W + r * job->RowBytes, cols, xs, n, out4);
+                if (job->F16PreScaled) FloatDot.DotF16PreScaled(job->Isa, job->W + r * job->RowBytes, cols, xs, n, out4, prefetchEnd);
+                else FloatDot.Dot(job->Isa, job->Type, job->W + r * job->RowBytes, cols, xs, n, out4, prefetchEnd);
                 for (int k = 0; k < n; k++) job->Y[(long)(t + k) * rows + r] = out4[k];
             }
         }

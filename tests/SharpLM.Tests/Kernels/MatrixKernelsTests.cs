@@ -122,6 +122,84 @@ public sealed unsafe class MatrixKernelsTests : IDisposable
     }
 
     /// <summary>
+    /// F16 decode and prefill multiply raw f16 patterns by activations pre-scaled by 2¹¹² (FloatDot.F16PreScaledRow)
+    /// when every |x| is below 2¹⁶: the products are the same real numbers, so the results must have the same bits
+    /// as the ordinary F16 kernel at the same level, for weights of every kind (subnormal, ±0, largest finite,
+    /// inf/NaN rows recomputed) and activations from subnormal to just under 2¹⁶, one token and four. At or over
+    /// 2¹⁶ (or NaN) the call keeps the ordinary kernel, which must still agree with the scalar path.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Levels))]
+    public void F16PreScaledActivationsGiveTheSameBits(KernelIsa isa)
+    {
+        Half[] kinds = [(Half)0, -(Half)0, Half.Epsilon, -(Half)6e-7, (Half)(-1.5e-5), Half.MaxValue, Half.MinValue, Half.PositiveInfinity, Half.NaN];
+        float[] xKinds = [1e-40f, -3e-39f, 65535.996f, -65000f, 0f, 1e-20f];
+        float** xs = stackalloc float*[4];
+        float* out4 = stackalloc float[4];
+        foreach (int cols in new[] { 17, 64, 100, 1152 })
+            foreach (int tokens in new[] { 1, 4 })
+            {
+                int rows = 5;
+                var bytes = KernelTestData.RandomMatrix(TensorType.F16, rows, cols, cols + 3);
+                for (int r = 0; r < rows; r++)
+                    for (int i = r; i < cols; i += 5)
+                    {
+                        var h = kinds[(r + i) % kinds.Length];
+                        if (r >= 2 && !Half.IsFinite(h)) continue; // rows 0, 1 may hold inf/NaN, rows 2–4 stay finite
+                        BitConverter.TryWriteBytes(bytes.AsSpan(2 * (r * cols + i)), h);
+                    }
+                var x = KernelTestData.RandomVector(tokens * cols, cols + tokens + 7, 100f);
+                for (int i = 3; i < x.Length; i += 11) x[i] = xKinds[i % xKinds.Length];
+                var got = new float[tokens * rows];
+                var want = new float[tokens * rows];
+                fixed (byte* p = bytes)
+                fixed (float* px = x)
+                {
+                    var w = new WeightMatrix(p, TensorType.F16, rows, cols);
+                    MatrixKernels.MatMul(w, x, tokens, got, _pool, isa);
+                    for (int k = 0; k < tokens; k++) xs[k] = px + k * cols;
+                    for (int r = 0; r < rows; r++)
+                    {
+                        FloatDot.Dot(isa, TensorType.F16, p + 2L * r * cols, cols, xs, tokens, out4);
+                        for (int k = 0; k < tokens; k++) want[k * rows + r] = out4[k];
+                    }
+                }
+                for (int i = 0; i < want.Length; i++)
+                {
+                    string what = $"F16 {isa} cols={cols} tokens={tokens} i={i}: {got[i]} vs ordinary kernel {want[i]}";
+                    if (float.IsNaN(want[i])) Assert.True(float.IsNaN(got[i]), what);
+                    else Assert.Equal(BitConverter.SingleToInt32Bits(want[i]), BitConverter.SingleToInt32Bits(got[i]));
+                }
+                Assert.Contains(want, v => !float.IsFinite(v));
+                Assert.Contains(want, float.IsFinite);
+
+                // An activation at 2¹⁶ (the scaled value could overflow) or NaN: the ordinary kernel, still the scalar's results.
+                foreach (float big in new[] { 65536f, -1e30f, float.NaN })
+                {
+                    var xb = (float[])x.Clone();
+                    xb[x.Length / 2] = big;
+                    var scalar = new float[tokens * rows];
+                    var vec = new float[tokens * rows];
+                    fixed (byte* p = bytes)
+                    {
+                        var w = new WeightMatrix(p, TensorType.F16, rows, cols);
+                        MatrixKernels.MatMul(w, xb, tokens, scalar, _pool, KernelIsa.Scalar);
+                        MatrixKernels.MatMul(w, xb, tokens, vec, _pool, isa);
+                    }
+                    for (int i = 0; i < scalar.Length; i++)
+                    {
+                        string what = $"F16 {isa} x={big} cols={cols} tokens={tokens} i={i}: {vec[i]} vs scalar {scalar[i]}";
+                        int t = i / rows, r = i % rows;
+                        double abs = 0;
+                        for (int c = 0; c < cols; c++) abs += Math.Abs(KernelTestData.Weight(TensorType.F16, Row(bytes, TensorType.F16, cols, r), c) * xb[t * cols + c]);
+                        if (!float.IsFinite(scalar[i]) || !double.IsFinite(abs)) Assert.Equal(float.IsFinite(scalar[i]), float.IsFinite(vec[i]));
+                        else Assert.True(Math.Abs(vec[i] - scalar[i]) <= Tolerance(abs), what);
+                    }
+                }
+            }
+    }
+
+    /// <summary>
     /// Block scales of every fp16 kind — negative, zero, subnormal, the largest finite, ±inf, NaN — at every
     /// level, one token (the decode kernels read the scales from the block bytes themselves) and a few tokens.
     /// Rows 0–4 get one special scale each, rows 5–8 stay finite, so both the recompute of a row pair with a
