@@ -109,7 +109,10 @@ public static unsafe class MatrixKernels
             long items = (long)job.RowChunks * tokenBlocks;
             bool small = w.ByteLength * tokens < 64 * 1024; // not worth waking workers
             if (items > int.MaxValue) throw new ArgumentException("matrix product too large for one call", nameof(tokens));
-            float[]? scaled = w.Type == TensorType.F16 && isa >= KernelIsa.V256 ? PreScaleForF16(x[..(tokens * w.Cols)]) : null;
+            // Pre-scaled F16 only for one-token decode, where it was measured to pay; for prefill the serial
+            // scaling pass over tokens×cols activations on the calling thread cost more than the kernel saved
+            // (1B F16 pp512 fell from 17.5 to ~10.5 t/s in the lead's quiet run with it on for every call).
+            float[]? scaled = w.Type == TensorType.F16 && isa >= KernelIsa.V256 && tokens == 1 ? PreScaleForF16(x[..w.Cols]) : null;
             fixed (float* ps = scaled)
             {
                 if (ps != null) { job.X = ps; job.F16PreScaled = true; }

@@ -122,11 +122,12 @@ public sealed unsafe class MatrixKernelsTests : IDisposable
     }
 
     /// <summary>
-    /// F16 decode and prefill multiply raw f16 patterns by activations pre-scaled by 2¹¹² (FloatDot.F16PreScaledRow)
+    /// F16 decode (one token) multiplies raw f16 patterns by activations pre-scaled by 2¹¹² (FloatDot.F16PreScaledRow)
     /// when every |x| is below 2¹⁶: the products are the same real numbers, so the results must have the same bits
     /// as the ordinary F16 kernel at the same level, for weights of every kind (subnormal, ±0, largest finite,
-    /// inf/NaN rows recomputed) and activations from subnormal to just under 2¹⁶, one token and four. At or over
-    /// 2¹⁶ (or NaN) the call keeps the ordinary kernel, which must still agree with the scalar path.
+    /// inf/NaN rows recomputed) and activations from subnormal to just under 2¹⁶. Four tokens (prefill) take the
+    /// ordinary kernel and must give the same bits too. At or over 2¹⁶ (or NaN) the call keeps the ordinary kernel,
+    /// which must still agree with the scalar path.
     /// </summary>
     [Theory]
     [MemberData(nameof(Levels))]
