@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 
 namespace SharpLM.Bench;
@@ -40,5 +41,23 @@ internal static class BenchSupport
         for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
             if (File.Exists(Path.Combine(d.FullName, "SharpLM.slnx"))) return d.FullName;
         throw new InvalidOperationException("cannot find the repository root (SharpLM.slnx)");
+    }
+
+    /// <summary>Runs <paramref name="file"/> to its end in <paramref name="dir"/>; −1 with the reason in <paramref name="stderr"/> when it cannot start.</summary>
+    public static int RunToEnd(string file, string[] args, string dir, out string stdout, out string stderr)
+    {
+        var psi = new ProcessStartInfo(file) { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        Process p;
+        try { p = Process.Start(psi)!; }
+        catch (System.ComponentModel.Win32Exception e) { stdout = ""; stderr = $"cannot start {file}: {e.Message}"; return -1; }
+        using (p)
+        {
+            var errTask = p.StandardError.ReadToEndAsync();
+            stdout = p.StandardOutput.ReadToEnd();
+            p.WaitForExit();
+            stderr = errTask.Result;
+            return p.ExitCode;
+        }
     }
 }

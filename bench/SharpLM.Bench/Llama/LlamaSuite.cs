@@ -97,23 +97,9 @@ public static class LlamaSuite
 
     static RunResult Child(string engine, string model, int threads, int pp, int tg, int seed)
     {
-        var psi = new ProcessStartInfo(Environment.ProcessPath!)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in ChildPrefix()) psi.ArgumentList.Add(a);
-        foreach (var a in new[] { "llama-child", engine, model, Inv($"{threads}"), Inv($"{pp}"), Inv($"{tg}"), Inv($"{seed}") }) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var errTask = p.StandardError.ReadToEndAsync();
-        string output = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        string err = errTask.Result;
-        var line = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault();
-        if (p.ExitCode != 0 || line is null || RunResult.FromJsonLine(line) is not { } r)
-            throw new InvalidOperationException($"{engine} run failed (exit {p.ExitCode}):\n{err}\n{output}");
-        return r;
+        string[] args = [.. ChildPrefix(), "llama-child", engine, model, Inv($"{threads}"), Inv($"{pp}"), Inv($"{tg}"), Inv($"{seed}")];
+        int rc = BenchSupport.RunToEnd(Environment.ProcessPath!, args, Environment.CurrentDirectory, out string stdout, out string stderr);
+        return RunResult.FromChild(engine, rc, stdout, stderr);
     }
 
     /// <summary>Arguments that start this same bench program (the dll when run through the dotnet host).</summary>

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace SharpLM.Bench.Llama;
 
 /// <summary>
@@ -17,7 +15,7 @@ static class NodePeer
         if (!Directory.Exists(Path.Combine(dir, "node_modules", "node-llama-cpp")))
         {
             log.WriteLine($"installing the node-llama-cpp peer: npm ci in {dir}");
-            if (Exec("npm", ["ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"], dir, out _, out string err) != 0)
+            if (BenchSupport.RunToEnd("npm", ["ci", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=error"], dir, out _, out string err) != 0)
             {
                 log.WriteLine($"node-llama-cpp peer unavailable (npm ci failed: {err.Trim()}); its columns are n/a");
                 return null;
@@ -28,27 +26,7 @@ static class NodePeer
 
     public static RunResult Run(string dir, string model, int threads, int pp, int tg, int seed)
     {
-        int rc = Exec("node", ["run.mjs", model, $"{threads}", $"{pp}", $"{tg}", $"{seed}"], dir, out string stdout, out string stderr);
-        var line = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault();
-        if (rc != 0 || line is null || RunResult.FromJsonLine(line) is not { } r)
-            throw new InvalidOperationException($"node-llama-cpp run failed (exit {rc}):\n{stderr}\n{stdout}");
-        return r;
-    }
-
-    static int Exec(string file, string[] args, string dir, out string stdout, out string stderr)
-    {
-        var psi = new ProcessStartInfo(file) { WorkingDirectory = dir, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        Process p;
-        try { p = Process.Start(psi)!; }
-        catch (System.ComponentModel.Win32Exception e) { stdout = ""; stderr = $"cannot start {file}: {e.Message}"; return -1; }
-        using (p)
-        {
-            var errTask = p.StandardError.ReadToEndAsync();
-            stdout = p.StandardOutput.ReadToEnd();
-            p.WaitForExit();
-            stderr = errTask.Result;
-            return p.ExitCode;
-        }
+        int rc = BenchSupport.RunToEnd("node", ["run.mjs", model, $"{threads}", $"{pp}", $"{tg}", $"{seed}"], dir, out string stdout, out string stderr);
+        return RunResult.FromChild("node-llama-cpp", rc, stdout, stderr);
     }
 }

@@ -25,6 +25,15 @@ public sealed record RunResult
     public static RunResult? FromJsonLine(string line) =>
         line.StartsWith('{') ? JsonSerializer.Deserialize(line, RunResultJson.Default.RunResult) : null;
 
+    /// <summary>The result a child run printed on its last stdout line; throws with its output when it failed.</summary>
+    public static RunResult FromChild(string engine, int exitCode, string stdout, string stderr)
+    {
+        var line = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault();
+        if (exitCode != 0 || line is null || FromJsonLine(line) is not { } r)
+            throw new InvalidOperationException($"{engine} run failed (exit {exitCode}):\n{stderr}\n{stdout}");
+        return r;
+    }
+
     /// <summary>VmHWM of this process (Linux): the peak resident set, mapped weight pages included.</summary>
     public static long PeakRss()
     {

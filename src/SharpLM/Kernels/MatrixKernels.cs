@@ -109,9 +109,9 @@ public static unsafe class MatrixKernels
             long items = (long)job.RowChunks * tokenBlocks;
             bool small = w.ByteLength * tokens < 64 * 1024; // not worth waking workers
             if (items > int.MaxValue) throw new ArgumentException("matrix product too large for one call", nameof(tokens));
-            // Pre-scaled F16 only for one-token decode, where it was measured to pay; for prefill the serial
-            // scaling pass over tokens×cols activations on the calling thread cost more than the kernel saved
-            // (1B F16 pp512 fell from 17.5 to ~10.5 t/s in the lead's quiet run with it on for every call).
+            // Pre-scaled F16 only for one-token decode, where it was measured to pay. With it on for every call,
+            // 1B F16 prefill-512 fell from 17.5 to ~10.5 t/s in a quiet run (cause not profiled); decode-only
+            // restores prefill and keeps the decode gain (BENCHMARKS.md, session 3).
             float[]? scaled = w.Type == TensorType.F16 && isa >= KernelIsa.V256 && tokens == 1 ? PreScaleForF16(x[..w.Cols]) : null;
             fixed (float* ps = scaled)
             {
