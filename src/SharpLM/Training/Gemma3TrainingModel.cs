@@ -178,9 +178,9 @@ public sealed unsafe class Gemma3TrainingModel<T> : IDisposable where T : unmana
 
         // MLP half: out = mid + post_ffn_norm(ffn_out); dres flows to mid unchanged and into the branch.
         RmsNorm.Backward(Workers, a.DA, G(w.PostFeedforwardNorm), dres, s.FfnOut, s.PostFfnRstd, P(w.PostFeedforwardNorm), N, H, accumulateDx: false);
-        GeGlu.Forward(Workers, a.Hidden, s.GateUp, N, I);                                       // recompute gelu(g)⊙u for dW_down
-        Linear.Backward(Workers, a.DHidden, G(w.Down), a.DA, a.Hidden, P(w.Down), N, I, H, accumulateDx: false);
-        GeGlu.Backward(Workers, a.DGateUp, a.DHidden, s.GateUp, N, I);
+        Linear.BackwardInput(Workers, a.DHidden, a.DA, P(w.Down), N, I, H, accumulate: false);
+        GeGlu.Backward(Workers, a.DGateUp, a.DHidden, s.GateUp, N, I, h: a.Hidden);            // also recomputes gelu(g)⊙u (one arena for all layers)…
+        Linear.BackwardWeight(Workers, G(w.Down), a.DA, a.Hidden, N, I, H);                     // …for dW_down
         Linear.Backward(Workers, a.DB, G(w.Gate), a.DGateUp, s.Ln2, P(w.Gate), N, H, 2 * I, accumulateDx: false);
         RmsNorm.Backward(Workers, dres, G(w.PreFeedforwardNorm), a.DB, s.Mid, s.Ln2Rstd, P(w.PreFeedforwardNorm), N, H, accumulateDx: true);
 

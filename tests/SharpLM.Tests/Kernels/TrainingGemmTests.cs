@@ -30,7 +30,7 @@ public unsafe class TrainingGemmTests
     public static TheoryData<string, int, int, int, bool, bool, bool> Cases()
     {
         var d = new TheoryData<string, int, int, int, bool, bool, bool>();
-        var shapes = new (int M, int N, int K)[] { (1, 1, 1), (7, 33, 5), (17, 31, 200), (100, 65, 193), (9, 530, 17), (200, 40, 400), (50, 64, 300), (13, 96, 600) };
+        var shapes = new (int M, int N, int K)[] { (1, 1, 1), (7, 33, 5), (17, 31, 200), (100, 65, 193), (9, 530, 17), (200, 40, 400), (50, 64, 300), (13, 96, 600), (401, 600, 40), (800, 70, 300) }; // the last two: several MC-row tiles, evened out
         foreach (var path in new[] { "Scalar", "Float256", "Float512" })
             foreach (var (M, N, K) in shapes)
                 foreach (var (ta, tb) in new[] { (false, false), (false, true), (true, false) })
@@ -81,6 +81,24 @@ public unsafe class TrainingGemmTests
         using (var w = new Workers(3))
             fixed (float* pa = a, pb = b, pc = c2) Gemm.Multiply(w, M, N, K, pa, K, false, pb, K, true, pc, N, false);
         Assert.Equal(c1, c2);
+    }
+
+    [Fact]
+    public void Same_bits_for_any_thread_count_on_a_weight_gradient()
+    {
+        // dW += dyᵀ·x: A transposed, K = B·T long (five K slices), more rows than one tile; tiles even out differently per worker count.
+        int M = 500, N = 300, K = 1100;
+        var a = Random(K * M, 6);
+        var b = Random(K * N, 7);
+        float[]? first = null;
+        foreach (int threads in new[] { 1, 2, 3 })
+        {
+            var c = Random(M * N, 8);
+            using (var w = new Workers(threads))
+                fixed (float* pa = a, pb = b, pc = c) Gemm.Multiply(w, M, N, K, pa, M, true, pb, N, false, pc, N, true);
+            if (first is null) first = c;
+            else Assert.Equal(first, c);
+        }
     }
 
     [Fact]

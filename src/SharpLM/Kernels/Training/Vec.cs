@@ -325,13 +325,18 @@ public static unsafe class Vec
         }
     }
 
-    /// <summary>Backward of h = gelu(g)·u: dg[i] = dh·u·gelu'(g), du[i] = dh·gelu(g). dh may alias dg or du? No: all distinct.</summary>
-    public static void GeGluBackward<T>(T* g, T* u, T* dh, T* dg, T* du, int n) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>
+    /// Backward of h = gelu(g)·u: dg[i] = dh·u·gelu'(g), du[i] = dh·gelu(g) (all arrays distinct). When
+    /// <paramref name="h"/> is given it also receives gelu(g)·u, bit-identical to <see cref="GeGlu{T}"/> (same
+    /// operations in the same order): the backward computes gelu anyway, so the forward's output needs no
+    /// separate recompute pass (or a stored copy per layer) for the down projection's weight gradient.
+    /// </summary>
+    public static void GeGluBackward<T>(T* g, T* u, T* dh, T* dg, T* du, int n, T* h = null) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int i = 0;
         if (typeof(T) == typeof(float) && Use512)
         {
-            float* gf = (float*)g, uf = (float*)u, dhf = (float*)dh, dgf = (float*)dg, duf = (float*)du;
+            float* gf = (float*)g, uf = (float*)u, dhf = (float*)dh, dgf = (float*)dg, duf = (float*)du, hf = (float*)h;
             var c = Vector512.Create((float)GeluC);
             var a = Vector512.Create((float)GeluA);
             var a3 = Vector512.Create((float)(3 * GeluA));
@@ -341,23 +346,26 @@ public static unsafe class Vec
             {
                 var z = Vector512.Load(gf + i);
                 var z2 = z * z;
-                var t = Tanh512(c * (z + a * z2 * z));
+                var t = Tanh512(c * (z + a * z * z * z)); // GeGlu's expression exactly, so h below matches the forward bit for bit
                 var gelu = half * z * (one + t);
                 var dgelu = half * (one + t) + half * z * (one - t * t) * c * (one + a3 * z2);
                 var d = Vector512.Load(dhf + i);
-                (d * Vector512.Load(uf + i) * dgelu).Store(dgf + i);
+                var uv = Vector512.Load(uf + i);
+                (d * uv * dgelu).Store(dgf + i);
                 (d * gelu).Store(duf + i);
+                if (hf != null) (gelu * uv).Store(hf + i);
             }
         }
-        T cc = T.CreateTruncating(GeluC), aa = T.CreateTruncating(GeluA), h = T.CreateTruncating(0.5), three = T.CreateTruncating(3);
+        T cc = T.CreateTruncating(GeluC), aa = T.CreateTruncating(GeluA), oneHalf = T.CreateTruncating(0.5), three = T.CreateTruncating(3);
         for (; i < n; i++)
         {
             T z = g[i];
             T t = T.Tanh(cc * (z + aa * z * z * z));
-            T gelu = h * z * (T.One + t);
-            T dgelu = h * (T.One + t) + h * z * (T.One - t * t) * cc * (T.One + three * aa * z * z);
+            T gelu = oneHalf * z * (T.One + t);
+            T dgelu = oneHalf * (T.One + t) + oneHalf * z * (T.One - t * t) * cc * (T.One + three * aa * z * z);
             dg[i] = dh[i] * u[i] * dgelu;
             du[i] = dh[i] * gelu;
+            if (h != null) h[i] = gelu * u[i];
         }
     }
 

@@ -19,21 +19,21 @@ public static unsafe class GeGlu
     public static void Forward<T>(Workers workers, T* h, T* gu, int rows, int width) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var job = workers.Shared<Job<T>>();
-        job.H = h; job.Gu = gu; job.Rows = rows; job.Width = width; job.Backward = false;
+        job.H = h; job.Dh = null; job.Gu = gu; job.Rows = rows; job.Width = width; job.Backward = false;
         workers.For(job, (rows + RowsPerTask - 1) / RowsPerTask);
     }
 
-    /// <summary>dgu is overwritten.</summary>
-    public static void Backward<T>(Workers workers, T* dgu, T* dh, T* gu, int rows, int width) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>dgu is overwritten; <paramref name="h"/>, when given, receives the forward's output gelu(g)⊙u again (bit-identical), computed on the way.</summary>
+    public static void Backward<T>(Workers workers, T* dgu, T* dh, T* gu, int rows, int width, T* h = null) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var job = workers.Shared<Job<T>>();
-        job.H = dh; job.Gu = gu; job.Dgu = dgu; job.Rows = rows; job.Width = width; job.Backward = true;
+        job.Dh = dh; job.H = h; job.Gu = gu; job.Dgu = dgu; job.Rows = rows; job.Width = width; job.Backward = true;
         workers.For(job, (rows + RowsPerTask - 1) / RowsPerTask);
     }
 
     sealed class Job<T> : ParallelJob where T : unmanaged, IFloatingPointIeee754<T>
     {
-        public T* H, Gu, Dgu;
+        public T* H, Dh, Gu, Dgu;
         public int Rows, Width;
         public bool Backward;
 
@@ -42,11 +42,11 @@ public static unsafe class GeGlu
             int I = Width;
             for (int r = index * RowsPerTask, end = Math.Min(Rows, r + RowsPerTask); r < end; r++)
             {
-                T* g = Gu + (long)r * 2 * I, u = g + I, h = H + (long)r * I;
+                T* g = Gu + (long)r * 2 * I, u = g + I, h = H == null ? null : H + (long)r * I;
                 if (Backward)
                 {
                     T* dg = Dgu + (long)r * 2 * I;
-                    Vec.GeGluBackward(g, u, h, dg, dg + I, I);
+                    Vec.GeGluBackward(g, u, Dh + (long)r * I, dg, dg + I, I, h);
                 }
                 else Vec.GeGlu(g, u, h, I);
             }

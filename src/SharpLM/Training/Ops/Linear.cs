@@ -20,8 +20,17 @@ public static unsafe class Linear
     public static void Backward<T>(Workers workers, T* dx, T* dw, T* dy, T* x, T* w, int n, int inFeatures, int outFeatures, bool accumulateDx)
         where T : unmanaged, INumber<T>
     {
-        if (dx != null)
-            Gemm.Multiply(workers, n, inFeatures, outFeatures, dy, outFeatures, false, w, inFeatures, false, dx, inFeatures, accumulateDx);
-        Gemm.Multiply(workers, outFeatures, inFeatures, n, dy, outFeatures, true, x, inFeatures, false, dw, inFeatures, true);
+        if (dx != null) BackwardInput(workers, dx, dy, w, n, inFeatures, outFeatures, accumulateDx);
+        BackwardWeight(workers, dw, dy, x, n, inFeatures, outFeatures);
     }
+
+    /// <summary>dx (=, or += when <paramref name="accumulate"/>) dy·W.</summary>
+    public static void BackwardInput<T>(Workers workers, T* dx, T* dy, T* w, int n, int inFeatures, int outFeatures, bool accumulate)
+        where T : unmanaged, INumber<T> =>
+        Gemm.Multiply(workers, n, inFeatures, outFeatures, dy, outFeatures, false, w, inFeatures, false, dx, inFeatures, accumulate);
+
+    /// <summary>dW += dyᵀ·x.</summary>
+    public static void BackwardWeight<T>(Workers workers, T* dw, T* dy, T* x, int n, int inFeatures, int outFeatures)
+        where T : unmanaged, INumber<T> =>
+        Gemm.Multiply(workers, outFeatures, inFeatures, n, dy, outFeatures, true, x, inFeatures, false, dw, inFeatures, true);
 }
