@@ -35,7 +35,7 @@ public static unsafe class Gemm
     /// <summary>
     /// How far ahead (in floats, 8 k-steps = 1 KiB) the micro-kernel prefetches its B panel: the first row
     /// micro-panel of a tile meets each B block coming from L3, and the hardware prefetcher alone left the
-    /// loop stalled on those loads (perf: a fifth of the kernel's samples sat on the two B loads).
+    /// loop stalled on those loads (perf: about a quarter of the kernel's samples sat on the two B loads).
     /// </summary>
     const int PrefetchB = 256;
     /// <summary>Columns of C per task tile: the packed B block of KC×NC (512 KiB) stays in L2 across the tile's rows.</summary>
