@@ -31,6 +31,14 @@ public static unsafe class MatrixKernels
         MatMul(w, x, tokens, y, pool, KernelIsaInfo.Default);
 
     [ThreadStatic] static QuantizedActivations? t_activations;
+    [ThreadStatic] static byte[]? t_panel;
+
+    /// <summary>
+    /// Calls with at least this many tokens (prefill chunks) run Q4_0 through the repacked 16-row tile
+    /// (<see cref="QuantTileQ4_0"/>) at <see cref="KernelIsa.V512"/>. Fewer tokens — decode, and batched decode of up
+    /// to 15 sequences (Gemma3Batch) — keep the row kernels, whose results have the same bits for every token count.
+    /// </summary>
+    internal const int PrefillTileMinTokens = 16;
     [ThreadStatic] static float[]? t_preScaled;
 
     const float F16PreScale = 5.192297e33f; // 2^112
@@ -91,6 +99,13 @@ public static unsafe class MatrixKernels
         job.ChunkRows = (int)Math.Clamp(16384 / Math.Max(1, w.RowBytes), 1, 256);
         if (tokens == 1) job.ChunkRows = (int)Math.Clamp(32768 / Math.Max(1, w.RowBytes), 2, 1024) & ~1; // decode: larger chunks, fewer claims; even for the row-pair kernels
         job.BlockTokens = tokens <= 4 ? tokens : (int)Math.Clamp(262144 / actBytesPerToken / 4 * 4, 4, 128);
+        if (w.Type == TensorType.Q4_0 && isa == KernelIsa.V512 && tokens >= PrefillTileMinTokens && QuantTileQ4_0.IsSupported)
+        {
+            // One item = one 16-row panel, packed once, times up to 64 tokens (their Natural bytes, ≤ 64·C, stay in L2).
+            job.Tile = true;
+            job.ChunkRows = QuantTileQ4_0.Rows;
+            job.BlockTokens = Math.Min(tokens, 64);
+        }
         job.RowChunks = (w.Rows + job.ChunkRows - 1) / job.ChunkRows;
         int tokenBlocks = (tokens + job.BlockTokens - 1) / job.BlockTokens;
 
@@ -135,6 +150,8 @@ public static unsafe class MatrixKernels
         public int ActCols;
         /// <summary>X holds the activations ·2¹¹² for <see cref="FloatDot.DotF16PreScaled"/>.</summary>
         public bool F16PreScaled;
+        /// <summary>Q4_0 through <see cref="QuantTileQ4_0"/> (items of 16 rows).</summary>
+        public bool Tile;
     }
 
     static void Body(void* ctx, int start, int end)
@@ -145,7 +162,8 @@ public static unsafe class MatrixKernels
             int chunk = item % job->RowChunks, block = item / job->RowChunks;
             int r0 = chunk * job->ChunkRows, r1 = Math.Min(job->Rows, r0 + job->ChunkRows);
             int t0 = block * job->BlockTokens, t1 = Math.Min(job->Tokens, t0 + job->BlockTokens);
-            if (job->Type is TensorType.Q4_0 or TensorType.Q8_0) Quantized(job, r0, r1, t0, t1);
+            if (job->Tile) TileQ4_0(job, r0, r1, t0, t1);
+            else if (job->Type is TensorType.Q4_0 or TensorType.Q8_0) Quantized(job, r0, r1, t0, t1);
             else Float(job, r0, r1, t0, t1);
         }
     }
@@ -198,6 +216,18 @@ public static unsafe class MatrixKernels
         }
     }
 
+    static void TileQ4_0(Job* job, int r0, int r1, int t0, int t1)
+    {
+        int nb = job->Cols / 32;
+        long need = (long)nb * QuantTileQ4_0.PanelBlockBytes + 64;
+        var buf = t_panel;
+        if (buf is null || buf.Length < need) t_panel = buf = GC.AllocateUninitializedArray<byte>(checked((int)need), pinned: true);
+        byte* panel = (byte*)(((nuint)Unsafe.AsPointer(ref buf[0]) + 63) & ~(nuint)63);
+        QuantTileQ4_0.Pack(job->W + r0 * job->RowBytes, job->RowBytes, r1 - r0, nb, panel);
+        var tok = Offset(job->Acts, (long)t0 * job->ActCols, 0);
+        QuantTileQ4_0.Run(panel, nb, r1 - r0, tok, job->ActCols, t1 - t0, job->Y + (long)t0 * job->Rows + r0, job->Rows);
+    }
+
     /// <summary>Largest chunk (rows × blocks) whose scales <see cref="Quantized"/> converts up front (16 KiB of stack).</summary>
     const int MaxChunkScales = 4096;
 
@@ -205,7 +235,7 @@ public static unsafe class MatrixKernels
     static Q8Token Offset(Q8Token t0, long cols, int nbPerToken)
     {
         long blocks = cols / 32;
-        return new Q8Token(t0.Natural + cols, t0.Nibble + cols, t0.Scale + blocks, t0.X4 + blocks * 4, t0.X8 + blocks * 8, t0.Off4 + blocks * 4);
+        return new Q8Token(t0.Natural + cols, t0.Nibble + cols, t0.Scale + blocks, t0.X4 + blocks * 4, t0.X8 + blocks * 8, t0.Off4 + blocks * 4, t0.Sum8 + blocks);
     }
 
     static void Float(Job* job, int r0, int r1, int t0, int t1)

@@ -25,11 +25,14 @@ public class Gemma3BatchTests
     /// Quantized weights: bit-identical (each row's activations are quantized and dotted on their own, whatever the
     /// number of rows in the product). F32/F16/BF16 weights: the kernels sum a 4-row tile with two accumulators
     /// and fewer rows with four (Kernels/FloatDot), so a row's logits can differ in the last bits with the number
-    /// of rows it was run with; they must agree to float rounding.
+    /// of rows it was run with; they must agree to float rounding. So must quantized weights when the two sides
+    /// split a prompt differently (<paramref name="samePrefillSplit"/> false): a prefill call of at least
+    /// MatrixKernels.PrefillTileMinTokens tokens runs Q4_0 through a repacked 16-row tile whose float summation
+    /// order differs from the row kernels' (Kernels/QuantTileQ4_0), so a prompt part below that size rounds differently.
     /// </summary>
-    static void AssertSameLogits(TensorType type, ReadOnlySpan<float> want, ReadOnlySpan<float> got)
+    static void AssertSameLogits(TensorType type, ReadOnlySpan<float> want, ReadOnlySpan<float> got, bool samePrefillSplit = true)
     {
-        if (type is TensorType.Q8_0 or TensorType.Q4_0) { Assert.Equal(want.ToArray(), got.ToArray()); return; }
+        if (type is TensorType.Q8_0 or TensorType.Q4_0 && samePrefillSplit) { Assert.Equal(want.ToArray(), got.ToArray()); return; }
         Assert.Equal(want.Length, got.Length);
         for (int i = 0; i < want.Length; i++)
             Assert.True(Math.Abs(want[i] - got[i]) <= 1e-5f * (1 + Math.Abs(want[i])), $"at {i}: {want[i]} vs {got[i]}");
@@ -177,7 +180,7 @@ public class Gemma3BatchTests
         int rest = prompt.Length - prefixLength;
         var logits = new float[rest * V];
         copy.Forward(prompt.AsSpan(prefixLength), logits, allPositions: true);
-        AssertSameLogits(type, whole.AsSpan(prefixLength * V), logits);
+        AssertSameLogits(type, whole.AsSpan(prefixLength * V), logits, samePrefillSplit: false);
 
         // and into a batch slot
         using var batch = model.CreateBatch(2, context);
@@ -186,7 +189,7 @@ public class Gemma3BatchTests
         batch.CopyFrom(1, prefix);
         var last = new float[V];
         batch.Prefill(1, prompt.AsSpan(prefixLength), last);
-        AssertSameLogits(type, whole.AsSpan((prompt.Length - 1) * V, V), last);
+        AssertSameLogits(type, whole.AsSpan((prompt.Length - 1) * V, V), last, samePrefillSplit: false);
     }
 
     [Fact]
