@@ -34,8 +34,8 @@ public static unsafe class MatrixKernels
     [ThreadStatic] static byte[]? t_panel;
 
     /// <summary>
-    /// Calls with at least this many tokens (prefill chunks) run Q4_0 through the repacked 16-row tile
-    /// (<see cref="QuantTileQ4_0"/>) at <see cref="KernelIsa.V512"/>. Fewer tokens — decode, and batched decode of up
+    /// Calls with at least this many tokens (prefill chunks) run Q4_0 and Q8_0 through the repacked 16-row tiles
+    /// (<see cref="QuantTileQ4_0"/>, <see cref="QuantTileQ8_0"/>) at <see cref="KernelIsa.V512"/>. Fewer tokens — decode, and batched decode of up
     /// to 15 sequences (Gemma3Batch) — keep the row kernels, whose results have the same bits for every token count.
     /// </summary>
     internal const int PrefillTileMinTokens = 16;
@@ -99,9 +99,10 @@ public static unsafe class MatrixKernels
         job.ChunkRows = (int)Math.Clamp(16384 / Math.Max(1, w.RowBytes), 1, 256);
         if (tokens == 1) job.ChunkRows = (int)Math.Clamp(32768 / Math.Max(1, w.RowBytes), 2, 1024) & ~1; // decode: larger chunks, fewer claims; even for the row-pair kernels
         job.BlockTokens = tokens <= 4 ? tokens : (int)Math.Clamp(262144 / actBytesPerToken / 4 * 4, 4, 128);
-        if (w.Type == TensorType.Q4_0 && isa == KernelIsa.V512 && tokens >= PrefillTileMinTokens && QuantTileQ4_0.IsSupported)
+        if (quantized && isa == KernelIsa.V512 && tokens >= PrefillTileMinTokens && QuantTileQ4_0.IsSupported && QuantTileQ8_0.IsSupported)
         {
-            // One item = one 16-row panel, packed once, times up to 64 tokens (their Natural bytes, ≤ 64·C, stay in L2).
+            // One item = one 16-row panel, packed once, times up to 64 tokens (their activations, ≤ 64·C bytes for
+            // Q4_0 and twice that for Q8_0's 16-bit copy, stay in L2).
             job.Tile = true;
             job.ChunkRows = QuantTileQ4_0.Rows;
             job.BlockTokens = Math.Min(tokens, 64);
@@ -118,6 +119,7 @@ public static unsafe class MatrixKernels
             {
                 var acts = t_activations ??= new QuantizedActivations();
                 acts.Quantize(x, tokens, w.Cols, isa);
+                if (job.Tile && w.Type == TensorType.Q8_0) { acts.Widen(); job.Wide = acts.Wide; }
                 job.Acts = acts.Token(0);
                 job.ActCols = w.Cols;
             }
@@ -150,8 +152,10 @@ public static unsafe class MatrixKernels
         public int ActCols;
         /// <summary>X holds the activations ·2¹¹² for <see cref="FloatDot.DotF16PreScaled"/>.</summary>
         public bool F16PreScaled;
-        /// <summary>Q4_0 through <see cref="QuantTileQ4_0"/> (items of 16 rows).</summary>
+        /// <summary>Q4_0/Q8_0 through <see cref="QuantTileQ4_0"/>/<see cref="QuantTileQ8_0"/> (items of 16 rows).</summary>
         public bool Tile;
+        /// <summary>Q8_0 tile: token 0's 16-bit activations (<see cref="QuantizedActivations.Wide"/>).</summary>
+        public short* Wide;
     }
 
     static void Body(void* ctx, int start, int end)
@@ -162,7 +166,7 @@ public static unsafe class MatrixKernels
             int chunk = item % job->RowChunks, block = item / job->RowChunks;
             int r0 = chunk * job->ChunkRows, r1 = Math.Min(job->Rows, r0 + job->ChunkRows);
             int t0 = block * job->BlockTokens, t1 = Math.Min(job->Tokens, t0 + job->BlockTokens);
-            if (job->Tile) TileQ4_0(job, r0, r1, t0, t1);
+            if (job->Tile) Tile(job, r0, r1, t0, t1);
             else if (job->Type is TensorType.Q4_0 or TensorType.Q8_0) Quantized(job, r0, r1, t0, t1);
             else Float(job, r0, r1, t0, t1);
         }
@@ -216,16 +220,25 @@ public static unsafe class MatrixKernels
         }
     }
 
-    static void TileQ4_0(Job* job, int r0, int r1, int t0, int t1)
+    static void Tile(Job* job, int r0, int r1, int t0, int t1)
     {
         int nb = job->Cols / 32;
-        long need = (long)nb * QuantTileQ4_0.PanelBlockBytes + 64;
+        bool q4 = job->Type == TensorType.Q4_0;
+        long need = (long)nb * (q4 ? QuantTileQ4_0.PanelBlockBytes : QuantTileQ8_0.PanelBlockBytes) + 64;
         var buf = t_panel;
         if (buf is null || buf.Length < need) t_panel = buf = GC.AllocateUninitializedArray<byte>(checked((int)need), pinned: true);
         byte* panel = (byte*)(((nuint)Unsafe.AsPointer(ref buf[0]) + 63) & ~(nuint)63);
-        QuantTileQ4_0.Pack(job->W + r0 * job->RowBytes, job->RowBytes, r1 - r0, nb, panel);
-        var tok = Offset(job->Acts, (long)t0 * job->ActCols, 0);
-        QuantTileQ4_0.Run(panel, nb, r1 - r0, tok, job->ActCols, t1 - t0, job->Y + (long)t0 * job->Rows + r0, job->Rows);
+        float* y = job->Y + (long)t0 * job->Rows + r0;
+        if (q4)
+        {
+            QuantTileQ4_0.Pack(job->W + r0 * job->RowBytes, job->RowBytes, r1 - r0, nb, panel);
+            QuantTileQ4_0.Run(panel, nb, r1 - r0, Offset(job->Acts, (long)t0 * job->ActCols, 0), job->ActCols, t1 - t0, y, job->Rows);
+        }
+        else
+        {
+            QuantTileQ8_0.Pack(job->W + r0 * job->RowBytes, job->RowBytes, r1 - r0, nb, panel);
+            QuantTileQ8_0.Run(panel, nb, r1 - r0, job->Wide + (long)t0 * job->ActCols, job->Acts.Scale + (long)t0 * nb, job->ActCols, t1 - t0, y, job->Rows);
+        }
     }
 
     /// <summary>Largest chunk (rows × blocks) whose scales <see cref="Quantized"/> converts up front (16 KiB of stack).</summary>

@@ -27,6 +27,9 @@ namespace SharpLM.Kernels;
 /// <item><see cref="OffsetX4"/> [4·nb]: 2·Σq repeated 4 times. The Q4_0 kernels multiply unsigned nibbles n
 ///   and fold the −8 back in the integer domain: Σ (n−8)·q = Σ n·q − 8·Σ q, spread as 2·Σ q over the 4 lanes
 ///   that hold a block's partial sums.</item>
+/// <item><see cref="Wide"/> [C], filled only by <see cref="Widen"/>: q as 16-bit values for the Q8_0 prefill tile
+///   (<see cref="QuantTileQ8_0"/>), each 4 elements in the order q0, q2, q1, q3 (the pairs the tile's weight
+///   vectors hold).</item>
 /// </list>
 /// </remarks>
 internal sealed unsafe class QuantizedActivations
@@ -36,6 +39,7 @@ internal sealed unsafe class QuantizedActivations
     sbyte[] _natural = [], _nibble = [];
     float[] _scale = [], _x4 = [], _x8 = [];
     int[] _off4 = [], _sum8 = [];
+    short[] _wide = [];
 
     public int Tokens { get; private set; }
     public int Cols { get; private set; }
@@ -47,6 +51,30 @@ internal sealed unsafe class QuantizedActivations
     public sbyte* NibbleOrder => (sbyte*)Align(Unsafe.AsPointer(ref _nibble[0]));
     public float* Scale => (float*)Align(Unsafe.AsPointer(ref _scale[0]));
     public int* Sum8 => (int*)Align(Unsafe.AsPointer(ref _sum8[0]));
+    public short* Wide => (short*)Align(Unsafe.AsPointer(ref _wide[0]));
+
+    /// <summary>Fills <see cref="Wide"/> from <see cref="Natural"/> for the tokens of the last <see cref="Quantize(ReadOnlySpan{float}, int, int)"/>.</summary>
+    public void Widen()
+    {
+        long n = (long)Tokens * Cols;
+        if (_wide.Length < n + 64) _wide = GC.AllocateUninitializedArray<short>(checked((int)n + 64), pinned: true);
+        sbyte* q = Natural;
+        short* dst = Wide;
+        long i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var order = Vector256.Create((short)0, 2, 1, 3, 4, 6, 5, 7, 8, 10, 9, 11, 12, 14, 13, 15);
+            for (; i + 16 <= n; i += 16)
+            {
+                var (lo, hi) = Vector128.Widen(Vector128.Load(q + i));
+                Vector256.Shuffle(Vector256.Create(lo, hi), order).Store(dst + i);
+            }
+        }
+        for (; i < n; i += 4)
+        {
+            dst[i] = q[i]; dst[i + 1] = q[i + 2]; dst[i + 2] = q[i + 1]; dst[i + 3] = q[i + 3];
+        }
+    }
     public float* ScaleX4 => (float*)Align(Unsafe.AsPointer(ref _x4[0]));
     public float* ScaleX8 => (float*)Align(Unsafe.AsPointer(ref _x8[0]));
     public int* OffsetX4 => (int*)Align(Unsafe.AsPointer(ref _off4[0]));
