@@ -107,6 +107,14 @@ public static unsafe class MatrixKernels
             job.ChunkRows = QuantTileQ4_0.Rows;
             job.BlockTokens = Math.Min(tokens, 64);
         }
+        else if (w.Type is TensorType.BF16 or TensorType.F16 && isa == KernelIsa.V512 && tokens >= PrefillTileMinTokens)
+        {
+            // One item = one 16-row f32 panel (16·C·4 bytes) times a token block whose activations (C·4 bytes each)
+            // take about as much again, so both stay in L2: 64 tokens at C = 1152, 16 at 6912.
+            job.FloatTile = true;
+            job.ChunkRows = FloatTile.Rows;
+            job.BlockTokens = Math.Min(tokens, (int)Math.Clamp(524288 / (w.Cols * 4L) / 4 * 4, 16, 64));
+        }
         job.RowChunks = (w.Rows + job.ChunkRows - 1) / job.ChunkRows;
         int tokenBlocks = (tokens + job.BlockTokens - 1) / job.BlockTokens;
 
@@ -156,6 +164,8 @@ public static unsafe class MatrixKernels
         public bool Tile;
         /// <summary>Q8_0 tile: token 0's 16-bit activations (<see cref="QuantizedActivations.Wide"/>).</summary>
         public short* Wide;
+        /// <summary>BF16/F16 through <see cref="FloatTile"/> (items of 16 rows).</summary>
+        public bool FloatTile;
     }
 
     static void Body(void* ctx, int start, int end)
@@ -167,6 +177,7 @@ public static unsafe class MatrixKernels
             int r0 = chunk * job->ChunkRows, r1 = Math.Min(job->Rows, r0 + job->ChunkRows);
             int t0 = block * job->BlockTokens, t1 = Math.Min(job->Tokens, t0 + job->BlockTokens);
             if (job->Tile) Tile(job, r0, r1, t0, t1);
+            else if (job->FloatTile) FloatPanel(job, r0, r1, t0, t1);
             else if (job->Type is TensorType.Q4_0 or TensorType.Q8_0) Quantized(job, r0, r1, t0, t1);
             else Float(job, r0, r1, t0, t1);
         }
@@ -220,14 +231,25 @@ public static unsafe class MatrixKernels
         }
     }
 
+    static byte* Panel(long bytes)
+    {
+        var buf = t_panel;
+        if (buf is null || buf.Length < bytes + 64) t_panel = buf = GC.AllocateUninitializedArray<byte>(checked((int)bytes + 64), pinned: true);
+        return (byte*)(((nuint)Unsafe.AsPointer(ref buf[0]) + 63) & ~(nuint)63);
+    }
+
+    static void FloatPanel(Job* job, int r0, int r1, int t0, int t1)
+    {
+        float* panel = (float*)Panel(FloatTile.PanelFloats(job->Cols) * 4);
+        FloatTile.Pack(job->Type, job->W + r0 * job->RowBytes, job->RowBytes, r1 - r0, job->Cols, panel);
+        FloatTile.Run(panel, r1 - r0, job->Cols, job->X + (long)t0 * job->Cols, t1 - t0, job->Y + (long)t0 * job->Rows + r0, job->Rows);
+    }
+
     static void Tile(Job* job, int r0, int r1, int t0, int t1)
     {
         int nb = job->Cols / 32;
         bool q4 = job->Type == TensorType.Q4_0;
-        long need = (long)nb * (q4 ? QuantTileQ4_0.PanelBlockBytes : QuantTileQ8_0.PanelBlockBytes) + 64;
-        var buf = t_panel;
-        if (buf is null || buf.Length < need) t_panel = buf = GC.AllocateUninitializedArray<byte>(checked((int)need), pinned: true);
-        byte* panel = (byte*)(((nuint)Unsafe.AsPointer(ref buf[0]) + 63) & ~(nuint)63);
+        byte* panel = Panel((long)nb * (q4 ? QuantTileQ4_0.PanelBlockBytes : QuantTileQ8_0.PanelBlockBytes));
         float* y = job->Y + (long)t0 * job->Rows + r0;
         if (q4)
         {

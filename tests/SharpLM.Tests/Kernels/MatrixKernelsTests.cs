@@ -57,6 +57,33 @@ public sealed unsafe class MatrixKernelsTests : IDisposable
                 }
     }
 
+    /// <summary>
+    /// Prefill-sized calls, where BF16/F16 at V512 run the widened 16-row panel and its 4×4 tile: rows below, at and
+    /// past a panel, columns with every tail of the 16-wide step, token counts with every tail of the 4-token step.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Levels))]
+    public void FloatPrefillAgreesWithScalar(KernelIsa isa)
+    {
+        foreach (var type in new[] { TensorType.BF16, TensorType.F16, TensorType.F32 })
+            foreach (int rows in new[] { 1, 6, 16, 19 })
+                foreach (int cols in new[] { 1, 15, 16, 33, 257 })
+                    foreach (int tokens in new[] { MatrixKernels.PrefillTileMinTokens, 19, 70 })
+                    {
+                        var x = KernelTestData.RandomVector(tokens * cols, cols * 3 + tokens + rows);
+                        var (want, bytes) = Run(type, rows, cols, tokens, x, KernelIsa.Scalar, _pool, cols + rows);
+                        var (got, _) = Run(type, rows, cols, tokens, x, isa, _pool, cols + rows);
+                        for (int t = 0; t < tokens; t++)
+                            for (int r = 0; r < rows; r++)
+                            {
+                                double abs = 0;
+                                for (int i = 0; i < cols; i++) abs += Math.Abs(KernelTestData.Weight(type, Row(bytes, type, cols, r), i) * x[t * cols + i]);
+                                Assert.True(Math.Abs(got[t * rows + r] - want[t * rows + r]) <= Tolerance(abs),
+                                    $"{type} {isa} rows={rows} cols={cols} tokens={tokens} t={t} r={r}: {got[t * rows + r]} vs scalar {want[t * rows + r]}");
+                            }
+                    }
+    }
+
     [Theory]
     [MemberData(nameof(Levels))]
     public void QuantizedTypesAgreeWithScalar(KernelIsa isa)
@@ -110,7 +137,7 @@ public sealed unsafe class MatrixKernelsTests : IDisposable
     {
         Half[] kinds = [(Half)0, -(Half)0, Half.Epsilon, -(Half)6e-7, (Half)(-1.5e-5), Half.MaxValue, Half.MinValue, Half.PositiveInfinity, Half.NegativeInfinity, Half.NaN];
         foreach (int cols in new[] { 17, 64, 100, 1152 })
-            foreach (int tokens in new[] { 1, 4 })
+            foreach (int tokens in new[] { 1, 4, MatrixKernels.PrefillTileMinTokens + 1 })
             {
                 int rows = 6;
                 var bytes = KernelTestData.RandomMatrix(TensorType.F16, rows, cols, cols + 1);
