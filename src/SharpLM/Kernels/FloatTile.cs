@@ -29,6 +29,7 @@ internal static unsafe class FloatTile
 
     /// <summary>Widens <paramref name="n"/> (1–16) rows of <paramref name="type"/> (BF16 or F16) into <paramref name="panel"/>
     /// (row r at r·cols; rows n..15 zero).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Pack(TensorType type, byte* w, long rowBytes, int n, int cols, float* panel)
     {
         for (int r = 0; r < Rows; r++)
@@ -56,6 +57,7 @@ internal static unsafe class FloatTile
     /// y[k·<paramref name="yStride"/> + r] = panel row r · x row k for r &lt; <paramref name="rows"/>, k &lt;
     /// <paramref name="count"/> (x rows <paramref name="cols"/> apart).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(float* panel, int rows, int cols, float* x, int count, float* y, long yStride)
     {
         int k = 0;
@@ -67,6 +69,7 @@ internal static unsafe class FloatTile
                 Tile4x1(panel + (long)r * cols, cols, x + (long)k * cols, y + k * yStride + r, Math.Min(4, rows - r));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Tile4x4(float* w, int cols, float* x, float* y, long yStride, int rows)
     {
         float* w0 = w, w1 = w + cols, w2 = w + 2 * cols, w3 = w + 3 * cols;
@@ -111,6 +114,7 @@ internal static unsafe class FloatTile
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Tile4x1(float* w, int cols, float* x, float* y, int rows)
     {
         Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;

@@ -43,6 +43,7 @@ internal static unsafe class QuantTileQ4_0
     /// <paramref name="rowBytes"/> apart, into <paramref name="panel"/> (nb·<see cref="PanelBlockBytes"/> bytes,
     /// 64-byte aligned).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Pack(byte* w, long rowBytes, int n, int nb, byte* panel)
     {
         // Lane r reads row min(r, n−1); lanes of missing rows get scale 0.
@@ -80,6 +81,7 @@ internal static unsafe class QuantTileQ4_0
     /// tokens k &lt; <paramref name="count"/>; token k's activations are <paramref name="tokens"/>[0] advanced by k tokens
     /// of <paramref name="cols"/> values.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(byte* panel, int nb, int rows, Q8Token t0, int cols, int count, float* y, long yStride)
     {
         int k = 0;

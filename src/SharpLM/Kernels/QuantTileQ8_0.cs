@@ -35,6 +35,7 @@ internal static unsafe class QuantTileQ8_0
 
     /// <summary>Packs <paramref name="n"/> (1–16) rows of <paramref name="nb"/> Q8_0 blocks into <paramref name="panel"/>
     /// (nb·<see cref="PanelBlockBytes"/> bytes, 64-byte aligned).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Pack(byte* w, long rowBytes, int n, int nb, byte* panel)
     {
         var lane = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
@@ -70,6 +71,7 @@ internal static unsafe class QuantTileQ8_0
     /// <paramref name="count"/>; token k's widened activations start at <paramref name="wide"/> + k·<paramref name="cols"/>
     /// and its block scales at <paramref name="scale"/> + k·cols/32.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Run(byte* panel, int nb, int rows, short* wide, float* scale, int cols, int count, float* y, long yStride)
     {
         int nbt = cols / 32;

@@ -142,6 +142,7 @@ internal sealed unsafe class QuantizedActivations
     /// x·(1/d) rounded to nearest-even), so the same bytes; it runs on the calling thread before the
     /// parallel product, so its speed bounds decode on short rows.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void QuantizeToken256(float* x, int nb, sbyte* natural, sbyte* nibble, float* scale, int* sum8, float* x4, float* x8, int* off4)
     {
         int groups = nb / 4;
@@ -185,6 +186,7 @@ internal sealed unsafe class QuantizedActivations
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void QuantizeToken(float* x, int nb, sbyte* natural, sbyte* nibble, float* scale, int* sum8, float* x4, float* x8, int* off4)
     {
         int groups = nb / 4;
