@@ -107,6 +107,16 @@ internal sealed class PieceTable
 
         public int EntryCount => _entries.Count;
 
+        /// <summary>Where the builder stands now, for <see cref="Rollback"/>.</summary>
+        public (int Entries, int Used) Mark() => (_entries.Count, _used);
+
+        /// <summary>Forgets the entries added after <paramref name="mark"/>.</summary>
+        public void Rollback((int Entries, int Used) mark)
+        {
+            _entries.RemoveRange(mark.Entries, _entries.Count - mark.Entries);
+            _used = mark.Used;
+        }
+
         public void Add(int id, ReadOnlySpan<byte> utf8)
         {
             if (_used + utf8.Length > _blob.Length)
