@@ -98,34 +98,45 @@ public static class TokenizerBench
         Console.WriteLine();
         Console.WriteLine("| batch encode | SharpLM → int[][] MB/s | scaling | SharpLM → TokenBatch MB/s | scaling | HF MB/s (Parallel.For over Encode) | scaling | ratio (int[][] / HF) |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|");
-        double oBase = 0, fBase = 0, hBase = 0;
-        var batch = new TokenBatch();
+        // Every thread count is warmed up (thread-pool threads, the reused TokenBatch's buffers) before any is timed, and
+        // the counts alternate within each round, so a disturbance hits all of them alike instead of one block of rounds.
+        var counts = new List<int>();
         for (int t = 1; t <= maxThreads; t *= 2)
         {
-            var ob = new List<double>();
-            var fb = new List<double>();
-            var hb = new List<double>();
-            // Untimed warm-up at this thread count (thread-pool threads, the reused TokenBatch's buffers).
+            counts.Add(t);
+            if (t < maxThreads && t * 2 > maxThreads) t = maxThreads / 2;   // always end on maxThreads
+        }
+        var batch = new TokenBatch();
+        void Hf(int t) => Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(0, chunks.Count, Math.Max(1, chunks.Count / (t * 8))),
+            new ParallelOptions { MaxDegreeOfParallelism = t },
+            range => { for (int i = range.Item1; i < range.Item2; i++) hf.Encode(chunks[i]); });
+        foreach (int t in counts)
+        {
             ours.EncodeBatch(chunks, maxThreads: t);
             ours.EncodeBatch(chunks, batch, maxThreads: t);
-            for (int r = 0; r < rounds; r++)
+            Hf(t);
+        }
+        var ob = counts.ToDictionary(t => t, _ => new List<double>());
+        var fb = counts.ToDictionary(t => t, _ => new List<double>());
+        var hb = counts.ToDictionary(t => t, _ => new List<double>());
+        for (int r = 0; r < rounds; r++)
+            foreach (int t in counts)
             {
                 sw.Restart();
                 ours.EncodeBatch(chunks, maxThreads: t);
-                ob.Add(bytes / sw.Elapsed.TotalSeconds / 1e6);
+                ob[t].Add(bytes / sw.Elapsed.TotalSeconds / 1e6);
                 sw.Restart();
                 ours.EncodeBatch(chunks, batch, maxThreads: t);
-                fb.Add(bytes / sw.Elapsed.TotalSeconds / 1e6);
+                fb[t].Add(bytes / sw.Elapsed.TotalSeconds / 1e6);
                 sw.Restart();
-                Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(0, chunks.Count, Math.Max(1, chunks.Count / (t * 8))),
-                    new ParallelOptions { MaxDegreeOfParallelism = t },
-                    range => { for (int i = range.Item1; i < range.Item2; i++) hf.Encode(chunks[i]); });
-                hb.Add(bytes / sw.Elapsed.TotalSeconds / 1e6);
+                Hf(t);
+                hb[t].Add(bytes / sw.Elapsed.TotalSeconds / 1e6);
             }
-            double om = Median(ob), fm = Median(fb), hm = Median(hb);
-            if (t == 1) { oBase = om; fBase = fm; hBase = hm; }
+        double oBase = Median(ob[1]), fBase = Median(fb[1]), hBase = Median(hb[1]);
+        foreach (int t in counts)
+        {
+            double om = Median(ob[t]), fm = Median(fb[t]), hm = Median(hb[t]);
             Console.WriteLine(Inv($"| {t} thread{(t > 1 ? "s" : "")} | {om:F1} | {om / oBase:F2}× | {fm:F1} | {fm / fBase:F2}× | {hm:F1} | {hm / hBase:F2}× | {om / hm:F2}× |"));
-            if (t < maxThreads && t * 2 > maxThreads) t = maxThreads / 2;   // always end on maxThreads
         }
         Console.WriteLine($"load average: {(File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a")}");
         return 0;
