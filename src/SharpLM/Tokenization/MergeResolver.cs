@@ -134,9 +134,18 @@ internal sealed class MergeResolver
         var ends = _texts.Ends;
         var block = new int[3 * BlockMerges];
         int modelVocab = _modelVocab;
+        const int Ahead = 8;   // lookups of merge i + Ahead start fetching their slots while merge i is resolved
         for (int i = 0; i < count; i++)
         {
             int k = first + i;
+            if (i + Ahead < count)
+            {
+                int p = k + Ahead;
+                int ps = ends[2 * p - 1], pm = ends[2 * p], pe = ends[2 * p + 1];
+                table.Prefetch(text.AsSpan(ps, pm - ps));
+                table.Prefetch(text.AsSpan(pm, pe - pm));
+                table.Prefetch(text.AsSpan(ps, pe - ps));
+            }
             int start = k == 0 ? 0 : ends[2 * k - 1], mid = ends[2 * k], end = ends[2 * k + 1];
             int l = table.Find(text.AsSpan(start, mid - start)), r = table.Find(text.AsSpan(mid, end - mid));
             int m = table.Find(text.AsSpan(start, end - start));   // the two pieces are adjacent: their concatenation is one slice

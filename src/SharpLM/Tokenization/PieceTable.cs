@@ -48,6 +48,13 @@ internal sealed class PieceTable
         }
     }
 
+    /// <summary>Starts fetching the index slot where <see cref="Find(ReadOnlySpan{byte})"/> of <paramref name="utf8"/> begins (a hint for batches of lookups; no effect on results).</summary>
+    public unsafe void Prefetch(ReadOnlySpan<byte> utf8)
+    {
+        if (!System.Runtime.Intrinsics.X86.Sse.IsSupported) return;
+        fixed (int* slots = _slots) System.Runtime.Intrinsics.X86.Sse.Prefetch0(slots + ((int)Hash(utf8) & _mask));
+    }
+
     /// <summary>The id whose text is <paramref name="text"/>, or −1.</summary>
     public int Find(ReadOnlySpan<char> text)
     {
