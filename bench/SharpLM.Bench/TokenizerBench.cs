@@ -119,18 +119,25 @@ public static class TokenizerBench
         var ob = counts.ToDictionary(t => t, _ => new List<double>());
         var fb = counts.ToDictionary(t => t, _ => new List<double>());
         var hb = counts.ToDictionary(t => t, _ => new List<double>());
+        // Cores kept busy = process CPU time ÷ wall time of a run: below the thread count, the workers waited (start,
+        // tail, GC, other processes); at the thread count but slower per CPU-second, they got in each other's way.
+        var busy = counts.ToDictionary(t => t, _ => new List<double>[] { [], [], [] });
+        double Timed(Action run, List<double> mbps, List<double> cores)
+        {
+            double cpu0 = ProcessCpuMs();
+            sw.Restart();
+            run();
+            double s = sw.Elapsed.TotalSeconds;
+            cores.Add((ProcessCpuMs() - cpu0) / 1e3 / s);
+            mbps.Add(bytes / s / 1e6);
+            return s;
+        }
         for (int r = 0; r < rounds; r++)
             foreach (int t in counts)
             {
-                sw.Restart();
-                ours.EncodeBatch(chunks, maxThreads: t);
-                ob[t].Add(bytes / sw.Elapsed.TotalSeconds / 1e6);
-                sw.Restart();
-                ours.EncodeBatch(chunks, batch, maxThreads: t);
-                fb[t].Add(bytes / sw.Elapsed.TotalSeconds / 1e6);
-                sw.Restart();
-                Hf(t);
-                hb[t].Add(bytes / sw.Elapsed.TotalSeconds / 1e6);
+                Timed(() => ours.EncodeBatch(chunks, maxThreads: t), ob[t], busy[t][0]);
+                Timed(() => ours.EncodeBatch(chunks, batch, maxThreads: t), fb[t], busy[t][1]);
+                Timed(() => Hf(t), hb[t], busy[t][2]);
             }
         double oBase = Median(ob[1]), fBase = Median(fb[1]), hBase = Median(hb[1]);
         foreach (int t in counts)
@@ -138,6 +145,11 @@ public static class TokenizerBench
             double om = Median(ob[t]), fm = Median(fb[t]), hm = Median(hb[t]);
             Console.WriteLine(Inv($"| {t} thread{(t > 1 ? "s" : "")} | {om:F1} | {om / oBase:F2}× | {fm:F1} | {fm / fBase:F2}× | {hm:F1} | {hm / hBase:F2}× | {om / hm:F2}× |"));
         }
+        Console.WriteLine();
+        Console.WriteLine("| batch encode: cores busy (process CPU ÷ wall, median) | SharpLM → int[][] | SharpLM → TokenBatch | HF |");
+        Console.WriteLine("|---|---|---|---|");
+        foreach (int t in counts)
+            Console.WriteLine(Inv($"| {t} thread{(t > 1 ? "s" : "")} | {Median(busy[t][0]):F2} | {Median(busy[t][1]):F2} | {Median(busy[t][2]):F2} |"));
         Console.WriteLine($"load average: {(File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a")}");
         return 0;
     }
