@@ -98,35 +98,58 @@ public static class TokenizerBench
         Console.WriteLine();
         Console.WriteLine("| batch encode | SharpLM → int[][] MB/s | scaling | SharpLM → TokenBatch MB/s | scaling | HF MB/s (Parallel.For over Encode) | scaling | ratio (int[][] / HF) |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|");
-        double oBase = 0, fBase = 0, hBase = 0;
-        var batch = new TokenBatch();
+        // Every thread count is warmed up (thread-pool threads, the reused TokenBatch's buffers) before any is timed, and
+        // the counts alternate within each round, so a disturbance hits all of them alike instead of one block of rounds.
+        var counts = new List<int>();
         for (int t = 1; t <= maxThreads; t *= 2)
         {
-            var ob = new List<double>();
-            var fb = new List<double>();
-            var hb = new List<double>();
-            // Untimed warm-up at this thread count (thread-pool threads, the reused TokenBatch's buffers).
-            ours.EncodeBatch(chunks, maxThreads: t);
-            ours.EncodeBatch(chunks, batch, maxThreads: t);
-            for (int r = 0; r < rounds; r++)
-            {
-                sw.Restart();
-                ours.EncodeBatch(chunks, maxThreads: t);
-                ob.Add(bytes / sw.Elapsed.TotalSeconds / 1e6);
-                sw.Restart();
-                ours.EncodeBatch(chunks, batch, maxThreads: t);
-                fb.Add(bytes / sw.Elapsed.TotalSeconds / 1e6);
-                sw.Restart();
-                Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(0, chunks.Count, Math.Max(1, chunks.Count / (t * 8))),
-                    new ParallelOptions { MaxDegreeOfParallelism = t },
-                    range => { for (int i = range.Item1; i < range.Item2; i++) hf.Encode(chunks[i]); });
-                hb.Add(bytes / sw.Elapsed.TotalSeconds / 1e6);
-            }
-            double om = Median(ob), fm = Median(fb), hm = Median(hb);
-            if (t == 1) { oBase = om; fBase = fm; hBase = hm; }
-            Console.WriteLine(Inv($"| {t} thread{(t > 1 ? "s" : "")} | {om:F1} | {om / oBase:F2}× | {fm:F1} | {fm / fBase:F2}× | {hm:F1} | {hm / hBase:F2}× | {om / hm:F2}× |"));
+            counts.Add(t);
             if (t < maxThreads && t * 2 > maxThreads) t = maxThreads / 2;   // always end on maxThreads
         }
+        var batch = new TokenBatch();
+        void Hf(int t) => Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(0, chunks.Count, Math.Max(1, chunks.Count / (t * 8))),
+            new ParallelOptions { MaxDegreeOfParallelism = t },
+            range => { for (int i = range.Item1; i < range.Item2; i++) hf.Encode(chunks[i]); });
+        foreach (int t in counts)
+        {
+            ours.EncodeBatch(chunks, maxThreads: t);
+            ours.EncodeBatch(chunks, batch, maxThreads: t);
+            Hf(t);
+        }
+        var ob = counts.ToDictionary(t => t, _ => new List<double>());
+        var fb = counts.ToDictionary(t => t, _ => new List<double>());
+        var hb = counts.ToDictionary(t => t, _ => new List<double>());
+        // Cores kept busy = process CPU time ÷ wall time of a run: below the thread count, the workers waited (start,
+        // tail, GC, other processes); at the thread count but slower per CPU-second, they got in each other's way.
+        var busy = counts.ToDictionary(t => t, _ => new List<double>[] { [], [], [] });
+        double Timed(Action run, List<double> mbps, List<double> cores)
+        {
+            double cpu0 = ProcessCpuMs();
+            sw.Restart();
+            run();
+            double s = sw.Elapsed.TotalSeconds;
+            cores.Add((ProcessCpuMs() - cpu0) / 1e3 / s);
+            mbps.Add(bytes / s / 1e6);
+            return s;
+        }
+        for (int r = 0; r < rounds; r++)
+            foreach (int t in counts)
+            {
+                Timed(() => ours.EncodeBatch(chunks, maxThreads: t), ob[t], busy[t][0]);
+                Timed(() => ours.EncodeBatch(chunks, batch, maxThreads: t), fb[t], busy[t][1]);
+                Timed(() => Hf(t), hb[t], busy[t][2]);
+            }
+        double oBase = Median(ob[1]), fBase = Median(fb[1]), hBase = Median(hb[1]);
+        foreach (int t in counts)
+        {
+            double om = Median(ob[t]), fm = Median(fb[t]), hm = Median(hb[t]);
+            Console.WriteLine(Inv($"| {t} thread{(t > 1 ? "s" : "")} | {om:F1} | {om / oBase:F2}× | {fm:F1} | {fm / fBase:F2}× | {hm:F1} | {hm / hBase:F2}× | {om / hm:F2}× |"));
+        }
+        Console.WriteLine();
+        Console.WriteLine("| batch encode: cores busy (process CPU ÷ wall, median) | SharpLM → int[][] | SharpLM → TokenBatch | HF |");
+        Console.WriteLine("|---|---|---|---|");
+        foreach (int t in counts)
+            Console.WriteLine(Inv($"| {t} thread{(t > 1 ? "s" : "")} | {Median(busy[t][0]):F2} | {Median(busy[t][1]):F2} | {Median(busy[t][2]):F2} |"));
         Console.WriteLine($"load average: {(File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a")}");
         return 0;
     }

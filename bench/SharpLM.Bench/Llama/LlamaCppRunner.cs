@@ -23,9 +23,9 @@ public static class LlamaCppRunner
         var sw = Stopwatch.StartNew();
         var p = new ModelParams(model)
         {
-            ContextSize = (uint)(pp + tg + 8),
-            BatchSize = (uint)Math.Max(pp, 1),
-            UBatchSize = (uint)Math.Max(pp, 1),
+            ContextSize = (uint)LlamaSuite.ContextFor(pp, tg),
+            BatchSize = (uint)Math.Max(pp, LlamaSuite.WarmupTokens),
+            UBatchSize = (uint)Math.Max(pp, LlamaSuite.WarmupTokens),
             Threads = threads,
             BatchThreads = threads,
             GpuLayerCount = 0,
@@ -37,9 +37,9 @@ public static class LlamaCppRunner
         var rng = new Random(seed);
         var batch = new LLamaBatch();
 
-        // Warm-up (llama-bench runs one too): a short prompt and one step, then an empty cache.
+        // Warm-up (llama-bench runs one too): a prompt of WarmupTokens, then an empty cache.
         batch.Clear();
-        for (int i = 0; i < 8; i++) batch.Add(rng.Next(vocab), i, LLamaSeqId.Zero, i == 7);
+        for (int i = 0; i < LlamaSuite.WarmupTokens; i++) batch.Add(rng.Next(vocab), i, LLamaSeqId.Zero, i == LlamaSuite.WarmupTokens - 1);
         Check(ctx.Decode(batch));
         ctx.NativeHandle.MemoryClear(true);
 

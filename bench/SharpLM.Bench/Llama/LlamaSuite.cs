@@ -21,6 +21,15 @@ namespace SharpLM.Bench.Llama;
 /// </summary>
 public static class LlamaSuite
 {
+    /// <summary>
+    /// Tokens of the untimed warm-up prompt each engine runs first (node-llama-peer/run.mjs has the same number): long
+    /// enough for every engine's multi-token prefill path, so code is compiled and paged in before the timed runs.
+    /// </summary>
+    public const int WarmupTokens = 32;
+
+    /// <summary>The context every engine creates: room for the timed prompt and steps, or for the warm-up.</summary>
+    public static int ContextFor(int pp, int tg) => Math.Max(pp + tg, WarmupTokens) + 8;
+
     public static int Run(string[] args)
     {
         var models = Opt(args, "--models", "1b").Split(',');

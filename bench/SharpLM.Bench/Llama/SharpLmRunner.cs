@@ -16,15 +16,16 @@ public static class SharpLmRunner
         KernelThreads.Count = threads;
         var sw = Stopwatch.StartNew();
         using var m = Gemma3Model.Load(model);
-        using var session = m.CreateSession(pp + tg + 8);
+        using var session = m.CreateSession(LlamaSuite.ContextFor(pp, tg));
         double load = sw.Elapsed.TotalSeconds;
         int vocab = m.Config.VocabSize;
         var rng = new Random(seed);
         var logits = new float[vocab];
         int[] Ids(int n) { var a = new int[n]; for (int i = 0; i < n; i++) a[i] = rng.Next(vocab); return a; }
 
-        // Warm-up (as the llama.cpp side): a short prompt and one step, then an empty cache.
-        session.Forward(Ids(8), logits);
+        // Warm-up (as the llama.cpp side): a prompt of WarmupTokens and one step, then an empty cache. The prompt is long
+        // enough to take the multi-token kernels' prefill path, so no engine compiles or faults in code in the timed run.
+        session.Forward(Ids(LlamaSuite.WarmupTokens), logits);
         session.Forward(Ids(1), logits);
         session.Reset();
 

@@ -18,6 +18,7 @@ public static class Dot
     static void ThrowLength() => throw new ArgumentException("dot product of spans of different lengths");
 
     /// <summary>The reference: a plain sequential sum.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static float Scalar(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
         float s = 0;
@@ -25,6 +26,7 @@ public static class Dot
         return s;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static float V512(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
         ref float pa = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(a);
@@ -44,6 +46,7 @@ public static class Dot
         return s;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static float V256(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
         ref float pa = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(a);
@@ -63,6 +66,7 @@ public static class Dot
         return s;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static float V128(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
     {
         ref float pa = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(a);
@@ -77,6 +81,7 @@ public static class Dot
     }
 
     /// <summary>y += a·x (the attention's weighted sum of values).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void AddScaled(ReadOnlySpan<float> x, float a, Span<float> y)
     {
         if (x.Length != y.Length) ThrowLength();
@@ -93,6 +98,7 @@ public static class Dot
     }
 
     /// <summary>y[i] += x[i].</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Add(ReadOnlySpan<float> x, Span<float> y)
     {
         if (x.Length != y.Length) ThrowLength();
@@ -108,6 +114,7 @@ public static class Dot
     }
 
     /// <summary>y[i] = x[i]·a.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Scale(ReadOnlySpan<float> x, float a, Span<float> y)
     {
         if (x.Length != y.Length) ThrowLength();

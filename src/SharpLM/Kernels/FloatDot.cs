@@ -45,6 +45,7 @@ internal static unsafe class FloatDot
         else throw new ArgumentOutOfRangeException(nameof(isa), isa, "the pre-scaled F16 kernel runs at V256 or V512");
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Dot<L>(KernelIsa isa, byte* row, int cols, float** x, int count, float* y, byte* prefetchEnd) where L : struct, IRowLoad
     {
         switch (isa)
@@ -57,6 +58,7 @@ internal static unsafe class FloatDot
     }
 
     /// <summary>The reference: element order, one f32 multiply-add per element.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static float Scalar<L>(byte* row, int cols, float* x) where L : struct, IRowLoad
     {
         float s = 0;
@@ -82,6 +84,7 @@ internal static unsafe class FloatDot
             if (p + o < end) Sse.Prefetch0(p + o);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void V512<L>(byte* row, int cols, float** x, int count, float* y, byte* prefetchEnd) where L : struct, IRowLoad
     {
         Vector512<float> m0 = default, m1 = default; // running max |w| (finite-only loaders; otherwise unused)
@@ -159,6 +162,7 @@ internal static unsafe class FloatDot
         Recheck<L>(L.FiniteOnly && Special512<L>(m0, m1), row, cols, x, count, y);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void V256<L>(byte* row, int cols, float** x, int count, float* y, byte* prefetchEnd) where L : struct, IRowLoad
     {
         Vector256<float> m0 = default, m1 = default;
@@ -232,6 +236,7 @@ internal static unsafe class FloatDot
         Recheck<L>(L.FiniteOnly && Special256<L>(m0, m1), row, cols, x, count, y);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static float V128<L>(byte* row, int cols, float* x) where L : struct, IRowLoad
     {
         Vector128<float> a = default, b = default;
@@ -385,6 +390,7 @@ internal static unsafe class FloatDot
         public static int ElementBytes => 2;
 
         /// <summary>The scalar reference for a row with an inf/NaN: x = X·2⁻¹¹² exactly, then element order as <see cref="Scalar{L}"/>.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static float Exact(byte* row, int cols, float* scaledX)
         {
             float s = 0;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace SharpLM.Kernels;
@@ -12,6 +13,7 @@ public static class Gelu
     const float Sqrt2OverPi = 0.7978845608028654f;
     const float Cubic = 0.044715f;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void GeGlu(ReadOnlySpan<float> gate, ReadOnlySpan<float> up, Span<float> y)
     {
         if (gate.Length != up.Length || y.Length != gate.Length) throw new ArgumentException("GeGlu: lengths differ");
@@ -27,6 +29,7 @@ public static class Gelu
         return (float)(0.5 * z * (1 + Math.Tanh(u)));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static int V256(ReadOnlySpan<float> gate, ReadOnlySpan<float> up, Span<float> y)
     {
         ref float pg = ref System.Runtime.InteropServices.MemoryMarshal.GetReference(gate);

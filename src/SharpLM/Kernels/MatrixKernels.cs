@@ -18,6 +18,10 @@ namespace SharpLM.Kernels;
 /// Items are claimed dynamically by the pool's threads.</para>
 /// <para>Nothing is allocated per call once the calling thread's activation workspace has grown to the
 /// largest [T, C] it has seen.</para>
+/// <para>Every kernel method with a loop in Kernels/ is marked <c>AggressiveOptimization</c>: with tiered compilation
+/// a loop method starts as unoptimized tier-0 code (vectors spilled to the stack) and is only replaced after ~30
+/// calls and a background recompile, which a short prompt never outlasts. Measured on 270m Q4_0, pp32 with
+/// DOTNET_TieredCompilation=0 ran 2.5× faster than with tiering (BENCHMARKS.md, session 4).</para>
 /// </remarks>
 [SkipLocalsInit]
 public static unsafe class MatrixKernels
@@ -31,6 +35,14 @@ public static unsafe class MatrixKernels
         MatMul(w, x, tokens, y, pool, KernelIsaInfo.Default);
 
     [ThreadStatic] static QuantizedActivations? t_activations;
+    [ThreadStatic] static byte[]? t_panel;
+
+    /// <summary>
+    /// Calls with at least this many tokens (prefill chunks) run Q4_0 and Q8_0 through the repacked 16-row tiles
+    /// (<see cref="QuantTileQ4_0"/>, <see cref="QuantTileQ8_0"/>) at <see cref="KernelIsa.V512"/>. Fewer tokens — decode, and batched decode of up
+    /// to 15 sequences (Gemma3Batch) — keep the row kernels, whose results have the same bits for every token count.
+    /// </summary>
+    internal const int PrefillTileMinTokens = 16;
     [ThreadStatic] static float[]? t_preScaled;
 
     const float F16PreScale = 5.192297e33f; // 2^112
@@ -41,6 +53,7 @@ public static unsafe class MatrixKernels
     /// the caller keeps the ordinary F16 kernel. Exact: a power-of-two scaling that neither overflows nor
     /// rounds below 2¹⁶.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static float[]? PreScaleForF16(ReadOnlySpan<float> x)
     {
         var buf = t_preScaled;
@@ -91,6 +104,22 @@ public static unsafe class MatrixKernels
         job.ChunkRows = (int)Math.Clamp(16384 / Math.Max(1, w.RowBytes), 1, 256);
         if (tokens == 1) job.ChunkRows = (int)Math.Clamp(32768 / Math.Max(1, w.RowBytes), 2, 1024) & ~1; // decode: larger chunks, fewer claims; even for the row-pair kernels
         job.BlockTokens = tokens <= 4 ? tokens : (int)Math.Clamp(262144 / actBytesPerToken / 4 * 4, 4, 128);
+        if (quantized && isa == KernelIsa.V512 && tokens >= PrefillTileMinTokens && QuantTileQ4_0.IsSupported && QuantTileQ8_0.IsSupported)
+        {
+            // One item = one 16-row panel, packed once, times up to 64 tokens (their activations, ≤ 64·C bytes for
+            // Q4_0 and twice that for Q8_0's 16-bit copy, stay in L2).
+            job.Tile = true;
+            job.ChunkRows = QuantTileQ4_0.Rows;
+            job.BlockTokens = Math.Min(tokens, 64);
+        }
+        else if (w.Type is TensorType.BF16 or TensorType.F16 && isa == KernelIsa.V512 && tokens >= PrefillTileMinTokens)
+        {
+            // One item = one 16-row f32 panel (16·C·4 bytes) times a token block whose activations (C·4 bytes each)
+            // take about as much again, so both stay in L2: 64 tokens at C = 1152, 16 at 6912.
+            job.FloatTile = true;
+            job.ChunkRows = FloatTile.Rows;
+            job.BlockTokens = Math.Min(tokens, (int)Math.Clamp(524288 / (w.Cols * 4L) / 4 * 4, 16, 64));
+        }
         job.RowChunks = (w.Rows + job.ChunkRows - 1) / job.ChunkRows;
         int tokenBlocks = (tokens + job.BlockTokens - 1) / job.BlockTokens;
 
@@ -103,6 +132,7 @@ public static unsafe class MatrixKernels
             {
                 var acts = t_activations ??= new QuantizedActivations();
                 acts.Quantize(x, tokens, w.Cols, isa);
+                if (job.Tile && w.Type == TensorType.Q8_0) { acts.Widen(); job.Wide = acts.Wide; }
                 job.Acts = acts.Token(0);
                 job.ActCols = w.Cols;
             }
@@ -135,8 +165,15 @@ public static unsafe class MatrixKernels
         public int ActCols;
         /// <summary>X holds the activations ·2¹¹² for <see cref="FloatDot.DotF16PreScaled"/>.</summary>
         public bool F16PreScaled;
+        /// <summary>Q4_0/Q8_0 through <see cref="QuantTileQ4_0"/>/<see cref="QuantTileQ8_0"/> (items of 16 rows).</summary>
+        public bool Tile;
+        /// <summary>Q8_0 tile: token 0's 16-bit activations (<see cref="QuantizedActivations.Wide"/>).</summary>
+        public short* Wide;
+        /// <summary>BF16/F16 through <see cref="FloatTile"/> (items of 16 rows).</summary>
+        public bool FloatTile;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Body(void* ctx, int start, int end)
     {
         Job* job = (Job*)ctx;
@@ -145,11 +182,14 @@ public static unsafe class MatrixKernels
             int chunk = item % job->RowChunks, block = item / job->RowChunks;
             int r0 = chunk * job->ChunkRows, r1 = Math.Min(job->Rows, r0 + job->ChunkRows);
             int t0 = block * job->BlockTokens, t1 = Math.Min(job->Tokens, t0 + job->BlockTokens);
-            if (job->Type is TensorType.Q4_0 or TensorType.Q8_0) Quantized(job, r0, r1, t0, t1);
+            if (job->Tile) Tile(job, r0, r1, t0, t1);
+            else if (job->FloatTile) FloatPanel(job, r0, r1, t0, t1);
+            else if (job->Type is TensorType.Q4_0 or TensorType.Q8_0) Quantized(job, r0, r1, t0, t1);
             else Float(job, r0, r1, t0, t1);
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Quantized(Job* job, int r0, int r1, int t0, int t1)
     {
         if (t1 - t0 == 1 && job->Isa >= KernelIsa.V256)
@@ -198,6 +238,38 @@ public static unsafe class MatrixKernels
         }
     }
 
+    static byte* Panel(long bytes)
+    {
+        var buf = t_panel;
+        if (buf is null || buf.Length < bytes + 64) t_panel = buf = GC.AllocateUninitializedArray<byte>(checked((int)bytes + 64), pinned: true);
+        return (byte*)(((nuint)Unsafe.AsPointer(ref buf[0]) + 63) & ~(nuint)63);
+    }
+
+    static void FloatPanel(Job* job, int r0, int r1, int t0, int t1)
+    {
+        float* panel = (float*)Panel(FloatTile.PanelFloats(job->Cols) * 4);
+        FloatTile.Pack(job->Type, job->W + r0 * job->RowBytes, job->RowBytes, r1 - r0, job->Cols, panel);
+        FloatTile.Run(panel, r1 - r0, job->Cols, job->X + (long)t0 * job->Cols, t1 - t0, job->Y + (long)t0 * job->Rows + r0, job->Rows);
+    }
+
+    static void Tile(Job* job, int r0, int r1, int t0, int t1)
+    {
+        int nb = job->Cols / 32;
+        bool q4 = job->Type == TensorType.Q4_0;
+        byte* panel = Panel((long)nb * (q4 ? QuantTileQ4_0.PanelBlockBytes : QuantTileQ8_0.PanelBlockBytes));
+        float* y = job->Y + (long)t0 * job->Rows + r0;
+        if (q4)
+        {
+            QuantTileQ4_0.Pack(job->W + r0 * job->RowBytes, job->RowBytes, r1 - r0, nb, panel);
+            QuantTileQ4_0.Run(panel, nb, r1 - r0, Offset(job->Acts, (long)t0 * job->ActCols, 0), job->ActCols, t1 - t0, y, job->Rows);
+        }
+        else
+        {
+            QuantTileQ8_0.Pack(job->W + r0 * job->RowBytes, job->RowBytes, r1 - r0, nb, panel);
+            QuantTileQ8_0.Run(panel, nb, r1 - r0, job->Wide + (long)t0 * job->ActCols, job->Acts.Scale + (long)t0 * nb, job->ActCols, t1 - t0, y, job->Rows);
+        }
+    }
+
     /// <summary>Largest chunk (rows × blocks) whose scales <see cref="Quantized"/> converts up front (16 KiB of stack).</summary>
     const int MaxChunkScales = 4096;
 
@@ -205,9 +277,10 @@ public static unsafe class MatrixKernels
     static Q8Token Offset(Q8Token t0, long cols, int nbPerToken)
     {
         long blocks = cols / 32;
-        return new Q8Token(t0.Natural + cols, t0.Nibble + cols, t0.Scale + blocks, t0.X4 + blocks * 4, t0.X8 + blocks * 8, t0.Off4 + blocks * 4);
+        return new Q8Token(t0.Natural + cols, t0.Nibble + cols, t0.Scale + blocks, t0.X4 + blocks * 4, t0.X8 + blocks * 8, t0.Off4 + blocks * 4, t0.Sum8 + blocks);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Float(Job* job, int r0, int r1, int t0, int t1)
     {
         float** xs = stackalloc float*[4];

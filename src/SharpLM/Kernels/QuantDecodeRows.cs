@@ -59,6 +59,7 @@ internal static unsafe class QuantDecodeRows
     /// Q4_0: y[r] = row r · <paramref name="t"/> for <paramref name="rows"/> rows of <paramref name="nb"/> blocks,
     /// at <see cref="KernelIsa.V512"/> or <see cref="KernelIsa.V256"/> (AVX2).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Q4_0(KernelIsa isa, byte* w, long rowBytes, int rows, int nb, Q8Token t, float* y)
     {
         bool wide = isa == KernelIsa.V512;
@@ -77,6 +78,7 @@ internal static unsafe class QuantDecodeRows
     }
 
     /// <summary>Q8_0: as <see cref="Q4_0"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Q8_0(KernelIsa isa, byte* w, long rowBytes, int rows, int nb, Q8Token t, float* y)
     {
         bool wide = isa == KernelIsa.V512;
@@ -119,6 +121,7 @@ internal static unsafe class QuantDecodeRows
 
     // ---- Q4_0: groups of 4 blocks (72 bytes), lanes 4b..4b+3 hold block b's partial sums.
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Q4_0Pair(byte* row0, byte* row1, int nb, Q8Token t, float* y, byte* end)
     {
         const int B = QuantDotQ4_0.BlockBytes;
@@ -178,6 +181,7 @@ internal static unsafe class QuantDecodeRows
         return Avx512F.InsertVector256(lo.ToVector512Unsafe(), hi, 1);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static float Q4_0Tail(byte* row, int from, int nb, Q8Token t)
     {
         float sum = 0;
@@ -193,6 +197,7 @@ internal static unsafe class QuantDecodeRows
 
     // ---- Q8_0: pairs of blocks (68 bytes), lanes 0–7 hold block 2p's partial sums, lanes 8–15 block 2p+1's.
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Q8_0Pair(byte* row0, byte* row1, int nb, Q8Token t, float* y, byte* end)
     {
         const int B = QuantDotQ8_0.BlockBytes;
@@ -238,6 +243,7 @@ internal static unsafe class QuantDecodeRows
         return Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(Vector512.Abs(w).AsByte(), sq), ones);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static float Q8_0Tail(byte* row, int from, int nb, Q8Token t)
     {
         float sum = 0;
@@ -260,6 +266,7 @@ internal static unsafe class QuantDecodeRows
     static Vector256<float> HighHalfToSingle(Vector256<int> h16) =>
         (Avx2.ShiftRightArithmetic(h16, 3).AsUInt32() & Vector256.Create(HalfToF32Mask)).AsSingle() * Vector256.Create(Rebias);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Q4_0Pair256(byte* row0, byte* row1, int nb, Q8Token t, float* y, byte* end)
     {
         const int B = QuantDotQ4_0.BlockBytes;
@@ -314,6 +321,7 @@ internal static unsafe class QuantDecodeRows
             ? AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, u, s)
             : Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(u, s), ones);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Q8_0Pair256(byte* row0, byte* row1, int nb, Q8Token t, float* y, byte* end)
     {
         const int B = QuantDotQ8_0.BlockBytes;

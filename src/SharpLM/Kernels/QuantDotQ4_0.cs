@@ -22,6 +22,7 @@ internal static unsafe class QuantDotQ4_0
     const int Segment = 1024;
 
     /// <summary>y[k] = row · token k for k &lt; <paramref name="count"/> (1 to 4 tokens).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Dot(KernelIsa isa, byte* row, int nb, Q8Token* tokens, int count, float* y)
     {
         if (isa == KernelIsa.Scalar) { for (int k = 0; k < count; k++) y[k] = Scalar(row, nb, tokens[k]); return; }
@@ -44,6 +45,7 @@ internal static unsafe class QuantDotQ4_0
     /// As <see cref="Dot"/> with the row's scales already converted (<paramref name="dw"/>[b] = scale of block b,
     /// f32): prefill converts a chunk's scales once and reuses them for every 4-token tile.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Dot(KernelIsa isa, byte* row, int nb, float* dw, Q8Token* tokens, int count, float* y)
     {
         if (isa == KernelIsa.Scalar) { for (int k = 0; k < count; k++) y[k] = Scalar(row, nb, tokens[k]); return; }
@@ -54,6 +56,7 @@ internal static unsafe class QuantDotQ4_0
     }
 
     /// <summary>The reference: element order, (n − 8)·q summed per block, one float multiply-add per block.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static float Scalar(byte* row, int nb, Q8Token t)
     {
         float sum = 0;
@@ -86,6 +89,7 @@ internal static unsafe class QuantDotQ4_0
     // nibbles are the first halves of the 4 blocks and the high nibbles the second halves: the NibbleOrder
     // activation layout. vpmaddubsw + vpmaddwd leave 4 int32 per block per 128-bit lane.
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void V512(byte* row, int nb, Q8Token* t, int count, float* dw, float* y)
     {
         int groups = nb >> 2;
@@ -154,6 +158,7 @@ internal static unsafe class QuantDotQ4_0
 
     // ---- 256-bit: 2 blocks per step (half a group). AVX-VNNI's vpdpbusd replaces the two multiply-add steps.
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void V256(byte* row, int nb, Q8Token* t, int count, float* dw, float* y)
     {
         int pairs = (nb >> 2) * 2;
@@ -216,6 +221,7 @@ internal static unsafe class QuantDotQ4_0
 
     // ---- 128-bit, portable (SSE, NEON): one block per step, products widened to 16 bits.
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static float V128(byte* row, int nb, Q8Token t, float* dw)
     {
         int full = nb & ~3;

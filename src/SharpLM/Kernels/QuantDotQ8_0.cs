@@ -17,6 +17,7 @@ internal static unsafe class QuantDotQ8_0
     const int Segment = 1024;
 
     /// <summary>y[k] = row · token k for k &lt; <paramref name="count"/> (1 to 4 tokens).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Dot(KernelIsa isa, byte* row, int nb, Q8Token* tokens, int count, float* y)
     {
         if (isa == KernelIsa.Scalar) { for (int k = 0; k < count; k++) y[k] = Scalar(row, nb, tokens[k]); return; }
@@ -39,6 +40,7 @@ internal static unsafe class QuantDotQ8_0
     /// As <see cref="Dot"/> with the row's scales already converted (<paramref name="dw"/>[b] = scale of block b,
     /// f32): prefill converts a chunk's scales once and reuses them for every 4-token tile.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Dot(KernelIsa isa, byte* row, int nb, float* dw, Q8Token* tokens, int count, float* y)
     {
         if (isa == KernelIsa.Scalar) { for (int k = 0; k < count; k++) y[k] = Scalar(row, nb, tokens[k]); return; }
@@ -49,6 +51,7 @@ internal static unsafe class QuantDotQ8_0
     }
 
     /// <summary>The reference: Σ w·q per block, one float multiply-add per block.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static float Scalar(byte* row, int nb, Q8Token t)
     {
         float sum = 0;
@@ -68,6 +71,7 @@ internal static unsafe class QuantDotQ8_0
 
     // ---- 512-bit: 2 blocks per step; lanes 0–7 sum block 2p, lanes 8–15 block 2p+1 (the ScaleX8 layout).
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void V512(byte* row, int nb, Q8Token* t, int count, float* dw, float* y)
     {
         int pairs = nb >> 1;
@@ -133,6 +137,7 @@ internal static unsafe class QuantDotQ8_0
 
     // ---- 256-bit: one block per step; AVX2 vpsignb gives q the sign of w; AVX-VNNI fuses the multiply-adds.
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void V256(byte* row, int nb, Q8Token* t, int count, float* dw, float* y)
     {
         if (count == 4)
@@ -177,6 +182,7 @@ internal static unsafe class QuantDotQ8_0
 
     // ---- 128-bit, portable: one block per step in two halves, products widened to 16 bits.
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static float V128(byte* row, int nb, Q8Token t, float* dw)
     {
         Vector128<float> acc = default;

@@ -18,14 +18,18 @@ namespace SharpLM.Kernels;
 ///   the four blocks come first (16 bytes each), then the four high halves, so one 512-bit load of the
 ///   masked low nibbles of 4 blocks pairs with one load here. Blocks after the last whole group stay in
 ///   element order.</item>
-/// <item><see cref="Scale"/> [nb]: d per block. <see cref="ScaledSum"/> [nb]: d·Σq, for the −8 offset of Q4_0:
-///   Σ (n−8)·q = Σ n·q − 8·Σ q with n the unsigned nibble, so the inner loop can multiply unsigned nibbles.</item>
+/// <item><see cref="Scale"/> [nb]: d per block. <see cref="Sum8"/> [nb]: 8·Σq, for the −8 offset of Q4_0 in the
+///   prefill tile (<see cref="QuantTileQ4_0"/>): Σ (n−8)·q = Σ n·q − 8·Σ q with n the unsigned nibble, so the inner
+///   loop can multiply unsigned nibbles.</item>
 /// <item><see cref="ScaleX4"/> [4·nb] and <see cref="ScaleX8"/> [8·nb]: d repeated 4 and 8 times, the lane
 ///   layout of the 32-bit block sums of the Q4_0 (4 lanes per block per 128 bits) and Q8_0 (8 lanes)
 ///   kernels, loaded directly instead of broadcast.</item>
 /// <item><see cref="OffsetX4"/> [4·nb]: 2·Σq repeated 4 times. The Q4_0 kernels multiply unsigned nibbles n
 ///   and fold the −8 back in the integer domain: Σ (n−8)·q = Σ n·q − 8·Σ q, spread as 2·Σ q over the 4 lanes
 ///   that hold a block's partial sums.</item>
+/// <item><see cref="Wide"/> [C], filled only by <see cref="Widen"/>: q as 16-bit values for the Q8_0 prefill tile
+///   (<see cref="QuantTileQ8_0"/>), each 4 elements in the order q0, q2, q1, q3 (the pairs the tile's weight
+///   vectors hold).</item>
 /// </list>
 /// </remarks>
 internal sealed unsafe class QuantizedActivations
@@ -33,8 +37,9 @@ internal sealed unsafe class QuantizedActivations
     public const int Block = 32;
 
     sbyte[] _natural = [], _nibble = [];
-    float[] _scale = [], _sum = [], _x4 = [], _x8 = [];
-    int[] _off4 = [];
+    float[] _scale = [], _x4 = [], _x8 = [];
+    int[] _off4 = [], _sum8 = [];
+    short[] _wide = [];
 
     public int Tokens { get; private set; }
     public int Cols { get; private set; }
@@ -45,7 +50,31 @@ internal sealed unsafe class QuantizedActivations
     public sbyte* Natural => (sbyte*)Align(Unsafe.AsPointer(ref _natural[0]));
     public sbyte* NibbleOrder => (sbyte*)Align(Unsafe.AsPointer(ref _nibble[0]));
     public float* Scale => (float*)Align(Unsafe.AsPointer(ref _scale[0]));
-    public float* ScaledSum => (float*)Align(Unsafe.AsPointer(ref _sum[0]));
+    public int* Sum8 => (int*)Align(Unsafe.AsPointer(ref _sum8[0]));
+    public short* Wide => (short*)Align(Unsafe.AsPointer(ref _wide[0]));
+
+    /// <summary>Fills <see cref="Wide"/> from <see cref="Natural"/> for the tokens of the last <see cref="Quantize(ReadOnlySpan{float}, int, int)"/>.</summary>
+    public void Widen()
+    {
+        long n = (long)Tokens * Cols;
+        if (_wide.Length < n + 64) _wide = GC.AllocateUninitializedArray<short>(checked((int)n + 64), pinned: true);
+        sbyte* q = Natural;
+        short* dst = Wide;
+        long i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var order = Vector256.Create((short)0, 2, 1, 3, 4, 6, 5, 7, 8, 10, 9, 11, 12, 14, 13, 15);
+            for (; i + 16 <= n; i += 16)
+            {
+                var (lo, hi) = Vector128.Widen(Vector128.Load(q + i));
+                Vector256.Shuffle(Vector256.Create(lo, hi), order).Store(dst + i);
+            }
+        }
+        for (; i < n; i += 4)
+        {
+            dst[i] = q[i]; dst[i + 1] = q[i + 2]; dst[i + 2] = q[i + 1]; dst[i + 3] = q[i + 3];
+        }
+    }
     public float* ScaleX4 => (float*)Align(Unsafe.AsPointer(ref _x4[0]));
     public float* ScaleX8 => (float*)Align(Unsafe.AsPointer(ref _x8[0]));
     public int* OffsetX4 => (int*)Align(Unsafe.AsPointer(ref _off4[0]));
@@ -56,7 +85,7 @@ internal sealed unsafe class QuantizedActivations
     public Q8Token Token(int t)
     {
         long c = (long)t * Cols, nb = (long)t * Blocks;
-        return new Q8Token(Natural + c, NibbleOrder + c, Scale + nb, ScaleX4 + nb * 4, ScaleX8 + nb * 8, OffsetX4 + nb * 4);
+        return new Q8Token(Natural + c, NibbleOrder + c, Scale + nb, ScaleX4 + nb * 4, ScaleX8 + nb * 8, OffsetX4 + nb * 4, Sum8 + nb);
     }
 
     /// <summary>Quantizes <paramref name="x"/> [<paramref name="tokens"/>, <paramref name="cols"/>]; cols must be a multiple of 32.</summary>
@@ -76,12 +105,12 @@ internal sealed unsafe class QuantizedActivations
                 if (vector)
                     QuantizeToken256(px + (long)t * cols, nb,
                         Natural + (long)t * cols, NibbleOrder + (long)t * cols,
-                        Scale + (long)t * nb, ScaledSum + (long)t * nb, ScaleX4 + (long)t * nb * 4, ScaleX8 + (long)t * nb * 8,
+                        Scale + (long)t * nb, Sum8 + (long)t * nb, ScaleX4 + (long)t * nb * 4, ScaleX8 + (long)t * nb * 8,
                         OffsetX4 + (long)t * nb * 4);
                 else
                 QuantizeToken(px + (long)t * cols, nb,
                     Natural + (long)t * cols, NibbleOrder + (long)t * cols,
-                    Scale + (long)t * nb, ScaledSum + (long)t * nb, ScaleX4 + (long)t * nb * 4, ScaleX8 + (long)t * nb * 8,
+                    Scale + (long)t * nb, Sum8 + (long)t * nb, ScaleX4 + (long)t * nb * 4, ScaleX8 + (long)t * nb * 8,
                     OffsetX4 + (long)t * nb * 4);
         }
     }
@@ -99,7 +128,7 @@ internal sealed unsafe class QuantizedActivations
         if (_scale.Length < nb + 32)
         {
             _scale = GC.AllocateUninitializedArray<float>(checked((int)nb + 32), pinned: true);
-            _sum = GC.AllocateUninitializedArray<float>(checked((int)nb + 32), pinned: true);
+            _sum8 = GC.AllocateUninitializedArray<int>(checked((int)nb + 32), pinned: true);
             _x4 = GC.AllocateUninitializedArray<float>(checked((int)nb * 4 + 32), pinned: true);
             _x8 = GC.AllocateUninitializedArray<float>(checked((int)nb * 8 + 32), pinned: true);
             _off4 = GC.AllocateUninitializedArray<int>(checked((int)nb * 4 + 32), pinned: true);
@@ -113,7 +142,8 @@ internal sealed unsafe class QuantizedActivations
     /// x·(1/d) rounded to nearest-even), so the same bytes; it runs on the calling thread before the
     /// parallel product, so its speed bounds decode on short rows.
     /// </summary>
-    static void QuantizeToken256(float* x, int nb, sbyte* natural, sbyte* nibble, float* scale, float* sum, float* x4, float* x8, int* off4)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void QuantizeToken256(float* x, int nb, sbyte* natural, sbyte* nibble, float* scale, int* sum8, float* x4, float* x8, int* off4)
     {
         int groups = nb / 4;
         for (int b = 0; b < nb; b++)
@@ -138,7 +168,7 @@ internal sealed unsafe class QuantizedActivations
             lo.Store(q);
             hi.Store(q + 16);
             scale[b] = d;
-            sum[b] = d * s;
+            sum8[b] = 8 * s;
             Vector128.Create(d).Store(x4 + 4 * b);
             Vector256.Create(d).Store(x8 + 8 * b);
             Vector128.Create(2 * s).Store(off4 + 4 * b);
@@ -156,7 +186,8 @@ internal sealed unsafe class QuantizedActivations
         }
     }
 
-    static void QuantizeToken(float* x, int nb, sbyte* natural, sbyte* nibble, float* scale, float* sum, float* x4, float* x8, int* off4)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void QuantizeToken(float* x, int nb, sbyte* natural, sbyte* nibble, float* scale, int* sum8, float* x4, float* x8, int* off4)
     {
         int groups = nb / 4;
         for (int b = 0; b < nb; b++)
@@ -175,7 +206,7 @@ internal sealed unsafe class QuantizedActivations
                 s += v;
             }
             scale[b] = d;
-            sum[b] = d * s;
+            sum8[b] = 8 * s;
             for (int k = 0; k < 4; k++) { x4[4 * b + k] = d; off4[4 * b + k] = 2 * s; }
             for (int k = 0; k < 8; k++) x8[8 * b + k] = d;
 
@@ -202,12 +233,13 @@ internal readonly unsafe struct Q8Token
     public readonly float* X4;
     public readonly float* X8;
     public readonly int* Off4;
+    public readonly int* Sum8;
 
-    public Q8Token(sbyte* natural, sbyte* nibble, float* scale, float* x4, float* x8, int* off4)
+    public Q8Token(sbyte* natural, sbyte* nibble, float* scale, float* x4, float* x8, int* off4, int* sum8)
     {
-        Natural = natural; Nibble = nibble; Scale = scale; X4 = x4; X8 = x8; Off4 = off4;
+        Natural = natural; Nibble = nibble; Scale = scale; X4 = x4; X8 = x8; Off4 = off4; Sum8 = sum8;
     }
 
     /// <summary>The same token's blocks from block <paramref name="b"/> on (b a multiple of 4, so groups stay aligned).</summary>
-    public Q8Token FromBlock(int b) => new(Natural + b * 32, Nibble + b * 32, Scale + b, X4 + b * 4, X8 + b * 8, Off4 + b * 4);
+    public Q8Token FromBlock(int b) => new(Natural + b * 32, Nibble + b * 32, Scale + b, X4 + b * 4, X8 + b * 8, Off4 + b * 4, Sum8 + b);
 }

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace SharpLM.Kernels;
 
 /// <summary>
@@ -6,6 +7,7 @@ namespace SharpLM.Kernels;
 /// </summary>
 public static class RmsNorm
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Apply(ReadOnlySpan<float> x, ReadOnlySpan<float> scale, float eps, Span<float> y)
     {
         if (x.Length != scale.Length || y.Length != x.Length) throw new ArgumentException("RmsNorm: x, scale and y must have the same length");
@@ -15,6 +17,7 @@ public static class RmsNorm
     }
 
     /// <summary>Normalises each of the <c>x.Length / scale.Length</c> consecutive vectors in place (QK-norm over heads).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void ApplyEach(Span<float> x, ReadOnlySpan<float> scale, float eps)
     {
         int d = scale.Length;

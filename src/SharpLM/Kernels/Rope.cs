@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 namespace SharpLM.Kernels;
 
 /// <summary>
@@ -8,6 +9,7 @@ namespace SharpLM.Kernels;
 public static class Rope
 {
     /// <summary>inv_freq for head size <paramref name="d"/>: computed in double, rounded to f32 (the spec's canonical profile).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float[] InverseFrequencies(int d, double ropeBase, double factor)
     {
         var f = new float[d / 2];
@@ -16,6 +18,7 @@ public static class Rope
     }
 
     /// <summary>cos/sin of θ = (float)p · inv_freq[i] (the angle in f32, its cos/sin in double rounded to f32).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Angles(int position, ReadOnlySpan<float> invFreq, Span<float> cos, Span<float> sin)
     {
         float p = position;
@@ -28,6 +31,7 @@ public static class Rope
     }
 
     /// <summary>Rotates each head (consecutive runs of 2·cos.Length values) of <paramref name="x"/> in place.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Apply(Span<float> x, ReadOnlySpan<float> cos, ReadOnlySpan<float> sin)
     {
         int half = cos.Length, d = 2 * half;

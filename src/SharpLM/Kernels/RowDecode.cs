@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using SharpLM.Tensors;
 
@@ -9,6 +10,7 @@ namespace SharpLM.Kernels;
 /// </summary>
 public static unsafe class RowDecode
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Decode(TensorType type, byte* row, Span<float> y)
     {
         int n = y.Length;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 
 namespace SharpLM.Kernels;
@@ -5,6 +6,7 @@ namespace SharpLM.Kernels;
 /// <summary>Numerically stable softmax in place: subtract the max, exponentiate, divide by the sum.</summary>
 public static class Softmax
 {
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Apply(Span<float> x)
     {
         if (x.IsEmpty) return;

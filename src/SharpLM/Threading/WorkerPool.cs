@@ -88,6 +88,7 @@ public sealed unsafe class WorkerPool : IDisposable
     /// Chunks may run in any order on any thread; the call returns when all have run. An exception in a body
     /// is rethrown here after the call has drained.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see MatrixKernels: no tier-0 phase on short prompts
     public void Run(delegate*<void*, int, int, void> body, void* context, int count, int grain, int maxThreads = int.MaxValue)
     {
         if (count <= 0) return;
@@ -151,6 +152,7 @@ public sealed unsafe class WorkerPool : IDisposable
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see MatrixKernels: no tier-0 phase on short prompts
     void WorkerLoop(int index)
     {
         int seen = 0;

@@ -46,10 +46,18 @@ internal sealed class EncoderScratch
 }
 
 /// <summary>A growable list of ids without bounds checks on append (the encoder's output).</summary>
+/// <remarks>
+/// Padded so that <see cref="Count"/> and <see cref="Items"/>, written and read on every append, share no cache
+/// line with any other object: each encoding thread appends to its own list, and two lists of 32 bytes end up side
+/// by side once a GC has compacted them (seen for a <see cref="TokenBatch"/>'s per-worker parts: 32 bytes apart,
+/// one cache line, after the first batch that grew them), which made the line bounce between the cores on every id.
+/// </remarks>
+[System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Explicit)]
 internal sealed class IdList
 {
-    public int[] Items = new int[1024];
-    public int Count;
+    [System.Runtime.InteropServices.FieldOffset(64)] public int[] Items = new int[1024];
+    [System.Runtime.InteropServices.FieldOffset(72)] public int Count;
+    [System.Runtime.InteropServices.FieldOffset(136)] readonly long _padEnd;   // ≥ 64 bytes after Count
 
     public void Clear() => Count = 0;
 

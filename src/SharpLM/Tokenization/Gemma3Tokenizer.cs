@@ -50,7 +50,7 @@ public sealed class Gemma3Tokenizer
             new AddedTokenMatcher(def.AddedTokens.Where(t => !t.Normalized), t => t.Content),
             new AddedTokenMatcher(def.AddedTokens.Where(t => t.Normalized), t => _normalizer.Apply(t.Content))));
         var merges = new MergeTable(def.MergeLeft.Length);
-        for (int r = 0; r < def.MergeLeft.Length; r++) merges.Set(def.MergeLeft[r], def.MergeRight[r], r, def.MergeResult[r]);
+        merges.SetAll(def.MergeLeft, def.MergeRight, def.MergeResult);
         _bpe = new BpeEncoder(def, merges);
         (_decoder, _rawMatcher, _normalizedMatcher) = side.GetAwaiter().GetResult();
 

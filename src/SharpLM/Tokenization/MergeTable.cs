@@ -68,6 +68,25 @@ internal sealed class MergeTable
         }
     }
 
+    /// <summary>
+    /// Sets the rules of <paramref name="left"/>/<paramref name="right"/>/<paramref name="result"/> at ranks 0, 1, …
+    /// in order (as <see cref="Set"/> one by one), fetching each pair's home slot a few rules ahead: the 16 MB table is
+    /// far bigger than the caches, and a load stalled on a cache miss per rule was most of the build time.
+    /// </summary>
+    public unsafe void SetAll(ReadOnlySpan<int> left, ReadOnlySpan<int> right, ReadOnlySpan<int> result)
+    {
+        const int Ahead = 16;
+        fixed (Slot* slots = _slots)
+        {
+            for (int r = 0; r < left.Length; r++)
+            {
+                if (r + Ahead < left.Length && System.Runtime.Intrinsics.X86.Sse.IsSupported)
+                    System.Runtime.Intrinsics.X86.Sse.Prefetch0(slots + Home(KeyOf(left[r + Ahead], right[r + Ahead])));
+                Set(left[r], right[r], r, result[r]);
+            }
+        }
+    }
+
     /// <summary>The rule joining <paramref name="left"/> and <paramref name="right"/>, if any.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryGet(int left, int right, out int rank, out int result)

@@ -48,6 +48,13 @@ internal sealed class PieceTable
         }
     }
 
+    /// <summary>Starts fetching the index slot where <see cref="Find(ReadOnlySpan{byte})"/> of <paramref name="utf8"/> begins (a hint for batches of lookups; no effect on results).</summary>
+    public unsafe void Prefetch(ReadOnlySpan<byte> utf8)
+    {
+        if (!System.Runtime.Intrinsics.X86.Sse.IsSupported) return;
+        fixed (int* slots = _slots) System.Runtime.Intrinsics.X86.Sse.Prefetch0(slots + ((int)Hash(utf8) & _mask));
+    }
+
     /// <summary>The id whose text is <paramref name="text"/>, or −1.</summary>
     public int Find(ReadOnlySpan<char> text)
     {
@@ -106,6 +113,16 @@ internal sealed class PieceTable
         readonly List<(int Id, int Start, int Length)> _entries = [];
 
         public int EntryCount => _entries.Count;
+
+        /// <summary>Where the builder stands now, for <see cref="Rollback"/>.</summary>
+        public (int Entries, int Used) Mark() => (_entries.Count, _used);
+
+        /// <summary>Forgets the entries added after <paramref name="mark"/>.</summary>
+        public void Rollback((int Entries, int Used) mark)
+        {
+            _entries.RemoveRange(mark.Entries, _entries.Count - mark.Entries);
+            _used = mark.Used;
+        }
 
         public void Add(int id, ReadOnlySpan<byte> utf8)
         {

@@ -61,20 +61,41 @@ internal static class TokenizerJsonReader
     public static TokenizerDefinition Parse(ReadOnlySpan<byte> json, string path, TokenizerConfig? config = null)
     {
         if (json.IsEmpty) throw new SharpLMDataException(path, "empty file");
-        var reader = new Utf8JsonReader(json, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip, MaxDepth = 64 });
+        var reader = new Utf8JsonReader(json, ReaderOptions);
+        var parser = new Parser(path, config);
         try
         {
-            return new Parser(path, config).Run(ref reader);
+            return parser.Run(ref reader, json);
         }
         catch (JsonException e)
         {
-            throw new SharpLMDataException(path, $"not valid JSON ({Trim(e.Message)})", reader.TokenStartIndex);
+            throw new SharpLMDataException(path, $"not valid JSON ({Trim(e.Message)})", parser.Offset + reader.TokenStartIndex);
         }
         catch (InvalidOperationException e)
         {
             // Utf8JsonReader.Get* on a token of the wrong kind.
-            throw new SharpLMDataException(path, $"unexpected JSON value ({e.Message})", reader.TokenStartIndex);
+            throw new SharpLMDataException(path, $"unexpected JSON value ({e.Message})", parser.Offset + reader.TokenStartIndex);
         }
+    }
+
+    /// <summary>Read the merges with <see cref="MergeListScanner"/> (false: with Utf8JsonReader only; for tests and the load benchmark, which compare the two).</summary>
+    internal static bool UseMergeScanner = true;
+
+    static readonly JsonReaderOptions ReaderOptions = new() { CommentHandling = JsonCommentHandling.Skip, MaxDepth = 64 };
+
+    /// <summary>
+    /// The reader's state just after the closing ']' of <c>{"model": {"merges": [ … ]</c>: where reading goes on
+    /// after <see cref="MergeListScanner"/> has read the merges array (the nesting is the same in every file, since
+    /// the model is a top-level member and merges a member of it).
+    /// </summary>
+    static readonly JsonReaderState AfterMergesState = StateAfter("{\"model\":{\"merges\":[]"u8);
+
+    static JsonReaderState StateAfter(ReadOnlySpan<byte> prefix)
+    {
+        var r = new Utf8JsonReader(prefix, isFinalBlock: false, new JsonReaderState(ReaderOptions));
+        while (r.Read() && r.TokenType != JsonTokenType.EndArray) { }
+        if (r.TokenType != JsonTokenType.EndArray || r.CurrentDepth != 2) throw new InvalidOperationException("reader state prefix");
+        return r.CurrentState;
     }
 
     static string Trim(string message)
@@ -89,9 +110,14 @@ internal static class TokenizerJsonReader
         int _modelVocab;
         // Merge texts are collected while reading and resolved to ids afterwards, in parallel (JSON objects are
         // unordered, and three hash lookups per merge are most of the load time).
-        byte[] _mergeText = new byte[1 << 20];
-        int _mergeTextUsed;
-        readonly List<int> _mergeEnds = [];   // end offsets: left ends at [2k], right at [2k+1]
+        readonly MergeTexts _merges = new();
+        // Resolves merges on another core while the merges are still being read (when the vocabulary and the added
+        // tokens came first, as in every file Hugging Face writes); null: resolved after reading.
+        MergeResolver? _early;
+        (int Entries, int Used) _vocabMark;
+        bool _sawAddedTokens;
+        /// <summary>Where the current reader's input starts in the file (it is restarted after the merges array).</summary>
+        public long Offset { get; private set; }
         readonly List<AddedTokenJson> _added = [];
         byte[] _scratch = new byte[256];
         string? _modelType;
@@ -104,12 +130,27 @@ internal static class TokenizerJsonReader
 
         readonly record struct AddedTokenJson(int Id, string Content, bool Special, bool Normalized, bool LStrip, bool RStrip, bool SingleWord);
 
-        public TokenizerDefinition Run(ref Utf8JsonReader r)
+        public TokenizerDefinition Run(ref Utf8JsonReader r, ReadOnlySpan<byte> json)
+        {
+            try
+            {
+                return RunInner(ref r, json);
+            }
+            finally
+            {
+                // A file that failed to parse: stop the early resolver's worker (its results are not used).
+                if (_early is not null && !_earlyDone) _early.Cancel();
+            }
+        }
+
+        bool _earlyDone;
+
+        TokenizerDefinition RunInner(ref Utf8JsonReader r, ReadOnlySpan<byte> json)
         {
             Expect(ref r, JsonTokenType.StartObject, "the file");
             while (Next(ref r) == JsonTokenType.PropertyName)
             {
-                if (r.ValueTextEquals("model"u8)) { Next(ref r); ReadModel(ref r); }
+                if (r.ValueTextEquals("model"u8)) { Next(ref r); ReadModel(ref r, json); }
                 else if (r.ValueTextEquals("added_tokens"u8)) { Next(ref r); ReadAddedTokens(ref r); }
                 else if (r.ValueTextEquals("normalizer"u8)) { Next(ref r); _normalizer = ReadNormalizer(Fragment(ref r)); }
                 else if (r.ValueTextEquals("pre_tokenizer"u8)) { Next(ref r); _preTokenizer = ReadPreTokenizer(Fragment(ref r)); }
@@ -125,7 +166,7 @@ internal static class TokenizerJsonReader
 
         // ---- model ----
 
-        void ReadModel(ref Utf8JsonReader r)
+        void ReadModel(ref Utf8JsonReader r, ReadOnlySpan<byte> json)
         {
             _sawModel = true;
             Expect(ref r, JsonTokenType.StartObject, "\"model\"");
@@ -139,7 +180,7 @@ internal static class TokenizerJsonReader
                         throw new SharpLMDataException(path, $"unsupported model type '{_modelType}' (only BPE tokenizers are supported)");
                 }
                 else if (r.ValueTextEquals("vocab"u8)) { Next(ref r); ReadVocab(ref r); }
-                else if (r.ValueTextEquals("merges"u8)) { Next(ref r); ReadMerges(ref r); }
+                else if (r.ValueTextEquals("merges"u8)) { Next(ref r); ReadMerges(ref r, json); }
                 else if (r.ValueTextEquals("unk_token"u8)) { Next(ref r); _unkToken = r.TokenType == JsonTokenType.Null ? null : r.GetString(); }
                 else if (r.ValueTextEquals("byte_fallback"u8)) { Next(ref r); _byteFallback = Bool(ref r); }
                 else if (r.ValueTextEquals("fuse_unk"u8)) { Next(ref r); _fuseUnk = Bool(ref r); }
@@ -163,6 +204,7 @@ internal static class TokenizerJsonReader
 
         void ReadVocab(ref Utf8JsonReader r)
         {
+            AbandonEarly();
             _sawVocab = true;
             Expect(ref r, JsonTokenType.StartObject, "\"vocab\"");
             while (Next(ref r) == JsonTokenType.PropertyName)
@@ -182,9 +224,30 @@ internal static class TokenizerJsonReader
             if (_modelVocab == 0) throw new SharpLMDataException(path, "the vocabulary is empty");
         }
 
-        void ReadMerges(ref Utf8JsonReader r)
+        void ReadMerges(ref Utf8JsonReader r, ReadOnlySpan<byte> json)
         {
             Expect(ref r, JsonTokenType.StartArray, "\"merges\"");
+            if (UseMergeScanner && !r.HasValueSequence && Offset == 0)
+            {
+                var mark = _merges.Mark();
+                if (_sawVocab && _sawAddedTokens && _early is null && mark.Pieces == 0)
+                {
+                    _vocabMark = _vocab.Mark();
+                    _early = new MergeResolver(_merges, BuildPieces, _modelVocab, json.Length / 6 + 1);
+                    _merges.OnProgress = _early.Publish;
+                }
+                int end = MergeListScanner.Scan(json, (int)r.TokenStartIndex, _merges);
+                _merges.OnProgress = null;
+                if (end >= 0)
+                {
+                    // Go on reading the file after the array, as if the reader had read it.
+                    Offset = end;
+                    r = new Utf8JsonReader(json[end..], isFinalBlock: true, AfterMergesState);
+                    return;
+                }
+                AbandonEarly();
+                _merges.Rollback(mark);   // not the simple form: the reader reads it (or reports what is wrong)
+            }
             byte[] leftCopy = new byte[64];
             while (Next(ref r) != JsonTokenType.EndArray)
             {
@@ -218,17 +281,28 @@ internal static class TokenizerJsonReader
 
         void AddMerge(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
         {
-            AddMergePart(a);
-            AddMergePart(b);
+            _merges.Add(a);
+            _merges.Add(b);
         }
 
-        void AddMergePart(ReadOnlySpan<byte> part)
+        /// <summary>
+        /// The early resolver's inputs changed (a second vocabulary or added-token section, or merges the scanner does
+        /// not read): stop it and undo what it added, so that everything is resolved after reading, as without it.
+        /// </summary>
+        void AbandonEarly()
         {
-            if (_mergeTextUsed + part.Length > _mergeText.Length)
-                Array.Resize(ref _mergeText, Math.Max(_mergeText.Length * 2, _mergeTextUsed + part.Length));
-            part.CopyTo(_mergeText.AsSpan(_mergeTextUsed));
-            _mergeTextUsed += part.Length;
-            _mergeEnds.Add(_mergeTextUsed);
+            if (_early is null) return;
+            _early.Cancel();
+            _early = null;
+            _vocab.Rollback(_vocabMark);
+        }
+
+        /// <summary>The table of every id: the vocabulary, then added tokens that extend past it (early on the resolver's worker, or in <see cref="Build"/>).</summary>
+        PieceTable BuildPieces()
+        {
+            foreach (var a in _added)
+                if (a.Id >= _modelVocab) _vocab.Add(a.Id, a.Content);
+            return _vocab.Build(path, _added.Count > 0 ? "vocab + added_tokens" : "vocab");
         }
 
         /// <summary>
@@ -237,10 +311,10 @@ internal static class TokenizerJsonReader
         /// </summary>
         (int[] Left, int[] Right, int[] Result) ResolveMerges(PieceTable table)
         {
-            int n = _mergeEnds.Count / 2;
+            int n = _merges.Merges;
             if (n == 0) return ([], [], []);
-            var ends = _mergeEnds.ToArray();
-            var text = _mergeText;
+            var ends = _merges.Ends;
+            var text = _merges.Text;
             var left = new int[n];
             var right = new int[n];
             var result = new int[n];
@@ -270,24 +344,30 @@ internal static class TokenizerJsonReader
                     result[k] = m;
                 }
             });
-            if (firstBad < n)
-            {
-                int k = firstBad;
-                int start = k == 0 ? 0 : ends[2 * k - 1], mid = ends[2 * k], end = ends[2 * k + 1];
-                var a = text.AsSpan(start, mid - start);
-                var b = text.AsSpan(mid, end - mid);
-                int l = table.Find(a), r = table.Find(b);
-                if (l < 0 || r < 0 || l >= modelVocab || r >= modelVocab)
-                    throw new SharpLMDataException(path, $"merge {k} ('{PieceTable.Show(a)}' + '{PieceTable.Show(b)}') uses a piece that is not in the vocabulary");
-                throw new SharpLMDataException(path, $"merge {k} makes '{PieceTable.Show(text.AsSpan(start, end - start))}', which is not in the vocabulary");
-            }
+            if (firstBad < n) ThrowBadMerge(firstBad, table);
             return (left, right, result);
+        }
+
+        [System.Diagnostics.CodeAnalysis.DoesNotReturn]
+        void ThrowBadMerge(int k, PieceTable table)
+        {
+            var text = _merges.Text;
+            var ends = _merges.Ends;
+            int start = k == 0 ? 0 : ends[2 * k - 1], mid = ends[2 * k], end = ends[2 * k + 1];
+            var a = text.AsSpan(start, mid - start);
+            var b = text.AsSpan(mid, end - mid);
+            int l = table.Find(a), r = table.Find(b);
+            if (l < 0 || r < 0 || l >= _modelVocab || r >= _modelVocab)
+                throw new SharpLMDataException(path, $"merge {k} ('{PieceTable.Show(a)}' + '{PieceTable.Show(b)}') uses a piece that is not in the vocabulary");
+            throw new SharpLMDataException(path, $"merge {k} makes '{PieceTable.Show(text.AsSpan(start, end - start))}', which is not in the vocabulary");
         }
 
         // ---- added tokens ----
 
         void ReadAddedTokens(ref Utf8JsonReader r)
         {
+            AbandonEarly();
+            _sawAddedTokens = true;
             if (r.TokenType == JsonTokenType.Null) return;
             Expect(ref r, JsonTokenType.StartArray, "\"added_tokens\"");
             while (Next(ref r) == JsonTokenType.StartObject)
@@ -319,10 +399,9 @@ internal static class TokenizerJsonReader
             if (_modelType is not null && _modelType != "BPE")
                 throw new SharpLMDataException(path, $"unsupported model type '{_modelType}' (only BPE tokenizers are supported)");
             int modelVocab = _modelVocab;
-            // The table of every id: the vocabulary, then added tokens that extend past it.
-            foreach (var a in _added)
-                if (a.Id >= modelVocab) _vocab.Add(a.Id, a.Content);
-            var pieces = _vocab.Build(path, _added.Count > 0 ? "vocab + added_tokens" : "vocab");
+            _early?.Finish(_merges.Merges);
+            _earlyDone = true;
+            var pieces = _early is not null ? _early.Table() : BuildPieces();
 
             // Added tokens either restate a vocabulary entry (same id, same text) or extend the ids past it.
             var added = new List<AddedToken>(_added.Count);
@@ -346,7 +425,13 @@ internal static class TokenizerJsonReader
                 if (unk < 0 || unk >= modelVocab) throw new SharpLMDataException(path, $"unk_token '{_unkToken}' is not in the vocabulary");
             }
 
-            var (mergeLeft, mergeRight, mergeResult) = ResolveMerges(pieces);
+            int[] mergeLeft, mergeRight, mergeResult;
+            if (_early is not null)
+            {
+                if (_early.FirstBad >= 0) ThrowBadMerge(_early.FirstBad, pieces);
+                (mergeLeft, mergeRight, mergeResult) = _early.Result(_merges.Merges);
+            }
+            else (mergeLeft, mergeRight, mergeResult) = ResolveMerges(pieces);
 
             var (prefix, suffix) = _postProcessor is { } pp ? ReadTemplate(pp, pieces) : ([], []);
             return new TokenizerDefinition
@@ -561,8 +646,9 @@ internal static class TokenizerJsonReader
         }
 
         [System.Diagnostics.CodeAnalysis.DoesNotReturn]
-        void Fail(ref Utf8JsonReader r, string reason) => throw new SharpLMDataException(path, reason, r.TokenStartIndex);
+        void Fail(ref Utf8JsonReader r, string reason) => throw new SharpLMDataException(path, reason, Offset + r.TokenStartIndex);
 
-        T Fail<T>(ref Utf8JsonReader r, string reason) => throw new SharpLMDataException(path, reason, r.TokenStartIndex);
+        T Fail<T>(ref Utf8JsonReader r, string reason) => throw new SharpLMDataException(path, reason, Offset + r.TokenStartIndex);
     }
 }
+

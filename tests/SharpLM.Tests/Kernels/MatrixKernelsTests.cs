@@ -57,6 +57,33 @@ public sealed unsafe class MatrixKernelsTests : IDisposable
                 }
     }
 
+    /// <summary>
+    /// Prefill-sized calls, where BF16/F16 at V512 run the widened 16-row panel and its 4×4 tile: rows below, at and
+    /// past a panel, columns with every tail of the 16-wide step, token counts with every tail of the 4-token step.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Levels))]
+    public void FloatPrefillAgreesWithScalar(KernelIsa isa)
+    {
+        foreach (var type in new[] { TensorType.BF16, TensorType.F16, TensorType.F32 })
+            foreach (int rows in new[] { 1, 6, 16, 19 })
+                foreach (int cols in new[] { 1, 15, 16, 33, 257 })
+                    foreach (int tokens in new[] { MatrixKernels.PrefillTileMinTokens, 19, 70 })
+                    {
+                        var x = KernelTestData.RandomVector(tokens * cols, cols * 3 + tokens + rows);
+                        var (want, bytes) = Run(type, rows, cols, tokens, x, KernelIsa.Scalar, _pool, cols + rows);
+                        var (got, _) = Run(type, rows, cols, tokens, x, isa, _pool, cols + rows);
+                        for (int t = 0; t < tokens; t++)
+                            for (int r = 0; r < rows; r++)
+                            {
+                                double abs = 0;
+                                for (int i = 0; i < cols; i++) abs += Math.Abs(KernelTestData.Weight(type, Row(bytes, type, cols, r), i) * x[t * cols + i]);
+                                Assert.True(Math.Abs(got[t * rows + r] - want[t * rows + r]) <= Tolerance(abs),
+                                    $"{type} {isa} rows={rows} cols={cols} tokens={tokens} t={t} r={r}: {got[t * rows + r]} vs scalar {want[t * rows + r]}");
+                            }
+                    }
+    }
+
     [Theory]
     [MemberData(nameof(Levels))]
     public void QuantizedTypesAgreeWithScalar(KernelIsa isa)
@@ -76,6 +103,30 @@ public sealed unsafe class MatrixKernelsTests : IDisposable
     }
 
     /// <summary>
+    /// Prefill-sized calls (at least <see cref="MatrixKernels.PrefillTileMinTokens"/> tokens), where Q4_0 at V512 runs
+    /// the repacked 16-row tile: row counts below, at and past one panel and past two (padded lanes), block counts
+    /// with and without remainders, token counts with every tail of the 4-token step and more than one 64-token block.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Levels))]
+    public void QuantizedPrefillAgreesWithScalar(KernelIsa isa)
+    {
+        foreach (var type in new[] { TensorType.Q4_0, TensorType.Q8_0 })
+            foreach (int rows in new[] { 1, 7, 16, 17, 33 })
+                foreach (int nb in new[] { 1, 3, 9, 36 })
+                    foreach (int tokens in new[] { MatrixKernels.PrefillTileMinTokens, 19, 70 })
+                    {
+                        int cols = nb * 32;
+                        var x = KernelTestData.RandomVector(tokens * cols, nb * 31 + tokens + rows, 3f);
+                        var (want, _) = Run(type, rows, cols, tokens, x, KernelIsa.Scalar, _pool, nb + rows);
+                        var (got, _) = Run(type, rows, cols, tokens, x, isa, _pool, nb + rows);
+                        for (int i = 0; i < want.Length; i++)
+                            Assert.True(Math.Abs(got[i] - want[i]) <= 1e-4 * Math.Abs(want[i]) + 1e-3,
+                                $"{type} {isa} rows={rows} blocks={nb} tokens={tokens} i={i}: {got[i]} vs scalar {want[i]}");
+                    }
+    }
+
+    /// <summary>
     /// F16 weights of every kind — ±0, subnormals, the largest finite, ±inf, NaN — at every level, one token and
     /// four (both loops of the float kernel), over lengths with and without a vector remainder. The vector paths
     /// widen f16 by a finite-only shortcut and must recompute rows holding inf/NaN.
@@ -86,7 +137,7 @@ public sealed unsafe class MatrixKernelsTests : IDisposable
     {
         Half[] kinds = [(Half)0, -(Half)0, Half.Epsilon, -(Half)6e-7, (Half)(-1.5e-5), Half.MaxValue, Half.MinValue, Half.PositiveInfinity, Half.NegativeInfinity, Half.NaN];
         foreach (int cols in new[] { 17, 64, 100, 1152 })
-            foreach (int tokens in new[] { 1, 4 })
+            foreach (int tokens in new[] { 1, 4, MatrixKernels.PrefillTileMinTokens + 1 })
             {
                 int rows = 6;
                 var bytes = KernelTestData.RandomMatrix(TensorType.F16, rows, cols, cols + 1);
@@ -202,7 +253,7 @@ public sealed unsafe class MatrixKernelsTests : IDisposable
 
     /// <summary>
     /// Block scales of every fp16 kind — negative, zero, subnormal, the largest finite, ±inf, NaN — at every
-    /// level, one token (the decode kernels read the scales from the block bytes themselves) and a few tokens.
+    /// level, one token (the decode kernels read the scales from the block bytes themselves), a few tokens and a prefill-sized call (the Q4_0 tile packs the scales).
     /// Rows 0–4 get one special scale each, rows 5–8 stay finite, so both the recompute of a row pair with a
     /// non-finite scale and its finite neighbours are checked; finite sums must agree, non-finite ones stay non-finite.
     /// </summary>
@@ -213,7 +264,7 @@ public sealed unsafe class MatrixKernelsTests : IDisposable
         Half[] kinds = [(Half)(-0.0123), (Half)0, Half.Epsilon, (Half)(-3e-6), Half.MaxValue, Half.PositiveInfinity, Half.NegativeInfinity, Half.NaN];
         foreach (var type in new[] { TensorType.Q4_0, TensorType.Q8_0 })
             foreach (int nb in new[] { 4, 9, 36 })
-                foreach (int tokens in new[] { 1, 3 })
+                foreach (int tokens in new[] { 1, 3, MatrixKernels.PrefillTileMinTokens + 1 })
                 {
                     int cols = nb * 32, rows = 9, bb = type.BlockBytes();
                     var bytes = KernelTestData.RandomMatrix(type, rows, cols, nb + 100);

@@ -31,9 +31,23 @@ public sealed unsafe class QuantizedActivationsTests
                     sum += q;
                 }
                 for (int k = 0; k < 4; k++) { Assert.Equal(tok.Scale[b], tok.X4[4 * b + k]); Assert.Equal(2 * sum, tok.Off4[4 * b + k]); }
+                Assert.Equal(8 * sum, tok.Sum8[b]);
                 for (int k = 0; k < 8; k++) Assert.Equal(tok.Scale[b], tok.X8[8 * b + k]);
             }
         }
+    }
+
+    /// <summary>The Q8_0 prefill tile's 16-bit copy: each 4 values in the order q0, q2, q1, q3, every token.</summary>
+    [Fact]
+    public void WideHoldsPairsInTileOrder()
+    {
+        var x = KernelTestData.RandomVector(3 * 32 * 5, 9, 4f);
+        var a = new QuantizedActivations();
+        a.Quantize(x, 3, 32 * 5);
+        a.Widen();
+        int[] order = [0, 2, 1, 3];
+        for (int i = 0; i < 3 * 32 * 5; i++)
+            Assert.Equal(a.Natural[i - i % 4 + order[i % 4]], a.Wide[i]);
     }
 
     [Fact]

@@ -26,13 +26,15 @@ const llama = await getLlama({
     },
 });
 const model = await llama.loadModel({modelPath, gpuLayers: 0});
-const context = await model.createContext({contextSize: pp + tg + 8, batchSize: Math.max(pp, 1), threads, sequences: 1});
+// The warm-up prompt's length, as LlamaSuite.WarmupTokens: long enough for ggml's multi-token path.
+const warmupTokens = 32;
+const context = await model.createContext({contextSize: Math.max(pp + tg, warmupTokens) + 8, batchSize: Math.max(pp, warmupTokens), threads, sequences: 1});
 const sequence = context.getSequence();
 const vocab = model.fileInsights.tokens?.length ?? model.tokens.sizes?.vocab ?? 262144;
 const load = (performance.now() - t0) / 1000;
 
-// Warm-up (llama-bench runs one too): a short prompt, then an empty cache.
-await sequence.evaluateWithoutGeneratingNewTokens(Array.from({length: 8}, () => nextId(vocab)));
+// Warm-up (llama-bench runs one too): a prompt of warmupTokens, then an empty cache.
+await sequence.evaluateWithoutGeneratingNewTokens(Array.from({length: warmupTokens}, () => nextId(vocab)));
 await sequence.clearHistory();
 
 const prompt = Array.from({length: pp}, () => nextId(vocab));

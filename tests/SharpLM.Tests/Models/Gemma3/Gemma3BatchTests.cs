@@ -1,3 +1,4 @@
+using System.Numerics.Tensors;
 using SharpLM.Generation;
 using SharpLM.Models.Gemma3;
 using SharpLM.Tensors;
@@ -27,10 +28,32 @@ public class Gemma3BatchTests
     /// and fewer rows with four (Kernels/FloatDot), so a row's logits can differ in the last bits with the number
     /// of rows it was run with; they must agree to float rounding.
     /// </summary>
-    static void AssertSameLogits(TensorType type, ReadOnlySpan<float> want, ReadOnlySpan<float> got)
+    /// <remarks>
+    /// When the two sides split a prompt differently (<paramref name="samePrefillSplit"/> false), quantized weights are
+    /// held to less: a prefill call of at least MatrixKernels.PrefillTileMinTokens tokens runs Q4_0/Q8_0 through the
+    /// repacked 16-row tiles (Kernels/QuantTileQ4_0, QuantTileQ8_0), whose float summation order differs from the row
+    /// kernels', and a last-bit difference in a layer's output can move an activation across a Q8 rounding boundary
+    /// in the next layer (a whole quantization step, not rounding). Each position must then still pick the same
+    /// greedy token and agree within 3 % of its largest logit.
+    /// </remarks>
+    static void AssertSameLogits(TensorType type, ReadOnlySpan<float> want, ReadOnlySpan<float> got, bool samePrefillSplit = true)
     {
-        if (type is TensorType.Q8_0 or TensorType.Q4_0) { Assert.Equal(want.ToArray(), got.ToArray()); return; }
         Assert.Equal(want.Length, got.Length);
+        if (type is TensorType.Q8_0 or TensorType.Q4_0)
+        {
+            if (samePrefillSplit) { Assert.Equal(want.ToArray(), got.ToArray()); return; }
+            int V = TinyModel.Config.VocabSize;
+            for (int p = 0; p < want.Length / V; p++)
+            {
+                var w = want.Slice(p * V, V);
+                var g = got.Slice(p * V, V);
+                float bound = 0, diff = 0;
+                for (int i = 0; i < V; i++) { bound = Math.Max(bound, Math.Abs(w[i])); diff = Math.Max(diff, Math.Abs(w[i] - g[i])); }
+                Assert.Equal(w.IndexOf(TensorPrimitives.Max(w)), g.IndexOf(TensorPrimitives.Max(g)));
+                Assert.True(diff <= 0.03f * bound, $"position {p}: logits differ by up to {diff}, largest |logit| {bound}");
+            }
+            return;
+        }
         for (int i = 0; i < want.Length; i++)
             Assert.True(Math.Abs(want[i] - got[i]) <= 1e-5f * (1 + Math.Abs(want[i])), $"at {i}: {want[i]} vs {got[i]}");
     }
@@ -177,7 +200,7 @@ public class Gemma3BatchTests
         int rest = prompt.Length - prefixLength;
         var logits = new float[rest * V];
         copy.Forward(prompt.AsSpan(prefixLength), logits, allPositions: true);
-        AssertSameLogits(type, whole.AsSpan(prefixLength * V), logits);
+        AssertSameLogits(type, whole.AsSpan(prefixLength * V), logits, samePrefillSplit: false);
 
         // and into a batch slot
         using var batch = model.CreateBatch(2, context);
@@ -186,7 +209,7 @@ public class Gemma3BatchTests
         batch.CopyFrom(1, prefix);
         var last = new float[V];
         batch.Prefill(1, prompt.AsSpan(prefixLength), last);
-        AssertSameLogits(type, whole.AsSpan((prompt.Length - 1) * V, V), last);
+        AssertSameLogits(type, whole.AsSpan((prompt.Length - 1) * V, V), last, samePrefillSplit: false);
     }
 
     [Fact]
