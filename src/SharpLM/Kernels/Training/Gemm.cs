@@ -25,19 +25,11 @@ namespace SharpLM.Kernels.Training;
 public static unsafe class Gemm
 {
     /// <summary>
-    /// Rows of A per task tile (a multiple of every micro-kernel's MR). Each task streams its columns' packed B
-    /// (K×NC, megabytes when K is large) from L3 once, so this is how often B is reused per trip from L3: 384
-    /// rows (a 384 KiB packed A block beside the 512 KiB B block in the 2 MiB L2) instead of 96 cut those trips
-    /// by 4 and lifted the weight-gradient shapes (K = B·T = 2048) the most (train-gemm, best of 6: small's
-    /// qkv dW 70 → 87 GFLOP/s per core, all GEMMs of a step 88 → 99).
+    /// Rows of A per task tile (a multiple of every micro-kernel's MR). 384 rows (B reused 4× more per trip from
+    /// L3) and a software prefetch of B were faster per core in single-thread CPU time under load, but slower for
+    /// small with both workers on a near-quiet machine (BENCHMARKS.md "Training", session 4), so 96 stays.
     /// </summary>
-    internal const int MC = 384;
-    /// <summary>
-    /// How far ahead (in floats, 8 k-steps = 1 KiB) the micro-kernel prefetches its B panel: the first row
-    /// micro-panel of a tile meets each B block coming from L3, and the hardware prefetcher alone left the
-    /// loop stalled on those loads (perf: about a quarter of the kernel's samples sat on the two B loads).
-    /// </summary>
-    const int PrefetchB = 256;
+    internal const int MC = 96;
     /// <summary>Columns of C per task tile: the packed B block of KC×NC (512 KiB) stays in L2 across the tile's rows.</summary>
     internal const int NC = 512;
     /// <summary>Longest K slice a micro-kernel call covers: its MR×KC A micro-panel (8 KiB) stays in L1.</summary>
@@ -118,7 +110,7 @@ public static unsafe class Gemm
             else break;
         }
         // Even the tiles out: equal widths (576 columns as 2×288, not 512 + 64) and a task count that is a
-        // multiple of the workers (2048 rows as 6×348, not 5×384 + 128), so no worker waits on a lone last tile.
+        // multiple of the workers (rows re-cut into equal tiles when the count is not), so no worker waits on a lone last tile.
         // Both only shrink tiles, so they stay within the scratch sized for MC.
         int tilesN = Tiles(N, ncTile);
         ncTile = RoundUp((N + tilesN - 1) / tilesN, b.Nr);
@@ -276,7 +268,6 @@ public static unsafe class Gemm
         {
             var b0 = Vector512.Load(b);
             var b1 = Vector512.Load(b + 16);
-            Sse.Prefetch0(b + PrefetchB); Sse.Prefetch0(b + PrefetchB + 16); // past the panel's end is harmless: prefetches never fault
             Vector512<float> x;
             x = Vector512.Create(a[0]); c00 = Avx512F.FusedMultiplyAdd(x, b0, c00); c01 = Avx512F.FusedMultiplyAdd(x, b1, c01);
             x = Vector512.Create(a[1]); c10 = Avx512F.FusedMultiplyAdd(x, b0, c10); c11 = Avx512F.FusedMultiplyAdd(x, b1, c11);
