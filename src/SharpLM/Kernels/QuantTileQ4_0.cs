@@ -46,13 +46,9 @@ internal static unsafe class QuantTileQ4_0
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Pack(byte* w, long rowBytes, int n, int nb, byte* panel)
     {
-        // Lane r reads row min(r, n−1); lanes of missing rows get scale 0.
-        var lane = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
-        var last = Vector256.Create(n - 1);
-        var offLo = Vector256.Min(lane, last) * (int)rowBytes;
-        var offHi = Vector256.Min(lane + Vector256.Create(8), last) * (int)rowBytes;
-        var validLo = Vector256.LessThan(lane, Vector256.Create(n)).AsUInt32();
-        var validHi = Vector256.LessThan(lane + Vector256.Create(8), Vector256.Create(n)).AsUInt32();
+        // One row per lane; lanes past the last row get scale 0.
+        var lanes = new TilePanelRows(n, rowBytes);
+        Vector256<int> offLo = lanes.OffsetLo, offHi = lanes.OffsetHi;
         var mask = Vector256.Create(0x0F0F0F0F);
         for (int b = 0; b < nb; b++)
         {
@@ -68,11 +64,7 @@ internal static unsafe class QuantTileQ4_0
                 ((g0 >>> 4) & mask).Store(dst + 16 * (4 + j));
                 ((g1 >>> 4) & mask).Store(dst + 16 * (4 + j) + 8);
             }
-            // The fp16 scale is the low half of the block's first 4 bytes.
-            var s0 = Avx2.GatherVector256((int*)blk, offLo, 1).AsUInt32() & Vector256.Create(0xFFFFu);
-            var s1 = Avx2.GatherVector256((int*)blk, offHi, 1).AsUInt32() & Vector256.Create(0xFFFFu);
-            (HalfBits.ToSingle(s0).AsUInt32() & validLo).AsSingle().Store((float*)(dst + 128));
-            (HalfBits.ToSingle(s1).AsUInt32() & validHi).AsSingle().Store((float*)(dst + 136));
+            lanes.StoreScales(blk, (float*)(dst + 128));
         }
     }
 

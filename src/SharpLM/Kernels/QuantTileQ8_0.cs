@@ -38,12 +38,9 @@ internal static unsafe class QuantTileQ8_0
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Pack(byte* w, long rowBytes, int n, int nb, byte* panel)
     {
-        var lane = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
-        var last = Vector256.Create(n - 1);
-        var offLo = Vector256.Min(lane, last) * (int)rowBytes;
-        var offHi = Vector256.Min(lane + Vector256.Create(8), last) * (int)rowBytes;
-        var validLo = Vector256.LessThan(lane, Vector256.Create(n)).AsUInt32();
-        var validHi = Vector256.LessThan(lane + Vector256.Create(8), Vector256.Create(n)).AsUInt32();
+        // One row per lane; lanes past the last row get scale 0.
+        var lanes = new TilePanelRows(n, rowBytes);
+        Vector256<int> offLo = lanes.OffsetLo, offHi = lanes.OffsetHi;
         for (int b = 0; b < nb; b++)
         {
             byte* blk = w + (long)b * QuantDotQ8_0.BlockBytes;
@@ -59,10 +56,7 @@ internal static unsafe class QuantTileQ8_0
                 (g0 >> 8).Store(dst + 64 * m + 32);
                 (g1 >> 8).Store(dst + 64 * m + 48);
             }
-            var s0 = Avx2.GatherVector256((int*)blk, offLo, 1).AsUInt32() & Vector256.Create(0xFFFFu);
-            var s1 = Avx2.GatherVector256((int*)blk, offHi, 1).AsUInt32() & Vector256.Create(0xFFFFu);
-            (HalfBits.ToSingle(s0).AsUInt32() & validLo).AsSingle().Store((float*)(dst + 512));
-            (HalfBits.ToSingle(s1).AsUInt32() & validHi).AsSingle().Store((float*)(dst + 512) + 8);
+            lanes.StoreScales(blk, (float*)(dst + 512));
         }
     }
 
