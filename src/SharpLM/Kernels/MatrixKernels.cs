@@ -34,15 +34,15 @@ public static unsafe class MatrixKernels
     public static void MatMul(in WeightMatrix w, ReadOnlySpan<float> x, int tokens, Span<float> y, WorkerPool? pool = null) =>
         MatMul(w, x, tokens, y, pool, KernelIsaInfo.Default);
 
-    [ThreadStatic] static QuantizedActivations? t_activations;
-    [ThreadStatic] static byte[]? t_panel;
-
     /// <summary>
     /// Calls with at least this many tokens (prefill chunks) run Q4_0 and Q8_0 through the repacked 16-row tiles
     /// (<see cref="QuantTileQ4_0"/>, <see cref="QuantTileQ8_0"/>) at <see cref="KernelIsa.V512"/>. Fewer tokens — decode, and batched decode of up
     /// to 15 sequences (Gemma3Batch) — keep the row kernels, whose results have the same bits for every token count.
     /// </summary>
     internal const int PrefillTileMinTokens = 16;
+
+    [ThreadStatic] static QuantizedActivations? t_activations;
+    [ThreadStatic] static byte[]? t_panel;
     [ThreadStatic] static float[]? t_preScaled;
 
     const float F16PreScale = 5.192297e33f; // 2^112

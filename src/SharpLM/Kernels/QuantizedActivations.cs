@@ -52,6 +52,11 @@ internal sealed unsafe class QuantizedActivations
     public float* Scale => (float*)Align(Unsafe.AsPointer(ref _scale[0]));
     public int* Sum8 => (int*)Align(Unsafe.AsPointer(ref _sum8[0]));
     public short* Wide => (short*)Align(Unsafe.AsPointer(ref _wide[0]));
+    public float* ScaleX4 => (float*)Align(Unsafe.AsPointer(ref _x4[0]));
+    public float* ScaleX8 => (float*)Align(Unsafe.AsPointer(ref _x8[0]));
+    public int* OffsetX4 => (int*)Align(Unsafe.AsPointer(ref _off4[0]));
+
+    static void* Align(void* p) => (void*)(((nuint)p + 63) & ~(nuint)63);
 
     /// <summary>Fills <see cref="Wide"/> from <see cref="Natural"/> for the tokens of the last <see cref="Quantize(ReadOnlySpan{float}, int, int)"/>.</summary>
     public void Widen()
@@ -75,11 +80,6 @@ internal sealed unsafe class QuantizedActivations
             dst[i] = q[i]; dst[i + 1] = q[i + 2]; dst[i + 2] = q[i + 1]; dst[i + 3] = q[i + 3];
         }
     }
-    public float* ScaleX4 => (float*)Align(Unsafe.AsPointer(ref _x4[0]));
-    public float* ScaleX8 => (float*)Align(Unsafe.AsPointer(ref _x8[0]));
-    public int* OffsetX4 => (int*)Align(Unsafe.AsPointer(ref _off4[0]));
-
-    static void* Align(void* p) => (void*)(((nuint)p + 63) & ~(nuint)63);
 
     /// <summary>Token <paramref name="t"/>'s blocks.</summary>
     public Q8Token Token(int t)
