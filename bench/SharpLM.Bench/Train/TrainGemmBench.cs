@@ -24,7 +24,7 @@ namespace SharpLM.Bench.Train;
 public static unsafe class TrainGemmBench
 {
     const string Usage = """
-        usage: SharpLM.Bench train-gemm [--presets tiny,small] [--batch 8] [--seq 256] [--reps 3] [--python /usr/bin/python3] [--no-torch]
+        usage: SharpLM.Bench train-gemm [--presets tiny,small] [--batch 8] [--seq 256] [--reps 3] [--python /usr/bin/python3] [--no-torch] [--only SUBSTRING]
         Prints the 512- and 256-bit FMA peak per core, then per shape: SharpLM and PyTorch GFLOP/s per core (1 thread, CPU time).
         """;
 
@@ -56,6 +56,7 @@ public static unsafe class TrainGemmBench
             var config = TrainingPresets.Get(preset) ?? throw new ArgumentException($"unknown preset {preset}");
             if (preset == "tiny") config = config with { VocabSize = 4096 };
             var shapes = Shapes(config, batch * seq);
+            if (BenchSupport.Option(args, "--only") is { } only) shapes = shapes.Where(s => s.Name.Contains(only, StringComparison.Ordinal)).ToList();
             var torchRates = torch ? TorchRates(python, shapes, reps) : null;
             double flopsOurs = 0, timeOurs = 0, timeTorch = 0;
             for (int i = 0; i < shapes.Count; i++)
