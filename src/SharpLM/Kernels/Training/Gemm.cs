@@ -258,7 +258,7 @@ public static unsafe class Gemm
 
     /// <summary>
     /// How many k iterations (128 bytes of B each) ahead the 512-bit micro-kernel prefetches B; 0 turns the prefetch
-    /// off (the bench's A/B switch). 16 (2 KiB) measured best per core: all GEMMs of a small step +15 % over none,
+    /// off (the bench's A/B switch). 16 (2 KiB) measured best per core: all GEMMs of a step +12–13 % over none,
     /// 8 and 32 in between (BENCHMARKS.md "Training", session 5). Never changes results.
     /// </summary>
     internal static int PrefetchIterations { get; set; } = 16;
