@@ -46,40 +46,21 @@ internal static unsafe class QuantTileQ4_0
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Pack(byte* w, long rowBytes, int n, int nb, byte* panel)
     {
-        // One row per lane; lanes past the last row re-read the last row and get scale 0. A block's 16 nibble bytes
-        // of rows 4L+i sit in 128-bit lane L of vector Z_i; a 4 × 4 dword transpose inside each 128-bit lane (8
-        // unpacks) then leaves dword j of rows 0–15 in vector j. Loads and shuffles instead of eight 256-bit gathers
-        // per block, which cost about as much as 3 tokens' worth of the tile (bench: kernels --l2-only).
+        // One row per lane (TilePanelRows.Transpose16: loads and an in-lane transpose, no gathers); lanes past the last
+        // row get scale 0.
         var lanes = new TilePanelRows(n, rowBytes);
-        long r1 = Math.Min(1, n - 1) * rowBytes, r2 = Math.Min(2, n - 1) * rowBytes, r3 = Math.Min(3, n - 1) * rowBytes;
-        long r4 = Math.Min(4, n - 1) * rowBytes, r5 = Math.Min(5, n - 1) * rowBytes, r6 = Math.Min(6, n - 1) * rowBytes, r7 = Math.Min(7, n - 1) * rowBytes;
-        long r8 = Math.Min(8, n - 1) * rowBytes, r9 = Math.Min(9, n - 1) * rowBytes, r10 = Math.Min(10, n - 1) * rowBytes, r11 = Math.Min(11, n - 1) * rowBytes;
-        long r12 = Math.Min(12, n - 1) * rowBytes, r13 = Math.Min(13, n - 1) * rowBytes, r14 = Math.Min(14, n - 1) * rowBytes, r15 = Math.Min(15, n - 1) * rowBytes;
         var mask = Vector512.Create(0x0F0F0F0F);
         for (int b = 0; b < nb; b++)
         {
             byte* blk = w + (long)b * QuantDotQ4_0.BlockBytes;
-            byte* q = blk + 2;
             int* dst = (int*)(panel + (long)b * PanelBlockBytes);
-            var z0 = Lanes(q, q + r4, q + r8, q + r12);
-            var z1 = Lanes(q + r1, q + r5, q + r9, q + r13);
-            var z2 = Lanes(q + r2, q + r6, q + r10, q + r14);
-            var z3 = Lanes(q + r3, q + r7, q + r11, q + r15);
-            var a = Avx512F.UnpackLow(z0, z1).AsInt64(); var c = Avx512F.UnpackLow(z2, z3).AsInt64();
-            var bb = Avx512F.UnpackHigh(z0, z1).AsInt64(); var d = Avx512F.UnpackHigh(z2, z3).AsInt64();
-            var t0 = Avx512F.UnpackLow(a, c).AsInt32(); var t1 = Avx512F.UnpackHigh(a, c).AsInt32();
-            var t2 = Avx512F.UnpackLow(bb, d).AsInt32(); var t3 = Avx512F.UnpackHigh(bb, d).AsInt32();
+            lanes.Transpose16(blk + 2, out var t0, out var t1, out var t2, out var t3);
             (t0 & mask).Store(dst); (t1 & mask).Store(dst + 16); (t2 & mask).Store(dst + 32); (t3 & mask).Store(dst + 48);
             ((t0 >>> 4) & mask).Store(dst + 64); ((t1 >>> 4) & mask).Store(dst + 80);
             ((t2 >>> 4) & mask).Store(dst + 96); ((t3 >>> 4) & mask).Store(dst + 112);
             lanes.StoreScales(blk, (float*)(dst + 128));
         }
     }
-
-    /// <summary>The 16 bytes at each of <paramref name="l0"/>..<paramref name="l3"/> as the four 128-bit lanes of one vector.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector512<int> Lanes(byte* l0, byte* l1, byte* l2, byte* l3) =>
-        Vector512.Create(Vector256.Create(Vector128.Load((int*)l0), Vector128.Load((int*)l1)), Vector256.Create(Vector128.Load((int*)l2), Vector128.Load((int*)l3)));
 
     /// <summary>
     /// y[k·<paramref name="yStride"/> + r] = row r · token k for the panel's rows r &lt; <paramref name="rows"/> and
