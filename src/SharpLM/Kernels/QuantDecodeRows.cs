@@ -162,9 +162,13 @@ internal static unsafe class QuantDecodeRows
             var i1 = Avx512BW.MultiplyAddAdjacent(p1, ones) - o;
             acc1 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(i1), s1 * d, acc1);
         }
-        y[0] = Vector512.Sum(acc0) + Q4_0Tail(row0, groups * 4, nb, t);
-        y[1] = Vector512.Sum(acc1) + Q4_0Tail(row1, groups * 4, nb, t);
-        if (Vector512.GreaterThanOrEqualAny(Avx512F.Max(max0, max1), Vector512.Create(SpecialMagnitude)))
+        // Reduce before the calls below: a vector live across a call is spilled (every zmm is caller-saved), and the
+        // JIT spilled acc1/max0/max1 at every iteration of the loop rather than once (session 5, JitDisasm).
+        float sum0 = Vector512.Sum(acc0), sum1 = Vector512.Sum(acc1);
+        bool special = Vector512.GreaterThanOrEqualAny(Avx512F.Max(max0, max1), Vector512.Create(SpecialMagnitude));
+        y[0] = sum0 + Q4_0Tail(row0, groups * 4, nb, t);
+        y[1] = sum1 + Q4_0Tail(row1, groups * 4, nb, t);
+        if (special)
         {
             // Some scale in one of the rows is inf or NaN: the exact reference gives the IEEE result.
             y[0] = QuantDotQ4_0.Scalar(row0, nb, t);
@@ -225,9 +229,11 @@ internal static unsafe class QuantDecodeRows
             acc0 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(PairSum(b0, x, ones)), s0 * d, acc0);
             acc1 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(PairSum(b1, x, ones)), s1 * d, acc1);
         }
-        y[0] = Vector512.Sum(acc0) + Q8_0Tail(row0, pairs * 2, nb, t);
-        y[1] = Vector512.Sum(acc1) + Q8_0Tail(row1, pairs * 2, nb, t);
-        if (Vector512.GreaterThanOrEqualAny(Avx512F.Max(max0, max1), Vector512.Create(SpecialMagnitude)))
+        float sum0 = Vector512.Sum(acc0), sum1 = Vector512.Sum(acc1); // before the calls: see Q4_0Pair
+        bool special = Vector512.GreaterThanOrEqualAny(Avx512F.Max(max0, max1), Vector512.Create(SpecialMagnitude));
+        y[0] = sum0 + Q8_0Tail(row0, pairs * 2, nb, t);
+        y[1] = sum1 + Q8_0Tail(row1, pairs * 2, nb, t);
+        if (special)
         {
             y[0] = QuantDotQ8_0.Scalar(row0, nb, t);
             y[1] = QuantDotQ8_0.Scalar(row1, nb, t);
@@ -298,9 +304,11 @@ internal static unsafe class QuantDecodeRows
             var v1 = Vector256.Create(Vector128.Load(b1 + 2), Vector128.Load(b1 + 20));
             acc1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(NibbleDot(v1 & nibble, (v1.AsUInt16() >>> 4).AsByte() & nibble, aLo, aHi, ones) - o), s1 * d, acc1);
         }
-        y[0] = Vector256.Sum(acc0) + Q4_0Tail(row0, pairs * 2, nb, t);
-        y[1] = Vector256.Sum(acc1) + Q4_0Tail(row1, pairs * 2, nb, t);
-        if (Vector256.GreaterThanOrEqualAny(max, Vector256.Create(SpecialMagnitude)))
+        float sum0 = Vector256.Sum(acc0), sum1 = Vector256.Sum(acc1); // before the calls: see Q4_0Pair
+        bool special = Vector256.GreaterThanOrEqualAny(max, Vector256.Create(SpecialMagnitude));
+        y[0] = sum0 + Q4_0Tail(row0, pairs * 2, nb, t);
+        y[1] = sum1 + Q4_0Tail(row1, pairs * 2, nb, t);
+        if (special)
         {
             y[0] = QuantDotQ4_0.Scalar(row0, nb, t);
             y[1] = QuantDotQ4_0.Scalar(row1, nb, t);
