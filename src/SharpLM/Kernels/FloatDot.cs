@@ -469,7 +469,9 @@ internal static unsafe class FloatDot
     /// |x| &lt; 2¹⁶; <see cref="MatrixKernels"/> scales them once per call and uses <see cref="F16Row"/> otherwise).
     /// w'·X is the same real number as w·x, so every product and fused multiply-add rounds as before: the same
     /// bits, one port-0 multiply fewer per 16 weights (decode's F16 loop is compute-bound in L2). inf/NaN weights
-    /// are caught by an integer carry (<see cref="Track512"/>) and the row recomputed by <see cref="Exact"/>.
+    /// are caught by an integer carry (<see cref="Track512"/>; in the one-token loop by <see cref="MaySpecial"/>) and
+    /// the row recomputed by <see cref="Exact"/>. An f16 subnormal becomes an f32 denormal here; the one-token V512
+    /// loop sends 64-weight steps holding one through <see cref="Rescaled"/> instead (no denormal FMA inputs).
     /// </summary>
     internal readonly struct F16PreScaledRow : IRowLoad
     {
