@@ -20,7 +20,7 @@ namespace SharpLM.Kernels;
 ///   32-bit lanes that hold its partial sums (Q4_0: a <c>vpshufb</c>, since each 16-byte lane of the group's
 ///   first 64 bytes holds its own block's scale); an arithmetic shift and a mask turn h·2¹⁶ into the f32 bit
 ///   pattern sign | (exponent, mantissa)·2¹³, which times 2¹¹² is the exact value; the 2¹¹² is folded into a
-///   per-call stack copy of d_x (<see cref="ScaleUp"/>, session 5: one multiply per row and step fewer, Q8_0 in L2
+///   per-call (per work item) stack copy of d_x (<see cref="ScaleUp"/>, session 5: one multiply per row and step fewer, Q8_0 in L2
 ///   ~+5 %), except when some d_x ≥ 2¹⁶ (|x| ≳ 8·10⁶), where it would overflow and each weight scale is multiplied
 ///   instead (<see cref="IScaleRebias"/>: the same bits either way);</item>
 /// <item>fp16 inf/NaN scales, which that shortcut turns into finite values of 2¹⁶ or more, are caught by a
