@@ -24,6 +24,7 @@ public static class Program
         new("llama-child", "(internal) one timed engine run: llama-child sharplm|llama.cpp MODEL THREADS PP TG SEED", Llama.ChildMain.Run),
         new("eval-batch", "eval throughput of the engine backend: --batch 1/4/8 with and without shared-prefix reuse, outputs checked identical", Eval.EvalBatchBench.Run),
         new("engine", "Gemma 3 engine vs llama.cpp on the same GGUF: pp/tg t/s medians and ratio (alternating runs)", Engine.EngineBench.Run),
+        new("decode-profile", "one decode step: whole step vs its matrix products alone, per matrix kind (ms, GB/s)", Engine.DecodeProfile.Run),
         new("make-model", "write a deterministic random Gemma 3 GGUF of a released shape (real vocabulary) for benchmarks", Engine.BenchModels.Run),
         new("pipeline", "data pipeline pages/s/core on Common Crawl WARC samples; WARC reading vs GZipStream inflate", PipelineBench.Run),
         new("kernels", "matrix kernels per weight type: decode GB/s vs the bandwidth roofline, prefill GMAC/s", KernelBench.Run),

@@ -88,6 +88,7 @@ internal static unsafe class FloatDot
     static void V512<L>(byte* row, int cols, float** x, int count, float* y, byte* prefetchEnd) where L : struct, IRowLoad
     {
         Vector512<float> m0 = default, m1 = default; // running max |w| (finite-only loaders; otherwise unused)
+        Vector512<ushort> raw = default; // f16 rows, one-token loop: OR of the stored halves (see MaySpecial)
         if (count == 4)
         {
             float* x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3];
@@ -141,10 +142,28 @@ internal static unsafe class FloatDot
                     var w1 = L.Load512(row, i + 16);
                     var w2 = L.Load512(row, i + 32);
                     var w3 = L.Load512(row, i + 48);
-                    m0 = Track512<L>(m0, w0);
-                    m1 = Track512<L>(m1, w1);
-                    m0 = Track512<L>(m0, w2);
-                    m1 = Track512<L>(m1, w3);
+                    if (IsHalf<L>())
+                    {
+                        var h0 = Vector512.Load((ushort*)row + i);
+                        var h1 = Vector512.Load((ushort*)row + i + 32);
+                        raw = Avx512F.TernaryLogic(raw, h0, h1, OrOfThree);
+                        if (typeof(L) == typeof(F16PreScaledRow) && HasSubnormal(h0, h1))
+                        {
+                            // Rare (~14 % of 64-weight steps for N(0, 0.02) weights): the same products without denormal inputs.
+                            a = Vector512.FusedMultiplyAdd(Rescaled(w0), Vector512.Load(xk + i) * Vector512.Create(Down10), a);
+                            b = Vector512.FusedMultiplyAdd(Rescaled(w1), Vector512.Load(xk + i + 16) * Vector512.Create(Down10), b);
+                            c = Vector512.FusedMultiplyAdd(Rescaled(w2), Vector512.Load(xk + i + 32) * Vector512.Create(Down10), c);
+                            d = Vector512.FusedMultiplyAdd(Rescaled(w3), Vector512.Load(xk + i + 48) * Vector512.Create(Down10), d);
+                            continue;
+                        }
+                    }
+                    else
+                    {
+                        m0 = Track512<L>(m0, w0);
+                        m1 = Track512<L>(m1, w1);
+                        m0 = Track512<L>(m0, w2);
+                        m1 = Track512<L>(m1, w3);
+                    }
                     a = Vector512.FusedMultiplyAdd(w0, Vector512.Load(xk + i), a);
                     b = Vector512.FusedMultiplyAdd(w1, Vector512.Load(xk + i + 16), b);
                     c = Vector512.FusedMultiplyAdd(w2, Vector512.Load(xk + i + 32), c);
@@ -159,13 +178,14 @@ internal static unsafe class FloatDot
                 y[k] = Vector512.Sum((a + b) + (c + d)) + Rest<L>(row, i, cols, xk);
             }
         }
-        Recheck<L>(L.FiniteOnly && Special512<L>(m0, m1), row, cols, x, count, y);
+        Recheck<L>(L.FiniteOnly && (Special512<L>(m0, m1) || IsHalf<L>() && MaySpecial(raw) && HalfRowHasSpecial(row, cols)), row, cols, x, count, y);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void V256<L>(byte* row, int cols, float** x, int count, float* y, byte* prefetchEnd) where L : struct, IRowLoad
     {
         Vector256<float> m0 = default, m1 = default;
+        Vector256<ushort> raw = default; // as V512
         if (count == 4)
         {
             float* x0 = x[0], x1 = x[1], x2 = x[2], x3 = x[3];
@@ -215,10 +235,15 @@ internal static unsafe class FloatDot
                     var w1 = L.Load256(row, i + 8);
                     var w2 = L.Load256(row, i + 16);
                     var w3 = L.Load256(row, i + 24);
-                    m0 = Track256<L>(m0, w0);
-                    m1 = Track256<L>(m1, w1);
-                    m0 = Track256<L>(m0, w2);
-                    m1 = Track256<L>(m1, w3);
+                    if (IsHalf<L>())
+                        raw |= Vector256.Load((ushort*)row + i) | Vector256.Load((ushort*)row + i + 16);
+                    else
+                    {
+                        m0 = Track256<L>(m0, w0);
+                        m1 = Track256<L>(m1, w1);
+                        m0 = Track256<L>(m0, w2);
+                        m1 = Track256<L>(m1, w3);
+                    }
                     a = Vector256.FusedMultiplyAdd(w0, Vector256.Load(xk + i), a);
                     b = Vector256.FusedMultiplyAdd(w1, Vector256.Load(xk + i + 8), b);
                     c = Vector256.FusedMultiplyAdd(w2, Vector256.Load(xk + i + 16), c);
@@ -233,7 +258,7 @@ internal static unsafe class FloatDot
                 y[k] = Vector256.Sum((a + b) + (c + d)) + Rest<L>(row, i, cols, xk);
             }
         }
-        Recheck<L>(L.FiniteOnly && Special256<L>(m0, m1), row, cols, x, count, y);
+        Recheck<L>(L.FiniteOnly && (Special256<L>(m0, m1) || IsHalf<L>() && MaySpecial(raw) && HalfRowHasSpecial(row, cols)), row, cols, x, count, y);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -304,11 +329,85 @@ internal static unsafe class FloatDot
             ? ((m0.AsUInt32() | m1.AsUInt32()) & Vector256.Create(ExponentCarry)) != Vector256<uint>.Zero
             : Vector256.GreaterThanOrEqualAny(Vector256.Max(m0, m1), Vector256.Create(FiniteLimit));
 
+    /// <summary>f16 rows (<see cref="F16Row"/>, <see cref="F16PreScaledRow"/>): the one-token loops check them by <see cref="MaySpecial"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static bool IsHalf<L>() where L : struct, IRowLoad => typeof(L) == typeof(F16Row) || typeof(L) == typeof(F16PreScaledRow);
+
+    /// <summary><c>vpternlogd</c> truth table of a | b | c.</summary>
+    const byte OrOfThree = 0xFE;
+    const ushort HalfExponent = 0x7C00;
+
+    /// <summary>
+    /// Whether a lane of the OR of a row's stored halves has all five exponent bits set. An f16 inf/NaN (exponent 31)
+    /// always sets them; finite weights can too (e.g. 2.0 and 1.5 in one lane: exponents 10000 | 01111), so a yes is
+    /// confirmed by <see cref="HalfRowHasSpecial"/> before the row is recomputed. Why an OR: one <c>vpternlogd</c> per
+    /// 64 weights (the stored bytes, loaded again from L1) instead of an add and an or per 16 on the widened values:
+    /// the one-token F16 loop is bound by its vector operations (BENCHMARKS.md, decode kernel progress, session 5).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static bool MaySpecial(Vector512<ushort> raw) =>
+        Vector512.EqualsAny(raw & Vector512.Create(HalfExponent), Vector512.Create(HalfExponent));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static bool MaySpecial(Vector256<ushort> raw) =>
+        Vector256.EqualsAny(raw & Vector256.Create(HalfExponent), Vector256.Create(HalfExponent));
+
+    /// <summary>
+    /// Whether 64 stored halves hold an f16 subnormal (exponent 0, mantissa ≠ 0): (h &amp; 0x7FFF) − 1 &lt; 0x3FF, unsigned.
+    /// Why it matters: <see cref="F16PreScaledRow"/> turns an f16 subnormal w into the f32 pattern w·2⁻¹¹², an f32
+    /// denormal, and a fused multiply-add with a denormal input takes a microcode assist on this CPU (no DAZ in .NET):
+    /// with Gemma-like N(0, 0.02) weights (~0.24 % subnormal in f16) the one-token F16 loop ran at half speed
+    /// (<c>kernels --per-core</c>: 6.3 vs 12.6 GB/s per core in L2 against uniform weights with no subnormals).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool HasSubnormal(Vector512<ushort> h0, Vector512<ushort> h1) =>
+        Vector512.LessThanAny(Vector512.Min((h0 & Vector512.Create((ushort)0x7FFF)) - Vector512<ushort>.One,
+                                            (h1 & Vector512.Create((ushort)0x7FFF)) - Vector512<ushort>.One), Vector512.Create((ushort)0x3FF));
+
+    /// <summary>2⁻¹⁰: pre-scaled activations X = x·2¹¹² times this are x·2¹⁰² (exact: no f32 underflows by it).</summary>
+    const float Down10 = 9.765625e-4f;
+    const float TwoToMinus126 = 1.17549435e-38f;
+
+    /// <summary>
+    /// An <see cref="F16PreScaledRow"/> vector w' = w·2⁻¹¹² as w·2⁻¹⁰² without touching a denormal: normal lanes by
+    /// adding 10 to the exponent field; subnormal lanes (f16 exponent 0) as the integer mantissa m converted and
+    /// times 2⁻¹²⁶ (= m·2⁻²⁴·2⁻¹⁰², a normal f32), with the sign put back. Times x·2¹⁰² it is the same real product
+    /// as w'·X, so the fused multiply-add rounds exactly as the fast path would without the assist.
+    /// inf/NaN lanes come out finite and wrong, as in the fast path; the row's special check recomputes those rows.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector512<float> Rescaled(Vector512<float> w)
+    {
+        var o = w.AsUInt32();
+        var normal = o + Vector512.Create(10u << 23);
+        var m = Avx512F.ConvertToVector512Single(((o >>> 13) & Vector512.Create(0x3FFu)).AsInt32()) * Vector512.Create(TwoToMinus126);
+        var sub = m.AsUInt32() | (o & Vector512.Create(0x8000_0000u));
+        return Vector512.ConditionalSelect(Vector512.Equals(o & Vector512.Create(0x0F80_0000u), Vector512<uint>.Zero), sub, normal).AsSingle();
+    }
+
+    /// <summary>Exact: does the row hold an f16 with exponent 31 (inf or NaN)?</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static bool HalfRowHasSpecial(byte* row, int cols)
+    {
+        var h = (ushort*)row;
+        int i = 0;
+        if (Vector256.IsHardwareAccelerated)
+            for (; i + 16 <= cols; i += 16)
+                if (Vector256.EqualsAny(Vector256.Load(h + i) & Vector256.Create(HalfExponent), Vector256.Create(HalfExponent))) return true;
+        for (; i < cols; i++)
+            if ((h[i] & HalfExponent) == HalfExponent) return true;
+        return false;
+    }
+
+    /// <summary>Rows the vector paths recomputed with the scalar reference on this thread (tests: a finite row must not be).</summary>
+    [ThreadStatic] internal static int ExactRecomputes;
+
     /// <summary>After a row with a finite-only loader: recompute it exactly if it held an inf/NaN.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static void Recheck<L>(bool special, byte* row, int cols, float** x, int count, float* y) where L : struct, IRowLoad
     {
         if (!L.FiniteOnly || !special) return;
+        ExactRecomputes++;
         for (int k = 0; k < count; k++)
             y[k] = typeof(L) == typeof(F16PreScaledRow) ? F16PreScaledRow.Exact(row, cols, x[k]) : Scalar<L>(row, cols, x[k]);
     }
@@ -370,7 +469,9 @@ internal static unsafe class FloatDot
     /// |x| &lt; 2¹⁶; <see cref="MatrixKernels"/> scales them once per call and uses <see cref="F16Row"/> otherwise).
     /// w'·X is the same real number as w·x, so every product and fused multiply-add rounds as before: the same
     /// bits, one port-0 multiply fewer per 16 weights (decode's F16 loop is compute-bound in L2). inf/NaN weights
-    /// are caught by an integer carry (<see cref="Track512"/>) and the row recomputed by <see cref="Exact"/>.
+    /// are caught by an integer carry (<see cref="Track512"/>; in the one-token loop by <see cref="MaySpecial"/>) and
+    /// the row recomputed by <see cref="Exact"/>. An f16 subnormal becomes an f32 denormal here; the one-token V512
+    /// loop sends 64-weight steps holding one through <see cref="Rescaled"/> instead (no denormal FMA inputs).
     /// </summary>
     internal readonly struct F16PreScaledRow : IRowLoad
     {

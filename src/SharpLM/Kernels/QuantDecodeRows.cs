@@ -19,8 +19,10 @@ namespace SharpLM.Kernels;
 ///   and a byte or word permute put each block's fp16 scale in the high half of the four (Q4_0) or eight (Q8_0)
 ///   32-bit lanes that hold its partial sums (Q4_0: a <c>vpshufb</c>, since each 16-byte lane of the group's
 ///   first 64 bytes holds its own block's scale); an arithmetic shift and a mask turn h·2¹⁶ into the f32 bit
-///   pattern sign | (exponent, mantissa)·2¹³, which times 2¹¹² is the exact value (see <see cref="HalfBits"/>;
-///   the 2¹¹² is applied to the weight scale, not folded into d_x, which it would overflow for |x| ≳ 8·10⁶);</item>
+///   pattern sign | (exponent, mantissa)·2¹³, which times 2¹¹² is the exact value; the 2¹¹² is folded into a
+///   per-call (per work item) stack copy of d_x (<see cref="ScaleUp"/>, session 5: one multiply per row and step fewer, Q8_0 in L2
+///   ~+5 %), except when some d_x ≥ 2¹⁶ (|x| ≳ 8·10⁶), where it would overflow and each weight scale is multiplied
+///   instead (<see cref="IScaleRebias"/>: the same bits either way);</item>
 /// <item>fp16 inf/NaN scales, which that shortcut turns into finite values of 2¹⁶ or more, are caught by a
 ///   running max of |scale| (one <c>vrangeps</c> per row and group); such a row pair is recomputed by the
 ///   scalar reference.</item>
@@ -62,17 +64,33 @@ internal static unsafe class QuantDecodeRows
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Q4_0(KernelIsa isa, byte* w, long rowBytes, int rows, int nb, Q8Token t, float* y)
     {
-        bool wide = isa == KernelIsa.V512;
+        if (isa == KernelIsa.V512 && nb <= MaxFoldBlocks)
+        {
+            float* d = stackalloc float[nb * 4 + 16];
+            if (ScaleUp(t.X4, nb * 4, d)) { Q4_0Rows<FoldedScales>(w, rowBytes, rows, nb, t, d, y); return; }
+        }
+        if (isa == KernelIsa.V512) { Q4_0Rows<RebiasScales>(w, rowBytes, rows, nb, t, t.X4, y); return; }
         byte* end = w + rows * rowBytes;
         int r = 0;
-        for (; r + 2 <= rows; r += 2)
-            if (wide) Q4_0Pair(w + r * rowBytes, w + (r + 1) * rowBytes, nb, t, y + r, end);
-            else Q4_0Pair256(w + r * rowBytes, w + (r + 1) * rowBytes, nb, t, y + r, end);
+        for (; r + 2 <= rows; r += 2) Q4_0Pair256(w + r * rowBytes, w + (r + 1) * rowBytes, nb, t, y + r, end);
         if (r < rows)
         {
             float* two = stackalloc float[2];
-            if (wide) Q4_0Pair(w + r * rowBytes, w + r * rowBytes, nb, t, two, end);
-            else Q4_0Pair256(w + r * rowBytes, w + r * rowBytes, nb, t, two, end);
+            Q4_0Pair256(w + r * rowBytes, w + r * rowBytes, nb, t, two, end);
+            y[r] = two[0];
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Q4_0Rows<R>(byte* w, long rowBytes, int rows, int nb, Q8Token t, float* dx, float* y) where R : struct, IScaleRebias
+    {
+        byte* end = w + rows * rowBytes;
+        int r = 0;
+        for (; r + 2 <= rows; r += 2) Q4_0Pair<R>(w + r * rowBytes, w + (r + 1) * rowBytes, nb, t, dx, y + r, end);
+        if (r < rows)
+        {
+            float* two = stackalloc float[2];
+            Q4_0Pair<R>(w + r * rowBytes, w + r * rowBytes, nb, t, dx, two, end);
             y[r] = two[0];
         }
     }
@@ -81,19 +99,90 @@ internal static unsafe class QuantDecodeRows
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Q8_0(KernelIsa isa, byte* w, long rowBytes, int rows, int nb, Q8Token t, float* y)
     {
-        bool wide = isa == KernelIsa.V512;
+        if (isa == KernelIsa.V512 && nb <= MaxFoldBlocks)
+        {
+            float* d = stackalloc float[nb * 8 + 16];
+            if (ScaleUp(t.X8, nb * 8, d)) { Q8_0Rows<FoldedScales>(w, rowBytes, rows, nb, t, d, y); return; }
+        }
+        if (isa == KernelIsa.V512) { Q8_0Rows<RebiasScales>(w, rowBytes, rows, nb, t, t.X8, y); return; }
         byte* end = w + rows * rowBytes;
         int r = 0;
-        for (; r + 2 <= rows; r += 2)
-            if (wide) Q8_0Pair(w + r * rowBytes, w + (r + 1) * rowBytes, nb, t, y + r, end);
-            else Q8_0Pair256(w + r * rowBytes, w + (r + 1) * rowBytes, nb, t, y + r, end);
+        for (; r + 2 <= rows; r += 2) Q8_0Pair256(w + r * rowBytes, w + (r + 1) * rowBytes, nb, t, y + r, end);
         if (r < rows)
         {
             float* two = stackalloc float[2];
-            if (wide) Q8_0Pair(w + r * rowBytes, w + r * rowBytes, nb, t, two, end);
-            else Q8_0Pair256(w + r * rowBytes, w + r * rowBytes, nb, t, two, end);
+            Q8_0Pair256(w + r * rowBytes, w + r * rowBytes, nb, t, two, end);
             y[r] = two[0];
         }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Q8_0Rows<R>(byte* w, long rowBytes, int rows, int nb, Q8Token t, float* dx, float* y) where R : struct, IScaleRebias
+    {
+        byte* end = w + rows * rowBytes;
+        int r = 0;
+        for (; r + 2 <= rows; r += 2) Q8_0Pair<R>(w + r * rowBytes, w + (r + 1) * rowBytes, nb, t, dx, y + r, end);
+        if (r < rows)
+        {
+            float* two = stackalloc float[2];
+            Q8_0Pair<R>(w + r * rowBytes, w + r * rowBytes, nb, t, dx, two, end);
+            y[r] = two[0];
+        }
+    }
+
+    /// <summary>
+    /// Largest row (in blocks) whose activation scales <see cref="Q4_0"/>/<see cref="Q8_0"/> copy ·2¹¹² onto the stack
+    /// (16 KiB for Q8_0); longer rows keep the per-scale multiply.
+    /// </summary>
+    const int MaxFoldBlocks = 512;
+
+    /// <summary>
+    /// dst = src·2¹¹² for the n activation-scale lanes d_x; false (dst unusable) when some d_x ≥ 2¹⁶ or is NaN, where
+    /// the product could overflow. Exact otherwise (a power-of-two scaling of a value below 2¹⁶).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static bool ScaleUp(float* src, int n, float* dst)
+    {
+        var ok = Vector512<float>.AllBitsSet;
+        int i = 0;
+        for (; i + 16 <= n; i += 16)
+        {
+            var v = Vector512.Load(src + i);
+            ok &= Vector512.LessThan(Vector512.Abs(v), Vector512.Create(SpecialMagnitude)); // false for NaN
+            (v * Vector512.Create(Rebias)).Store(dst + i);
+        }
+        bool fits = ok.AsUInt32() == Vector512<uint>.AllBitsSet;
+        for (; i < n; i++)
+        {
+            fits &= Math.Abs(src[i]) < SpecialMagnitude;
+            dst[i] = src[i] * Rebias;
+        }
+        return fits;
+    }
+
+    /// <summary>
+    /// Where the 2¹¹² that turns a scale's f32 pattern (<see cref="HighHalfBits"/>) into its value goes: onto each
+    /// weight scale (<see cref="RebiasScales"/>: one multiply per row and step), or already into the
+    /// activation scales d_x·2¹¹² (<see cref="FoldedScales"/>: none). s'·(d·2¹¹²) and (s'·2¹¹²)·d are the same real
+    /// number, so the product rounds the same: the same bits either way.
+    /// </summary>
+    interface IScaleRebias
+    {
+        static abstract Vector512<float> Apply(Vector512<float> pattern);
+        /// <summary>|scale| from an f16 inf/NaN is at or above this, in the units <see cref="Apply"/> returns.</summary>
+        static abstract float Special { get; }
+    }
+
+    readonly struct RebiasScales : IScaleRebias
+    {
+        public static Vector512<float> Apply(Vector512<float> pattern) => pattern * Vector512.Create(QuantDecodeRows.Rebias);
+        public static float Special => SpecialMagnitude;
+    }
+
+    readonly struct FoldedScales : IScaleRebias
+    {
+        public static Vector512<float> Apply(Vector512<float> pattern) => pattern;
+        public static float Special => SpecialMagnitude * 1.92592994e-34f; // 2^16 · 2^-112 = 2^-96
     }
 
     /// <summary>Prefetches the line <see cref="PrefetchAhead"/> bytes after <paramref name="b0"/> and <paramref name="b1"/>, if before <paramref name="end"/>.</summary>
@@ -104,25 +193,25 @@ internal static unsafe class QuantDecodeRows
         if (b1 + PrefetchAhead < end) Sse.Prefetch0(b1 + PrefetchAhead);
     }
 
-    /// <summary>h·2¹⁶ (an f16 scale in a lane's high half) → that scale as f32: sign | magnitude·2¹³, times 2¹¹².</summary>
+    /// <summary>h·2¹⁶ (an f16 scale in a lane's high half) → the f32 pattern sign | magnitude·2¹³, i.e. the scale ·2⁻¹¹².</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector512<float> HighHalfToSingle(Vector512<int> h16) =>
-        (Avx512F.ShiftRightArithmetic(h16, 3).AsUInt32() & Vector512.Create(HalfToF32Mask)).AsSingle() * Vector512.Create(Rebias);
+    static Vector512<float> HighHalfBits(Vector512<int> h16) =>
+        (Avx512F.ShiftRightArithmetic(h16, 3).AsUInt32() & Vector512.Create(HalfToF32Mask)).AsSingle();
 
-    /// <summary>Q4_0 group scales: block b's fp16 scale (byte 18·b = byte 2·b of 16-byte lane b) into lanes 4b..4b+3.</summary>
+    /// <summary>Q4_0 group scales (·2⁻¹¹²): block b's fp16 scale (byte 18·b = byte 2·b of 16-byte lane b) into lanes 4b..4b+3.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vector512<float> Q4_0Scales(byte* group, Vector512<sbyte> shuffle) =>
-        HighHalfToSingle(Avx512BW.Shuffle(Vector512.Load((sbyte*)group), shuffle).AsInt32());
+        HighHalfBits(Avx512BW.Shuffle(Vector512.Load((sbyte*)group), shuffle).AsInt32());
 
-    /// <summary>Q8_0 pair scales: block 2p's (word 0) into lanes 0–7, block 2p+1's (word 17) into lanes 8–15.</summary>
+    /// <summary>Q8_0 pair scales (·2⁻¹¹²): block 2p's (word 0) into lanes 0–7, block 2p+1's (word 17) into lanes 8–15.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vector512<float> Q8_0Scales(byte* pair, Vector512<short> index) =>
-        HighHalfToSingle(Avx512BW.PermuteVar32x16(Vector512.Load((short*)pair), index).AsInt32());
+        HighHalfBits(Avx512BW.PermuteVar32x16(Vector512.Load((short*)pair), index).AsInt32());
 
     // ---- Q4_0: groups of 4 blocks (72 bytes), lanes 4b..4b+3 hold block b's partial sums.
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Q4_0Pair(byte* row0, byte* row1, int nb, Q8Token t, float* y, byte* end)
+    static void Q4_0Pair<R>(byte* row0, byte* row1, int nb, Q8Token t, float* dx, float* y, byte* end) where R : struct, IScaleRebias
     {
         const int B = QuantDotQ4_0.BlockBytes;
         int groups = nb >> 2;
@@ -137,7 +226,6 @@ internal static unsafe class QuantDecodeRows
         Vector512<float> acc0 = default, acc1 = default, max0 = default, max1 = default;
         sbyte* a = t.Nibble;
         int* off = t.Off4;
-        float* dx = t.X4;
         for (int g = 0; g < groups; g++, a += 128, off += 16, dx += 16)
         {
             var aLo = Vector512.Load(a);
@@ -147,8 +235,8 @@ internal static unsafe class QuantDecodeRows
             byte* b0 = row0 + g * 4 * B, b1 = row1 + g * 4 * B;
             Prefetch(b0, b1, end);
 
-            var s0 = Q4_0Scales(b0, scaleShuffle);
-            var s1 = Q4_0Scales(b1, scaleShuffle);
+            var s0 = R.Apply(Q4_0Scales(b0, scaleShuffle));
+            var s1 = R.Apply(Q4_0Scales(b1, scaleShuffle));
             max0 = Avx512DQ.Range(max0, s0, MaxAbs);
             max1 = Avx512DQ.Range(max1, s1, MaxAbs);
 
@@ -162,9 +250,13 @@ internal static unsafe class QuantDecodeRows
             var i1 = Avx512BW.MultiplyAddAdjacent(p1, ones) - o;
             acc1 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(i1), s1 * d, acc1);
         }
-        y[0] = Vector512.Sum(acc0) + Q4_0Tail(row0, groups * 4, nb, t);
-        y[1] = Vector512.Sum(acc1) + Q4_0Tail(row1, groups * 4, nb, t);
-        if (Vector512.GreaterThanOrEqualAny(Avx512F.Max(max0, max1), Vector512.Create(SpecialMagnitude)))
+        // Reduce before the calls below: a vector live across a call is spilled (every zmm is caller-saved), and the
+        // JIT spilled acc1/max0/max1 at every iteration of the loop rather than once (session 5, JitDisasm).
+        float sum0 = Vector512.Sum(acc0), sum1 = Vector512.Sum(acc1);
+        bool special = Vector512.GreaterThanOrEqualAny(Avx512F.Max(max0, max1), Vector512.Create(R.Special));
+        y[0] = sum0 + Q4_0Tail(row0, groups * 4, nb, t);
+        y[1] = sum1 + Q4_0Tail(row1, groups * 4, nb, t);
+        if (special)
         {
             // Some scale in one of the rows is inf or NaN: the exact reference gives the IEEE result.
             y[0] = QuantDotQ4_0.Scalar(row0, nb, t);
@@ -198,7 +290,7 @@ internal static unsafe class QuantDecodeRows
     // ---- Q8_0: pairs of blocks (68 bytes), lanes 0–7 hold block 2p's partial sums, lanes 8–15 block 2p+1's.
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Q8_0Pair(byte* row0, byte* row1, int nb, Q8Token t, float* y, byte* end)
+    static void Q8_0Pair<R>(byte* row0, byte* row1, int nb, Q8Token t, float* dx, float* y, byte* end) where R : struct, IScaleRebias
     {
         const int B = QuantDotQ8_0.BlockBytes;
         int pairs = nb >> 1;
@@ -209,7 +301,6 @@ internal static unsafe class QuantDecodeRows
             17, 17, 17, 17, 17, 17, 17, 17, 17, 17, 17, 17, 17, 17, 17, 17);
         Vector512<float> acc0 = default, acc1 = default, max0 = default, max1 = default;
         sbyte* q = t.Natural;
-        float* dx = t.X8;
         for (int p = 0; p < pairs; p++, q += 64, dx += 16)
         {
             var x = Vector512.Load(q);
@@ -217,17 +308,19 @@ internal static unsafe class QuantDecodeRows
             byte* b0 = row0 + p * 2 * B, b1 = row1 + p * 2 * B;
             Prefetch(b0, b1, end);
 
-            var s0 = Q8_0Scales(b0, scaleIndex);
-            var s1 = Q8_0Scales(b1, scaleIndex);
+            var s0 = R.Apply(Q8_0Scales(b0, scaleIndex));
+            var s1 = R.Apply(Q8_0Scales(b1, scaleIndex));
             max0 = Avx512DQ.Range(max0, s0, MaxAbs);
             max1 = Avx512DQ.Range(max1, s1, MaxAbs);
 
             acc0 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(PairSum(b0, x, ones)), s0 * d, acc0);
             acc1 = Avx512F.FusedMultiplyAdd(Avx512F.ConvertToVector512Single(PairSum(b1, x, ones)), s1 * d, acc1);
         }
-        y[0] = Vector512.Sum(acc0) + Q8_0Tail(row0, pairs * 2, nb, t);
-        y[1] = Vector512.Sum(acc1) + Q8_0Tail(row1, pairs * 2, nb, t);
-        if (Vector512.GreaterThanOrEqualAny(Avx512F.Max(max0, max1), Vector512.Create(SpecialMagnitude)))
+        float sum0 = Vector512.Sum(acc0), sum1 = Vector512.Sum(acc1); // before the calls: see Q4_0Pair
+        bool special = Vector512.GreaterThanOrEqualAny(Avx512F.Max(max0, max1), Vector512.Create(R.Special));
+        y[0] = sum0 + Q8_0Tail(row0, pairs * 2, nb, t);
+        y[1] = sum1 + Q8_0Tail(row1, pairs * 2, nb, t);
+        if (special)
         {
             y[0] = QuantDotQ8_0.Scalar(row0, nb, t);
             y[1] = QuantDotQ8_0.Scalar(row1, nb, t);
@@ -298,9 +391,11 @@ internal static unsafe class QuantDecodeRows
             var v1 = Vector256.Create(Vector128.Load(b1 + 2), Vector128.Load(b1 + 20));
             acc1 = Fma.MultiplyAdd(Avx.ConvertToVector256Single(NibbleDot(v1 & nibble, (v1.AsUInt16() >>> 4).AsByte() & nibble, aLo, aHi, ones) - o), s1 * d, acc1);
         }
-        y[0] = Vector256.Sum(acc0) + Q4_0Tail(row0, pairs * 2, nb, t);
-        y[1] = Vector256.Sum(acc1) + Q4_0Tail(row1, pairs * 2, nb, t);
-        if (Vector256.GreaterThanOrEqualAny(max, Vector256.Create(SpecialMagnitude)))
+        float sum0 = Vector256.Sum(acc0), sum1 = Vector256.Sum(acc1); // before the calls: see Q4_0Pair
+        bool special = Vector256.GreaterThanOrEqualAny(max, Vector256.Create(SpecialMagnitude));
+        y[0] = sum0 + Q4_0Tail(row0, pairs * 2, nb, t);
+        y[1] = sum1 + Q4_0Tail(row1, pairs * 2, nb, t);
+        if (special)
         {
             y[0] = QuantDotQ4_0.Scalar(row0, nb, t);
             y[1] = QuantDotQ4_0.Scalar(row1, nb, t);

@@ -350,12 +350,15 @@ public sealed unsafe class MatrixKernelsTests : IDisposable
     [MemberData(nameof(Levels))]
     public void QuantizedResultsDoNotDependOnTheTokenCount(KernelIsa isa)
     {
+        // Amplitude 3e7 puts the activation scales d_x above 2¹⁶, where one-token decode keeps the 2¹¹² on the weight
+        // scales instead of folding it into d_x (QuantDecodeRows.ScaleUp): both must match the 4-token kernels.
+        foreach (float amplitude in new[] { 2f, 3e7f })
         foreach (var type in new[] { TensorType.Q4_0, TensorType.Q8_0 })
             foreach (int nb in new[] { 3, 4, 9, 36 })
             {
                 int cols = nb * 32, rows = 7, tokens = 9;
                 var bytes = KernelTestData.RandomMatrix(type, rows, cols, nb + 7);
-                var x = KernelTestData.RandomVector(tokens * cols, nb + 8, 2f);
+                var x = KernelTestData.RandomVector(tokens * cols, nb + 8, amplitude);
                 var all = new float[tokens * rows];
                 var one = new float[rows];
                 fixed (byte* p = bytes)
@@ -419,6 +422,74 @@ public sealed unsafe class MatrixKernelsTests : IDisposable
             fixed (byte* p = bytes) MatrixKernels.MatMul(new WeightMatrix(p, TensorType.Q8_0, 1, 64), x, 1, y, _pool, isa);
             // x quantizes to q = −127 with d = 1/127, so each product is (−128)·(−127)·(1/127) = 128.
             Assert.Equal(64 * 128f, y[0], 0.01f);
+        }
+    }
+
+    /// <summary>
+    /// The one-token F16 loop's slow step (FloatDot.Rescaled, taken when 64 weights hold an f16 subnormal) must give
+    /// w·2⁻¹⁰² exactly for every finite f16 — from the loader's pattern w·2⁻¹¹², without a denormal — and
+    /// HasSubnormal must flag exactly the 64-weight steps holding a subnormal, over all 65,536 patterns.
+    /// </summary>
+    [Fact]
+    public void F16SubnormalStepIsExactForEveryHalf()
+    {
+        if (!System.Runtime.Intrinsics.X86.Avx512F.IsSupported) return; // the V512 path only (CI's AVX-512-off rerun has no such step)
+        var halves = new ushort[65536];
+        for (int i = 0; i < halves.Length; i++) halves[i] = (ushort)i;
+        fixed (ushort* h = halves)
+            for (int start = 0; start < 65536; start += 64)
+            {
+                for (int v = 0; v < 4; v++)
+                {
+                    var w = FloatDot.Rescaled(FloatDot.F16PreScaledRow.Load512((byte*)h, start + 16 * v));
+                    for (int l = 0; l < 16; l++)
+                    {
+                        var half = BitConverter.UInt16BitsToHalf((ushort)(start + 16 * v + l));
+                        if (!Half.IsFinite(half)) continue;
+                        float want = (float)((double)half * Math.Pow(2, -102));
+                        Assert.True(BitConverter.SingleToInt32Bits(want) == BitConverter.SingleToInt32Bits(w[l]), $"0x{start + 16 * v + l:X4}: {w[l]} vs {want}");
+                    }
+                }
+                bool any = false;
+                for (int i = start; i < start + 64; i++) any |= Half.IsSubnormal(BitConverter.UInt16BitsToHalf((ushort)i));
+                var h0 = System.Runtime.Intrinsics.Vector512.Load(h + start);
+                var h1 = System.Runtime.Intrinsics.Vector512.Load(h + start + 32);
+                Assert.Equal(any, FloatDot.HasSubnormal(h0, h1));
+            }
+    }
+
+    /// <summary>
+    /// The one-token F16 loop checks for inf/NaN with an OR of the stored halves; finite weights can set all five
+    /// exponent bits of that OR (2.0 = 10000 and 1.5 = 01111 in one lane), which must not send the row to the scalar
+    /// recompute, while a real inf must.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Levels))]
+    public void F16OrCheckRecomputesOnlyRowsWithInfOrNaN(KernelIsa isa)
+    {
+        const int cols = 1152;
+        var x = KernelTestData.RandomVector(cols, 5, 1f);
+        var bytes = KernelTestData.RandomMatrix(TensorType.F16, 2, cols, 9);
+        // Row 0: 2.0 at every 64th weight, 1.5 32 weights later: the same 16-bit lane of the OR, exponents 10000 | 01111.
+        for (int i = 0; i < cols; i += 64)
+        {
+            BitConverter.TryWriteBytes(bytes.AsSpan(2 * i), (Half)2.0f);
+            BitConverter.TryWriteBytes(bytes.AsSpan(2 * (i + 32)), (Half)1.5f);
+        }
+        BitConverter.TryWriteBytes(bytes.AsSpan(2 * (cols + 700)), Half.PositiveInfinity); // row 1: a real inf
+        var y = new float[2];
+        using var one = new WorkerPool(1); // the counter is per thread: run on this one
+        fixed (byte* p = bytes)
+        {
+            var w = new WeightMatrix(p, TensorType.F16, 1, cols);
+            int before = FloatDot.ExactRecomputes;
+            MatrixKernels.MatMul(w, x, 1, y, one, isa);
+            Assert.Equal(before, FloatDot.ExactRecomputes);
+            Assert.True(float.IsFinite(y[0]));
+            var both = new WeightMatrix(p, TensorType.F16, 2, cols);
+            MatrixKernels.MatMul(both, x, 1, y, one, isa);
+            Assert.False(float.IsFinite(y[1]));
+            if (isa >= KernelIsa.V256) Assert.Equal(before + 1, FloatDot.ExactRecomputes);
         }
     }
 
