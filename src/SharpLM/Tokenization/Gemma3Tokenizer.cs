@@ -365,8 +365,7 @@ public sealed class Gemma3Tokenizer
             into.Start[i] = start;
             into.Length[i] = part.Count - start;
         });
-        into.Layout(count);
-        ForEachText(count, workers, (_, i) => into.Place(i));
+        if (into.Layout(count, workers)) ForEachText(count, workers, (_, i) => into.Place(i));
     }
 
     static int Workers(int count, int maxThreads) => Math.Max(1, Math.Min(count, maxThreads > 0 ? maxThreads : Environment.ProcessorCount));
