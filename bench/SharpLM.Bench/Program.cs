@@ -28,6 +28,7 @@ public static class Program
         new("make-model", "write a deterministic random Gemma 3 GGUF of a released shape (real vocabulary) for benchmarks", Engine.BenchModels.Run),
         new("pipeline", "data pipeline pages/s/core on Common Crawl WARC samples; WARC reading vs GZipStream inflate", PipelineBench.Run),
         new("kernels", "matrix kernels per weight type: decode GB/s vs the bandwidth roofline, prefill GMAC/s", KernelBench.Run),
+        new("prefill-profile", "where a pp512 spends its time: each matrix product, local/global attention, the rest (PrefillProfileBench.cs)", PrefillProfileBench.Run),
         new("extract", "HTML main-content extraction pages/s: SharpLM vs SmartReader vs Readability.js (node)", Extract.ExtractBenchmark.Run),
     ];
 

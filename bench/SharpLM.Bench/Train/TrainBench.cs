@@ -138,6 +138,7 @@ public static class TrainChild
         int B = int.Parse(args[1], CultureInfo.InvariantCulture), T = int.Parse(args[2], CultureInfo.InvariantCulture);
         int steps = int.Parse(args[3], CultureInfo.InvariantCulture), warmup = int.Parse(args[4], CultureInfo.InvariantCulture);
         int threads = int.Parse(args[5], CultureInfo.InvariantCulture);
+        TrainGemmBench.ApplyPrefetchOverride();
         using var workers = new Kernels.Training.Workers(threads);
         // SHARPLM_PROFILE=1: where the timed steps' wall time goes, per parallel job type (stderr).
         bool profile = Environment.GetEnvironmentVariable("SHARPLM_PROFILE") == "1";

@@ -24,7 +24,7 @@ namespace SharpLM.Bench.Train;
 public static unsafe class TrainGemmBench
 {
     const string Usage = """
-        usage: SharpLM.Bench train-gemm [--presets tiny,small] [--batch 8] [--seq 256] [--reps 3] [--python /usr/bin/python3] [--no-torch]
+        usage: SharpLM.Bench train-gemm [--presets tiny,small] [--batch 8] [--seq 256] [--reps 3] [--python /usr/bin/python3] [--no-torch] [--only SUBSTRING]
         Prints the 512- and 256-bit FMA peak per core, then per shape: SharpLM and PyTorch GFLOP/s per core (1 thread, CPU time).
         """;
 
@@ -37,6 +37,7 @@ public static unsafe class TrainGemmBench
         int reps = int.Parse(BenchSupport.Option(args, "--reps") ?? "3", CultureInfo.InvariantCulture);
         string python = BenchSupport.Option(args, "--python") ?? "/usr/bin/python3";
         bool torch = !args.Contains("--no-torch");
+        ApplyPrefetchOverride();
 
         var (p512, p256) = (Avx512F.IsSupported ? FmaPeak512() : double.NaN, Fma.IsSupported ? FmaPeak256() : double.NaN);
         Console.WriteLine(BenchSupport.Inv($"# FP32 FMA peak per core (CPU time): 512-bit {p512:F1} GFLOP/s, 256-bit {p256:F1} GFLOP/s"));
@@ -55,6 +56,7 @@ public static unsafe class TrainGemmBench
             var config = TrainingPresets.Get(preset) ?? throw new ArgumentException($"unknown preset {preset}");
             if (preset == "tiny") config = config with { VocabSize = 4096 };
             var shapes = Shapes(config, batch * seq);
+            if (BenchSupport.Option(args, "--only") is { } only) shapes = shapes.Where(s => s.Name.Contains(only, StringComparison.Ordinal)).ToList();
             var torchRates = torch ? TorchRates(python, shapes, reps) : null;
             double flopsOurs = 0, timeOurs = 0, timeTorch = 0;
             for (int i = 0; i < shapes.Count; i++)
@@ -144,17 +146,31 @@ public static unsafe class TrainGemmBench
             for (int i = 0; i < kc * nc; i++) b[i] = 0.001f * (i % 5);
             new Span<float>(c, mc * nc).Clear();
             double t0 = ThreadCpuSeconds();
-            for (int r = 0; r < reps * 128; r++) Gemm.Micro512(kc, a, b, c, nc, 12, 32, true);
+            for (int r = 0; r < reps * 128; r++) Gemm.Micro512(kc, a, b, b, c, nc, 12, 32, true);
             double l1 = 2.0 * 12 * 32 * kc * reps * 128 / (ThreadCpuSeconds() - t0) / 1e9;
             t0 = ThreadCpuSeconds();
             for (int r = 0; r < reps; r++)
                 for (int ir = 0; ir < mc; ir += 12)
                     for (int jr = 0; jr < nc; jr += 32)
-                        Gemm.Micro512(kc, a + ir * kc, b + jr * kc, c + ir * nc + jr, nc, 12, 32, true);
+                        Gemm.Micro512(kc, a + ir * kc, b + jr * kc, b + (jr + 32) % nc * kc, c + ir * nc + jr, nc, 12, 32, true);
             double l2 = 2.0 * mc * nc * kc * reps / (ThreadCpuSeconds() - t0) / 1e9;
             return (l1, l2);
         }
         finally { NativeMemory.AlignedFree(a); NativeMemory.AlignedFree(b); NativeMemory.AlignedFree(c); }
+    }
+
+    /// <summary>
+    /// SHARPLM_GEMM_PREFETCH=N sets how many k iterations ahead the micro-kernel prefetches B (0 = off): the A/B
+    /// switch for checking the prefetch on another machine or with both workers on a quiet one (results never change).
+    /// </summary>
+    internal static void ApplyPrefetchOverride()
+    {
+        if (Environment.GetEnvironmentVariable("SHARPLM_GEMM_PREFETCH") is { } v)
+        {
+            Gemm.PrefetchIterations = int.TryParse(v, CultureInfo.InvariantCulture, out int n) && n >= 0
+                ? n : throw new ArgumentException($"SHARPLM_GEMM_PREFETCH must be a whole number of k iterations, not '{v}'");
+            Console.Error.WriteLine($"# B prefetch: {n} k iterations ahead");
+        }
     }
 
     static float* Alloc(long n) => (float*)NativeMemory.AlignedAlloc((nuint)(n * sizeof(float)), 64);

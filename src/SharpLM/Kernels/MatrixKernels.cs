@@ -114,11 +114,13 @@ public static unsafe class MatrixKernels
         }
         else if (w.Type is TensorType.BF16 or TensorType.F16 && isa == KernelIsa.V512 && tokens >= PrefillTileMinTokens)
         {
-            // One item = one 16-row f32 panel (16·C·4 bytes) times a token block whose activations (C·4 bytes each)
-            // take about as much again, so both stay in L2: 64 tokens at C = 1152, 16 at 6912.
+            // One item = one 16-row f32 panel (16·C·4 bytes), widened once, times up to 64 tokens. FloatTile.Run walks
+            // the columns in blocks, so only a block of the panel and of the tokens need stay in L1 and the widening is
+            // spread over 64 tokens at every C (at C = 6912 the items used to take 16 tokens, to keep panel and
+            // activations in L2, and widened each panel four times per 64-token chunk).
             job.FloatTile = true;
             job.ChunkRows = FloatTile.Rows;
-            job.BlockTokens = Math.Min(tokens, (int)Math.Clamp(524288 / (w.Cols * 4L) / 4 * 4, 16, 64));
+            job.BlockTokens = Math.Min(tokens, 64);
         }
         job.RowChunks = (w.Rows + job.ChunkRows - 1) / job.ChunkRows;
         int tokenBlocks = (tokens + job.BlockTokens - 1) / job.BlockTokens;

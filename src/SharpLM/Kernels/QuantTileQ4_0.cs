@@ -46,24 +46,18 @@ internal static unsafe class QuantTileQ4_0
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Pack(byte* w, long rowBytes, int n, int nb, byte* panel)
     {
-        // One row per lane; lanes past the last row get scale 0.
+        // One row per lane (TilePanelRows.Transpose16: loads and an in-lane transpose, no gathers); lanes past the last
+        // row get scale 0.
         var lanes = new TilePanelRows(n, rowBytes);
-        Vector256<int> offLo = lanes.OffsetLo, offHi = lanes.OffsetHi;
-        var mask = Vector256.Create(0x0F0F0F0F);
+        var mask = Vector512.Create(0x0F0F0F0F);
         for (int b = 0; b < nb; b++)
         {
             byte* blk = w + (long)b * QuantDotQ4_0.BlockBytes;
             int* dst = (int*)(panel + (long)b * PanelBlockBytes);
-            for (int j = 0; j < 4; j++)
-            {
-                // Bytes 4j..4j+3 of the block's 16 nibble bytes, one row per lane.
-                var g0 = Avx2.GatherVector256((int*)(blk + 2 + 4 * j), offLo, 1);
-                var g1 = Avx2.GatherVector256((int*)(blk + 2 + 4 * j), offHi, 1);
-                (g0 & mask).Store(dst + 16 * j);
-                (g1 & mask).Store(dst + 16 * j + 8);
-                ((g0 >>> 4) & mask).Store(dst + 16 * (4 + j));
-                ((g1 >>> 4) & mask).Store(dst + 16 * (4 + j) + 8);
-            }
+            lanes.Transpose16(blk + 2, out var t0, out var t1, out var t2, out var t3);
+            (t0 & mask).Store(dst); (t1 & mask).Store(dst + 16); (t2 & mask).Store(dst + 32); (t3 & mask).Store(dst + 48);
+            ((t0 >>> 4) & mask).Store(dst + 64); ((t1 >>> 4) & mask).Store(dst + 80);
+            ((t2 >>> 4) & mask).Store(dst + 96); ((t3 >>> 4) & mask).Store(dst + 112);
             lanes.StoreScales(blk, (float*)(dst + 128));
         }
     }

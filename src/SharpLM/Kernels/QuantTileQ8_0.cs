@@ -38,26 +38,35 @@ internal static unsafe class QuantTileQ8_0
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Pack(byte* w, long rowBytes, int n, int nb, byte* panel)
     {
-        // One row per lane; lanes past the last row get scale 0.
+        // One row per lane (TilePanelRows.Transpose16: loads and an in-lane transpose, no gathers); lanes past the last
+        // row get scale 0.
         var lanes = new TilePanelRows(n, rowBytes);
-        Vector256<int> offLo = lanes.OffsetLo, offHi = lanes.OffsetHi;
         for (int b = 0; b < nb; b++)
         {
             byte* blk = w + (long)b * QuantDotQ8_0.BlockBytes;
             short* dst = (short*)(panel + (long)b * PanelBlockBytes);
-            for (int m = 0; m < 8; m++)
+            for (int half = 0; half < 2; half++)
             {
-                // Bytes 4m..4m+3 of each row as 16-bit lanes (b0 | b1<<8, b2 | b3<<8): sign-extending the low bytes
-                // gives (e0, e2), the high bytes (e1, e3).
-                var g0 = Avx2.GatherVector256((int*)(blk + 2 + 4 * m), offLo, 1).AsInt16();
-                var g1 = Avx2.GatherVector256((int*)(blk + 2 + 4 * m), offHi, 1).AsInt16();
-                ((g0 << 8) >> 8).Store(dst + 64 * m);
-                ((g1 << 8) >> 8).Store(dst + 64 * m + 16);
-                (g0 >> 8).Store(dst + 64 * m + 32);
-                (g1 >> 8).Store(dst + 64 * m + 48);
+                lanes.Transpose16(blk + 2 + 16 * half, out var t0, out var t1, out var t2, out var t3);
+                Widen(t0, dst + 64 * (4 * half));
+                Widen(t1, dst + 64 * (4 * half + 1));
+                Widen(t2, dst + 64 * (4 * half + 2));
+                Widen(t3, dst + 64 * (4 * half + 3));
             }
             lanes.StoreScales(blk, (float*)(dst + 512));
         }
+    }
+
+    /// <summary>
+    /// Bytes 4m..4m+3 of the 16 rows (dword m, one row per lane) as 16-bit lanes (b0 | b1&lt;&lt;8, b2 | b3&lt;&lt;8):
+    /// sign-extending the low bytes gives (e0, e2) of every row at <paramref name="dst"/>, the high bytes (e1, e3) 32 shorts on.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Widen(Vector512<int> dword, short* dst)
+    {
+        var g = dword.AsInt16();
+        ((g << 8) >> 8).Store(dst);
+        (g >> 8).Store(dst + 32);
     }
 
     /// <summary>

@@ -59,7 +59,7 @@ public sealed unsafe class MatrixKernelsTests : IDisposable
 
     /// <summary>
     /// Prefill-sized calls, where BF16/F16 at V512 run the widened 16-row panel and its 4×4 tile: rows below, at and
-    /// past a panel, columns with every tail of the 16-wide step, token counts with every tail of the 4-token step.
+    /// past a panel, columns with every tail of the 16-wide step and of FloatTile.BlockCols, token counts with every tail of the 4-token step.
     /// </summary>
     [Theory]
     [MemberData(nameof(Levels))]
@@ -67,7 +67,7 @@ public sealed unsafe class MatrixKernelsTests : IDisposable
     {
         foreach (var type in new[] { TensorType.BF16, TensorType.F16, TensorType.F32 })
             foreach (int rows in new[] { 1, 6, 16, 19 })
-                foreach (int cols in new[] { 1, 15, 16, 33, 257 })
+                foreach (int cols in new[] { 1, 15, 16, 33, 257, 529 }) // 529: two full column blocks, a partial one and a tail
                     foreach (int tokens in new[] { MatrixKernels.PrefillTileMinTokens, 19, 70 })
                     {
                         var x = KernelTestData.RandomVector(tokens * cols, cols * 3 + tokens + rows);

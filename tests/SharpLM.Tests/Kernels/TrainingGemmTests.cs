@@ -102,6 +102,38 @@ public unsafe class TrainingGemmTests
     }
 
     [Fact]
+    public void B_prefetch_distance_never_changes_results()
+    {
+        // The micro-kernel's two loops (prefetching ahead in the panel, then the next panel) split K differently
+        // for each distance, including distances longer than the K slice (K = 5) and none at all.
+        foreach (var (M, N, K) in new[] { (37, 70, 5), (30, 100, 300), (25, 64, 17) })
+        {
+            var a = Random(M * K, 9);
+            var b = Random(K * N, 10);
+            float[]? first = null;
+            foreach (int ahead in new[] { 0, 1, 16, 1000 })
+            {
+                var c = new float[M * N];
+                lock (ForcedPathLock)
+                {
+                    int saved = Gemm.PrefetchIterations;
+                    Gemm.PrefetchIterations = ahead;
+                    try
+                    {
+                        using var w = new Workers(2);
+                        fixed (float* pa = a, pb = b, pc = c) Gemm.Multiply(w, M, N, K, pa, K, false, pb, N, false, pc, N, false);
+                    }
+                    finally { Gemm.PrefetchIterations = saved; }
+                }
+                if (first is null) first = c;
+                else Assert.Equal(first, c);
+            }
+            var expect = Reference(M, N, K, a, false, b, false);
+            for (int i = 0; i < expect.Length; i++) Assert.True(Math.Abs(first![i] - expect[i]) <= 1e-5 * (1 + Math.Abs(expect[i])) * Math.Sqrt(K));
+        }
+    }
+
+    [Fact]
     public void Double_path_is_exact_on_integers()
     {
         int M = 13, N = 11, K = 300;

@@ -168,7 +168,11 @@ public static unsafe class Gemm
                     T* a = ap + (long)ir * kc;
                     T* cRow = C + (long)(i0 + ir) * Ldc + j0;
                     for (int jr = 0; jr < nc; jr += nr)
-                        Micro(Path, kc, a, B.Panel(j0 + jr) + (long)pc * nr, cRow + jr, Ldc, rows, Math.Min(nr, nc - jr), acc);
+                    {
+                        // The panel the next call reads (this row's next, or the tile's first for the next rows).
+                        T* next = B.Panel(j0 + (jr + nr < nc ? jr + nr : 0)) + (long)pc * nr;
+                        Micro(Path, kc, a, B.Panel(j0 + jr) + (long)pc * nr, next, cRow + jr, Ldc, rows, Math.Min(nr, nc - jr), acc);
+                    }
                 }
             }
         }
@@ -225,11 +229,11 @@ public static unsafe class Gemm
         }
     }
 
-    static void Micro<T>(Path path, int kc, T* a, T* b, T* c, int ldc, int rows, int cols, bool accumulate) where T : unmanaged, INumber<T>
+    static void Micro<T>(Path path, int kc, T* a, T* b, T* bNext, T* c, int ldc, int rows, int cols, bool accumulate) where T : unmanaged, INumber<T>
     {
         if (typeof(T) == typeof(float))
         {
-            if (path == Path.Float512) { Micro512(kc, (float*)a, (float*)b, (float*)c, ldc, rows, cols, accumulate); return; }
+            if (path == Path.Float512) { Micro512(kc, (float*)a, (float*)b, (float*)bNext, (float*)c, ldc, rows, cols, accumulate); return; }
             if (path == Path.Float256) { Micro256(kc, (float*)a, (float*)b, (float*)c, ldc, rows, cols, accumulate); return; }
         }
         MicroScalar(kc, a, b, c, ldc, rows, cols, accumulate);
@@ -253,19 +257,55 @@ public static unsafe class Gemm
     }
 
     /// <summary>
+    /// How many k iterations (128 bytes of B each) ahead the 512-bit micro-kernel prefetches B; 0 turns the prefetch
+    /// off (the bench's A/B switch). 16 (2 KiB) measured best per core: all GEMMs of a step +12–13 % over none,
+    /// 8 and 32 in between (BENCHMARKS.md "Training", session 5). Never changes results.
+    /// </summary>
+    internal static int PrefetchIterations { get; set; } = 16;
+
+    /// <summary>
     /// 12×32 block with 24 zmm accumulators (BLIS's shape for AVX-512): per k, two 16-wide loads of B and 12
     /// broadcasts of A feed 24 FMAs, so the two FMA ports, not the loads, set the pace, and B (streamed from L2
     /// while the A micro-panel sits in L1) needs 128 bytes per 12 cycles.
+    /// <paramref name="bNext"/> is the B panel the next call reads (prefetched over the last iterations).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static void Micro512(int kc, float* a, float* b, float* c, int ldc, int rows, int cols, bool accumulate)
+    internal static void Micro512(int kc, float* a, float* b, float* bNext, float* c, int ldc, int rows, int cols, bool accumulate)
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
         Vector512<float> c60 = default, c61 = default, c70 = default, c71 = default, c80 = default, c81 = default, c90 = default, c91 = default, c100 = default, c101 = default, c110 = default, c111 = default;
         // C's 24 cache lines are needed only after the loop: ask for them now so a miss overlaps the FMAs.
         for (int r = 0; r < rows; r++) { Sse.Prefetch0(c + (long)r * ldc); Sse.Prefetch0(c + (long)r * ldc + 16); }
-        for (int k = 0; k < kc; k++)
+        // The loop waits on B (streamed from L2, or L3 for a tile's first rows) when only the hardware prefetchers
+        // bring it to L1: fetch it PrefetchIterations early, and over the last iterations the start of the next panel.
+        int ahead = Math.Min(PrefetchIterations, kc);
+        float* pb = b + ahead * 32;
+        int k = 0;
+        if (ahead == 0) pb = b; // prefetch off: the loop touches only lines it reads anyway
+        for (; k < kc - ahead; k++)
         {
+            Sse.Prefetch0(pb); Sse.Prefetch0(pb + 16); pb += 32;
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 16);
+            Vector512<float> x;
+            x = Vector512.Create(a[0]); c00 = Avx512F.FusedMultiplyAdd(x, b0, c00); c01 = Avx512F.FusedMultiplyAdd(x, b1, c01);
+            x = Vector512.Create(a[1]); c10 = Avx512F.FusedMultiplyAdd(x, b0, c10); c11 = Avx512F.FusedMultiplyAdd(x, b1, c11);
+            x = Vector512.Create(a[2]); c20 = Avx512F.FusedMultiplyAdd(x, b0, c20); c21 = Avx512F.FusedMultiplyAdd(x, b1, c21);
+            x = Vector512.Create(a[3]); c30 = Avx512F.FusedMultiplyAdd(x, b0, c30); c31 = Avx512F.FusedMultiplyAdd(x, b1, c31);
+            x = Vector512.Create(a[4]); c40 = Avx512F.FusedMultiplyAdd(x, b0, c40); c41 = Avx512F.FusedMultiplyAdd(x, b1, c41);
+            x = Vector512.Create(a[5]); c50 = Avx512F.FusedMultiplyAdd(x, b0, c50); c51 = Avx512F.FusedMultiplyAdd(x, b1, c51);
+            x = Vector512.Create(a[6]); c60 = Avx512F.FusedMultiplyAdd(x, b0, c60); c61 = Avx512F.FusedMultiplyAdd(x, b1, c61);
+            x = Vector512.Create(a[7]); c70 = Avx512F.FusedMultiplyAdd(x, b0, c70); c71 = Avx512F.FusedMultiplyAdd(x, b1, c71);
+            x = Vector512.Create(a[8]); c80 = Avx512F.FusedMultiplyAdd(x, b0, c80); c81 = Avx512F.FusedMultiplyAdd(x, b1, c81);
+            x = Vector512.Create(a[9]); c90 = Avx512F.FusedMultiplyAdd(x, b0, c90); c91 = Avx512F.FusedMultiplyAdd(x, b1, c91);
+            x = Vector512.Create(a[10]); c100 = Avx512F.FusedMultiplyAdd(x, b0, c100); c101 = Avx512F.FusedMultiplyAdd(x, b1, c101);
+            x = Vector512.Create(a[11]); c110 = Avx512F.FusedMultiplyAdd(x, b0, c110); c111 = Avx512F.FusedMultiplyAdd(x, b1, c111);
+            a += 12; b += 32;
+        }
+        pb = bNext;
+        for (; k < kc; k++)
+        {
+            Sse.Prefetch0(pb); Sse.Prefetch0(pb + 16); pb += 32;
             var b0 = Vector512.Load(b);
             var b1 = Vector512.Load(b + 16);
             Vector512<float> x;
