@@ -116,19 +116,85 @@ internal sealed class BpeEncoder
         }
         if (!_cutAtMetaSpace)
         {
-            EncodePiece(word, s, output);
+            EncodePiece(word, PieceHash(word), s, output);
             return;
         }
-        // A plain scan: pieces are short, so a vectorized search per piece would cost more in setup than it saves.
+        // The pieces are looked up in blocks, in two passes: the first finds each piece's end and hash and starts
+        // fetching its set's tags; the second looks the pieces up in order, each time starting to fetch the record of
+        // the piece RecordsAhead further on. The cache misses of many pieces then overlap, instead of every piece
+        // waiting for its tag line and then for its record line (two dependent trips to L3 or memory per piece).
+        if (!PipelinedLookups)
+        {
+            EncodePiecesOneByOne(word, s, output);
+            return;
+        }
+        var records = _records ?? Create(ref _records);
+        var ends = s.PieceEnds;
+        var hashes = s.PieceHashes;
+        int start = 0, scan = 1;
+        while (start < word.Length)
+        {
+            int n = 0, from = start;
+            while (n < EncoderScratch.PieceBlock)
+            {
+                // A plain scan: pieces are short, so a vectorized search per piece would cost more in setup than it saves.
+                int cut = word.Length;
+                for (; scan < word.Length; scan++)
+                {
+                    if (word[scan] != MetaSpace || word[scan - 1] == MetaSpace || !MayCutBefore(word, scan)) continue;
+                    cut = scan++;
+                    break;
+                }
+                var piece = word[start..cut];
+                uint hash = PieceHash(piece);
+                if (piece.Length <= SharedWordCache.MaxWordLength) records.PrefetchTags(hash);
+                ends[n] = cut;
+                hashes[n++] = hash;
+                start = cut;
+                if (cut == word.Length) break;
+            }
+            for (int k = 0; k < Math.Min(RecordsAhead, n); k++) PrefetchRecord(records, ends, hashes, k, from);
+            for (int k = 0; k < n; k++)
+            {
+                if (k + RecordsAhead < n) PrefetchRecord(records, ends, hashes, k + RecordsAhead, from);
+                EncodePiece(word[from..ends[k]], hashes[k], s, output);
+                from = ends[k];
+            }
+        }
+    }
+
+    /// <summary>
+    /// Whether <see cref="EncodeWord"/> looks pieces up in blocks with prefetching (the default) or one by one as they
+    /// are cut (the plain path, kept so that tests and benchmarks can compare the two; same ids either way).
+    /// </summary>
+    internal bool PipelinedLookups { get; set; } = true;
+
+    /// <summary>The plain path: each piece is cut, hashed and looked up before the next one is found.</summary>
+    void EncodePiecesOneByOne(ReadOnlySpan<char> word, EncoderScratch s, IdList output)
+    {
         int start = 0;
         for (int i = 1; i < word.Length; i++)
         {
             if (word[i] != MetaSpace || word[i - 1] == MetaSpace || !MayCutBefore(word, i)) continue;
-            EncodePiece(word[start..i], s, output);
+            EncodePiece(word[start..i], PieceHash(word[start..i]), s, output);
             start = i;
         }
-        EncodePiece(word[start..], s, output);
+        EncodePiece(word[start..], PieceHash(word[start..]), s, output);
     }
+
+    /// <summary>How many pieces ahead of its lookup a piece's record is fetched (~ a memory latency of work).</summary>
+    const int RecordsAhead = 4;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void PrefetchRecord(SharedWordCache records, int[] ends, uint[] hashes, int k, int blockStart)
+    {
+        int length = ends[k] - (k > 0 ? ends[k - 1] : blockStart);
+        if (length <= SharedWordCache.MaxWordLength) records.PrefetchRecord(hashes[k]);
+    }
+
+    /// <summary>The word-cache hash of <paramref name="piece"/>, or 0 for a piece too long for any cache (never looked up).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static uint PieceHash(ReadOnlySpan<char> piece) => piece.Length <= LongWordCache.MaxWordLength ? SharedWordCache.Hash(piece) : 0;
 
     bool MayCutBefore(ReadOnlySpan<char> word, int i)
     {
@@ -141,33 +207,33 @@ internal sealed class BpeEncoder
         return _bmpIds[p] >= 0 ? !_mergesAcrossAfter[p] : !_mergesAcrossAfterFallback;
     }
 
-    /// <summary>One cut piece: from the shared caches, or BPE then cache.</summary>
-    void EncodePiece(ReadOnlySpan<char> piece, EncoderScratch s, IdList output)
+    /// <summary>One cut piece (<paramref name="hash"/> from <see cref="PieceHash"/>): from the shared caches, or BPE then cache.</summary>
+    void EncodePiece(ReadOnlySpan<char> piece, uint hash, EncoderScratch s, IdList output)
     {
+        var counts = s.Counts;
         if (piece.Length > LongWordCache.MaxWordLength)
         {
-            s.CacheMisses++;
-            s.LongPieces++;
+            counts.Misses++;
+            counts.LongPieces++;
             Bpe(piece, s, output);
             return;
         }
-        uint hash = SharedWordCache.Hash(piece);
         var records = _records ?? Create(ref _records);
         var longWords = _longWords ?? Create(ref _longWords);
         if ((piece.Length <= SharedWordCache.MaxWordLength && records.TryGet(piece, hash, output))
             || longWords.TryGet(piece, hash, output))
         {
-            s.CacheHits++;
+            counts.Hits++;
             return;
         }
-        s.CacheMisses++;
+        counts.Misses++;
         int before = output.Count;
         Bpe(piece, s, output);
         var ids = output.Span[before..];
         if (SharedWordCache.Fits(piece.Length, ids.Length)) records.Set(piece, hash, ids, s.Victim++);
         else
         {
-            s.OverflowMisses++;
+            counts.OverflowMisses++;
             longWords.Set(piece, hash, ids, s.Victim++);
         }
     }

@@ -21,10 +21,13 @@ internal sealed class EncoderScratch
     public readonly List<(int Start, int End)> Words2 = [];
     /// <summary>Picks the way a full set of the shared word caches gives up (round-robin per thread).</summary>
     public int Victim;
-    /// <summary>Pieces found in a cache / encoded by BPE (diagnostics; read only while this thread is idle).</summary>
-    public long CacheHits, CacheMisses;
-    /// <summary>Of <see cref="CacheMisses"/>: pieces too long for any cache / pieces too big for a <see cref="SharedWordCache"/> record.</summary>
-    public long LongPieces, OverflowMisses;
+    /// <summary>Pieces the encoder cuts and looks up at a time (see <see cref="BpeEncoder.EncodeWord"/>).</summary>
+    public const int PieceBlock = 64;
+    /// <summary>The end (in the word) and word-cache hash of each piece of the current block.</summary>
+    public readonly int[] PieceEnds = new int[PieceBlock];
+    public readonly uint[] PieceHashes = new uint[PieceBlock];
+    /// <summary>Word-cache counters (diagnostics).</summary>
+    public readonly EncoderCounters Counts = new();
 
     /// <summary>Makes the symbol arrays hold at least <paramref name="n"/> entries.</summary>
     public void EnsureSymbols(int n)

@@ -26,22 +26,37 @@ public sealed class Gemma3Tokenizer
     readonly TextNormalizer _normalizer;
     readonly PreTokenizer _preTokenizer;
     readonly TokenDecoder _decoder;
-    readonly ThreadLocal<EncoderScratch> _scratch = new(() => new EncoderScratch(), trackAllValues: true);
+    // Per thread, freed with its thread (a scratch grows to the longest text its thread encoded); only the small
+    // counters of every thread that has encoded are kept, for WordCacheCounts.
+    readonly ThreadLocal<EncoderScratch> _scratch;
+    readonly List<EncoderCounters> _counters = [];
 
     internal TokenizerDefinition Definition => _def;
     internal TokenDecoder Decoder => _decoder;
+    /// <summary>Whether pieces are looked up in prefetched blocks (default) or one by one (tests and benchmarks compare the two).</summary>
+    internal bool PipelinedLookups { get => _bpe.PipelinedLookups; set => _bpe.PipelinedLookups = value; }
 
-    /// <summary>Word-cache hits and misses summed over every thread that has encoded (diagnostics; call while no thread encodes).</summary>
+    /// <summary>Word-cache counts summed over every thread that has encoded (diagnostics; call while no thread encodes).</summary>
+    /// <returns>Hits, misses (pieces BPE-encoded), and of the misses, pieces too long for any cache and pieces too big for a shared record.</returns>
     internal (long Hits, long Misses, long LongPieces, long OverflowMisses) WordCacheCounts()
     {
         long h = 0, m = 0, l = 0, o = 0;
-        foreach (var s in _scratch.Values) { h += s.CacheHits; m += s.CacheMisses; l += s.LongPieces; o += s.OverflowMisses; }
+        lock (_counters)
+            foreach (var c in _counters) { h += c.Hits; m += c.Misses; l += c.LongPieces; o += c.OverflowMisses; }
         return (h, m, l, o);
+    }
+
+    EncoderScratch NewScratch()
+    {
+        var s = new EncoderScratch();
+        lock (_counters) _counters.Add(s.Counts);
+        return s;
     }
 
     internal Gemma3Tokenizer(TokenizerDefinition def)
     {
         _def = def;
+        _scratch = new ThreadLocal<EncoderScratch>(NewScratch);
         _normalizer = new TextNormalizer(def.Normalizer, def.Source);
         _preTokenizer = new PreTokenizer(def.PreTokenizer);
         // The decoder tables and the added-token tries are independent of the merge table: build them on another core.
@@ -350,8 +365,7 @@ public sealed class Gemma3Tokenizer
             into.Start[i] = start;
             into.Length[i] = part.Count - start;
         });
-        into.Layout(count);
-        ForEachText(count, workers, (_, i) => into.Place(i));
+        if (into.Layout(count, workers)) ForEachText(count, workers, (_, i) => into.Place(i));
     }
 
     static int Workers(int count, int maxThreads) => Math.Max(1, Math.Min(count, maxThreads > 0 ? maxThreads : Environment.ProcessorCount));

@@ -1,6 +1,9 @@
 using System.Buffers.Binary;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace SharpLM.Tokenization;
 
@@ -23,7 +26,7 @@ namespace SharpLM.Tokenization;
 /// copy may be torn and is discarded (counted as a miss, the caller encodes the word itself). The tags are only a
 /// filter for the header: a stale tag costs a look at a record, never a wrong answer.</para>
 /// </remarks>
-internal sealed class SharedWordCache
+internal sealed unsafe class SharedWordCache
 {
     /// <summary>Records (a power of two): 8 MiB of records and 512 KiB of tags (made on a tokenizer's first encode).</summary>
     public const int Records = 1 << 17;
@@ -38,6 +41,8 @@ internal sealed class SharedWordCache
     readonly int _base;                        // index in _records of record 0
     readonly uint[] _tags;                     // record → its word's hash (0 = empty), a filter read before the record
     readonly int _tagBase;                     // index in _tags of record 0's tag (a set's 8 tags in one cache line)
+    readonly ulong* _recordsAt;                // record 0 and tag 0 (the arrays are pinned), for prefetching
+    readonly uint* _tagsAt;
 
     public SharedWordCache()
     {
@@ -45,6 +50,8 @@ internal sealed class SharedWordCache
         _base = AlignedStart(_records, sizeof(ulong));
         _tags = GC.AllocateArray<uint>(Records + 64 / sizeof(uint), pinned: true);
         _tagBase = AlignedStart(_tags, sizeof(uint));
+        _recordsAt = (ulong*)Unsafe.AsPointer(ref _records[_base]);
+        _tagsAt = (uint*)Unsafe.AsPointer(ref _tags[_tagBase]);
     }
 
     /// <summary>The first index of the pinned <paramref name="array"/> whose address is a multiple of 64 bytes.</summary>
@@ -96,11 +103,44 @@ internal sealed class SharedWordCache
     public bool TryGet(ReadOnlySpan<char> word, uint hash, IdList output)
     {
         int first = (int)(hash & SetMask) * Ways;
-        uint tag = Tag(hash);
-        var tags = _tags.AsSpan(_tagBase + first, Ways);
-        for (int w = 0; w < tags.Length; w++)
-            if (tags[w] == tag && TryRecord(first + w, word, hash, output)) return true;
+        for (uint ways = Matches(first, Tag(hash)); ways != 0; ways &= ways - 1)
+            if (TryRecord(first + BitOperations.TrailingZeroCount(ways), word, hash, output)) return true;
         return false;
+    }
+
+    /// <summary>Bit w set: way w of the set starting at record <paramref name="first"/> has tag <paramref name="tag"/> (one vector compare, no loop to mispredict).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    uint Matches(int first, uint tag)
+    {
+        if (Vector256.IsHardwareAccelerated)
+            return Vector256.Equals(Vector256.Load(_tagsAt + first), Vector256.Create(tag)).ExtractMostSignificantBits();
+        uint ways = 0;
+        var tags = _tags.AsSpan(_tagBase + first, Ways);
+        for (int w = 0; w < tags.Length; w++) if (tags[w] == tag) ways |= 1u << w;
+        return ways;
+    }
+
+    /// <summary>
+    /// Starts fetching the cache line of <paramref name="hash"/>'s set's tags, so that a lookup a little later does not
+    /// wait for it (a hint: no effect on any result; nothing on CPUs without SSE).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void PrefetchTags(uint hash)
+    {
+        if (Sse.IsSupported) Sse.Prefetch0(_tagsAt + (int)(hash & SetMask) * Ways);
+    }
+
+    /// <summary>
+    /// Starts fetching the record that holds <paramref name="hash"/>'s word, if a tag says one does (a hint like
+    /// <see cref="PrefetchTags"/>; the tags should already be in cache, else this waits for them).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void PrefetchRecord(uint hash)
+    {
+        if (!Sse.IsSupported) return;
+        int first = (int)(hash & SetMask) * Ways;
+        uint ways = Matches(first, Tag(hash));
+        if (ways != 0) Sse.Prefetch0(_recordsAt + (first + BitOperations.TrailingZeroCount(ways)) * RecordWords);
     }
 
     bool TryRecord(int record, ReadOnlySpan<char> word, uint hash, IdList output)

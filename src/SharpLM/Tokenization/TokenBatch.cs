@@ -60,8 +60,12 @@ public sealed class TokenBatch
         for (int w = 0; w < workers; w++) Parts[w].Clear();
     }
 
-    /// <summary>After the workers: the offsets of the texts laid out in order, and room for all their ids.</summary>
-    internal void Layout(int count)
+    /// <summary>
+    /// After the workers: the offsets of the texts laid out in order, and room for all their ids. Returns false when
+    /// the ids are already in place: a single worker appended every text in order, so its part's array becomes the
+    /// batch's (swapped, not copied; the part gets the old array to fill next time).
+    /// </summary>
+    internal bool Layout(int count, int workers)
     {
         long total = 0;
         for (int i = 0; i < count; i++)
@@ -71,8 +75,15 @@ public sealed class TokenBatch
         }
         if (total > Array.MaxLength) throw new InvalidOperationException($"a batch of {total:N0} ids is more than one array holds: encode fewer texts at a time");
         _offsets[count] = (int)total;
-        if (_ids.Length < total) _ids = GC.AllocateUninitializedArray<int>((int)Math.Min(Array.MaxLength, Math.Max(total, _ids.Length * 2L)));
         Count = count;
+        if (workers == 1)
+        {
+            var part = Parts[0];
+            (_ids, part.Items) = (part.Items, _ids.Length >= 1024 ? _ids : new int[1024]);
+            return false;
+        }
+        if (_ids.Length < total) _ids = GC.AllocateUninitializedArray<int>((int)Math.Min(Array.MaxLength, Math.Max(total, _ids.Length * 2L)));
+        return true;
     }
 
     /// <summary>Copies text <paramref name="index"/>'s ids from its worker's part to their place (texts in parallel).</summary>

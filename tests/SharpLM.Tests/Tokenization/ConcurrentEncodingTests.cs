@@ -56,18 +56,21 @@ public class ConcurrentEncodingTests
         Assert.Equal(texts.Count, arrays.Length);
         for (int i = 0; i < texts.Count; i++) Assert.Equal(expected[i], arrays[i]);
 
-        // One TokenBatch reused: a big batch, a smaller one, then an empty one.
+        // One TokenBatch reused: a big batch, a smaller one, then an empty one; on several workers (ids copied into
+        // place) and on one (its part's array taken as the batch's, swapped back and forth across batches).
         var batch = new TokenBatch();
-        foreach (var (from, count) in new[] { (0, texts.Count), (17, 40), (0, 0) })
-        {
-            var part = texts.GetRange(from, count);
-            tok.EncodeBatch(part, batch, maxThreads: 4);
-            Assert.Equal(count, batch.Count);
-            Assert.Equal(count + 1, batch.Offsets.Length);
-            Assert.Equal(0, batch.Offsets[0]);
-            Assert.Equal(batch.TokenCount, batch.Ids.Length);
-            for (int i = 0; i < count; i++) Assert.Equal(expected[from + i], batch[i].ToArray());
-        }
+        foreach (int workers in new[] { 4, 1, 4, 1, 1 })
+            foreach (var (from, count) in new[] { (0, texts.Count), (17, 40), (0, 0), (3, 1) })
+            {
+                var part = texts.GetRange(from, count);
+                tok.EncodeBatch(part, batch, maxThreads: workers);
+                Assert.Equal(count, batch.Count);
+                Assert.Equal(count + 1, batch.Offsets.Length);
+                Assert.Equal(0, batch.Offsets[0]);
+                Assert.Equal(batch.TokenCount, batch.Ids.Length);
+                for (int i = 0; i < count; i++) Assert.Equal(expected[from + i], batch[i].ToArray());
+            }
+        tok.EncodeBatch([], batch, maxThreads: 1);
         Assert.Throws<ArgumentOutOfRangeException>(() => batch[0].Length);
     }
 
