@@ -114,10 +114,9 @@ public static unsafe class MatrixKernels
         }
         else if (w.Type is TensorType.BF16 or TensorType.F16 && isa == KernelIsa.V512 && tokens >= PrefillTileMinTokens)
         {
-            // One item = one 16-row f32 panel (16·C·4 bytes), widened once, times up to 64 tokens. FloatTile.Run walks
-            // the columns in blocks, so only a block of the panel and of the tokens need stay in L1 and the widening is
-            // spread over 64 tokens at every C (at C = 6912 the items used to take 16 tokens, to keep panel and
-            // activations in L2, and widened each panel four times per 64-token chunk).
+            // One item = one 32-row column-major f32 panel (32·C·4 bytes), widened once, times up to 64 tokens. FloatTile.Run
+            // walks the columns in blocks, so only a block of the panel and of the tokens need stay in L2, and the widening
+            // is spread over 64 tokens at every C.
             job.FloatTile = true;
             job.ChunkRows = FloatTile.Rows;
             job.BlockTokens = Math.Min(tokens, 64);
@@ -171,7 +170,7 @@ public static unsafe class MatrixKernels
         public bool Tile;
         /// <summary>Q8_0 tile: token 0's 16-bit activations (<see cref="QuantizedActivations.Wide"/>).</summary>
         public short* Wide;
-        /// <summary>BF16/F16 through <see cref="FloatTile"/> (items of 16 rows).</summary>
+        /// <summary>BF16/F16 through <see cref="FloatTile"/> (items of <see cref="FloatTile.Rows"/> rows).</summary>
         public bool FloatTile;
     }
 
