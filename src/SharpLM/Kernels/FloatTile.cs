@@ -17,8 +17,8 @@ namespace SharpLM.Kernels;
 /// core against an FMA peak of ~73. Rows across lanes (the training GEMM's 12 × 32 micro-kernel, <c>Training/Gemm.cs</c>,
 /// with weights in the place of B and tokens in the place of A) needs 14 loads per 24 FMAs, and each accumulator at the
 /// end is 16 outputs of one token, adjacent in y.</para>
-/// <para>The panel is 32 rows × cols f32 (rows past the matrix's end are zero and never stored), built per work item
-/// into a per-thread buffer: no resident copy of the weights. F16 uses the exact conversion (<see cref="HalfBits"/>), so
+/// <para>The panel is 32 rows × one column block (≤ <see cref="MaxBlockCols"/>) of f32 (rows past the matrix's end are
+/// zero and never stored), built block by block per work item into a per-thread buffer of 64 KiB: no resident copy of the weights. F16 uses the exact conversion (<see cref="HalfBits"/>), so
 /// inf/NaN/subnormal weights need no recheck. Rows are widened 16 columns at a time and transposed 16 × 16 in registers.</para>
 /// <para>Per row and token: the columns run in at most <see cref="MaxBlockCols"/>-long blocks (equal lengths), each an
 /// in-order FMA chain from zero added to y. Agrees with <see cref="FloatDot.Scalar{L}"/> to rounding.</para>
@@ -32,30 +32,29 @@ internal static unsafe class FloatTile
     /// <summary>Most tokens per register tile (24 accumulators, 2 weight vectors, 1 broadcast of the 32 registers).</summary>
     public const int TileTokens = 12;
 
-    /// <summary>Panel floats for <paramref name="cols"/> columns.</summary>
-    public static long PanelFloats(int cols) => (long)Rows * cols;
-
-    /// <summary>Widens <paramref name="n"/> (1–32) rows of <paramref name="type"/> (BF16 or F16) into <paramref name="panel"/>
-    /// column-major: row r of column c at c·32 + r (rows n..31 zero).</summary>
+    /// <summary>Widens columns [<paramref name="c0"/>, c0 + <paramref name="kc"/>) of <paramref name="n"/> (1–32) rows of
+    /// <paramref name="type"/> (BF16 or F16) into <paramref name="panel"/> column-major: row r of column c0 + c at c·32 + r
+    /// (rows n..31 zero).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Pack(TensorType type, byte* w, long rowBytes, int n, int cols, float* panel)
+    static void Pack(TensorType type, byte* w, long rowBytes, int n, int c0, int kc, float* panel)
     {
         bool bf16 = type == TensorType.BF16;
-        int vecCols = cols & ~15;
+        w += c0 * sizeof(ushort);
+        int cols = kc, vecCols = cols & ~15;
         Vector512<float>* rowv = stackalloc Vector512<float>[16];
         for (int h = 0; h < 2; h++)
         {
             int rBase = h * 16;
-            for (int c0 = 0; c0 < vecCols; c0 += 16)
+            for (int c = 0; c < vecCols; c += 16)
             {
                 for (int r = 0; r < 16; r++)
                 {
                     int row = rBase + r;
                     if (row >= n) { rowv[r] = default; continue; }
-                    var raw = Vector512.WidenLower(Vector256.Load((ushort*)(w + row * rowBytes) + c0).ToVector512Unsafe());
+                    var raw = Vector512.WidenLower(Vector256.Load((ushort*)(w + row * rowBytes) + c).ToVector512Unsafe());
                     rowv[r] = bf16 ? (raw << 16).AsSingle() : HalfBits.ToSingle(raw);
                 }
-                Transpose16(rowv, panel + (long)c0 * Rows + rBase);
+                Transpose16(rowv, panel + (long)c * Rows + rBase);
             }
         }
         for (int c = vecCols; c < cols; c++)
@@ -110,51 +109,62 @@ internal static unsafe class FloatTile
     }
 
     /// <summary>
-    /// Longest column block of <see cref="Run"/>: the panel's 32 × 512 f32 (64 KiB) and the item's 64 tokens × 512
-    /// (128 KiB) stay in L2 while every token tile passes over them (unblocked at C = 6912 the panel alone is 864 KiB).
+    /// Longest column block of <see cref="Multiply"/>: the block's panel, 32 × 512 f32 (64 KiB), is widened and then used
+    /// by every token tile while it and the item's 64 tokens × 512 (128 KiB) are in L2.
     /// </summary>
     public const int MaxBlockCols = 512;
 
+    /// <summary>Columns per block for <paramref name="cols"/> columns: equal blocks of at most <see cref="MaxBlockCols"/>, whole 16-column steps but the last.</summary>
+    static int BlockCols(int cols)
+    {
+        int blocks = (cols + MaxBlockCols - 1) / MaxBlockCols;
+        return Math.Max(16, ((cols + blocks - 1) / blocks + 15) & ~15);
+    }
+
+    /// <summary>Panel floats <see cref="Multiply"/> needs for <paramref name="cols"/> columns (one column block).</summary>
+    public static long PanelFloats(int cols) => (long)Rows * Math.Min(cols, BlockCols(cols));
+
     /// <summary>
-    /// y[k·<paramref name="yStride"/> + r] = panel row r · x row k for r &lt; <paramref name="rows"/>, k &lt;
-    /// <paramref name="count"/> (x rows <paramref name="cols"/> apart).
+    /// y[k·<paramref name="yStride"/> + r] = W row r · x row k for r &lt; <paramref name="rows"/> (1–32 rows of
+    /// <paramref name="type"/>, <paramref name="rowBytes"/> apart), k &lt; <paramref name="count"/> (x rows
+    /// <paramref name="cols"/> apart); <paramref name="panel"/>: <see cref="PanelFloats"/> floats, 64-byte aligned.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Run(float* panel, int rows, int cols, float* x, int count, float* y, long yStride)
+    public static void Multiply(TensorType type, byte* w, long rowBytes, int rows, int cols, float* x, int count, float* y, long yStride, float* panel)
     {
         if (cols == 0)
         {
             for (int k = 0; k < count; k++) new Span<float>(y + k * yStride, rows).Clear();
             return;
         }
-        int blocks = (cols + MaxBlockCols - 1) / MaxBlockCols;
-        int blockCols = (cols + blocks - 1) / blocks;
+        int blockCols = BlockCols(cols);
         // Token tiles of near-equal size (64 = 6 × 10–11, not 5 × 12 + 4: a 4-token tile is latency-bound).
         int tiles = (count + TileTokens - 1) / TileTokens;
         nint stride = (nint)cols * sizeof(float);
         for (int c0 = 0; c0 < cols; c0 += blockCols)
         {
             int kc = Math.Min(blockCols, cols - c0);
+            Pack(type, w, rowBytes, rows, c0, kc, panel);
             bool first = c0 == 0;
             int k0 = 0;
             for (int t = 0; t < tiles; t++)
             {
                 int n = count / tiles + (t < count % tiles ? 1 : 0);
-                float* pw = panel + (long)c0 * Rows, px = x + (long)k0 * cols + c0, py = y + k0 * yStride;
+                float* px = x + (long)k0 * cols + c0, py = y + k0 * yStride;
                 switch (n)
                 {
-                    case 1: Micro<T1>(pw, kc, px, stride, py, yStride, rows, first); break;
-                    case 2: Micro<T2>(pw, kc, px, stride, py, yStride, rows, first); break;
-                    case 3: Micro<T3>(pw, kc, px, stride, py, yStride, rows, first); break;
-                    case 4: Micro<T4>(pw, kc, px, stride, py, yStride, rows, first); break;
-                    case 5: Micro<T5>(pw, kc, px, stride, py, yStride, rows, first); break;
-                    case 6: Micro<T6>(pw, kc, px, stride, py, yStride, rows, first); break;
-                    case 7: Micro<T7>(pw, kc, px, stride, py, yStride, rows, first); break;
-                    case 8: Micro<T8>(pw, kc, px, stride, py, yStride, rows, first); break;
-                    case 9: Micro<T9>(pw, kc, px, stride, py, yStride, rows, first); break;
-                    case 10: Micro<T10>(pw, kc, px, stride, py, yStride, rows, first); break;
-                    case 11: Micro<T11>(pw, kc, px, stride, py, yStride, rows, first); break;
-                    default: Micro<T12>(pw, kc, px, stride, py, yStride, rows, first); break;
+                    case 1: Micro<T1>(panel, kc, px, stride, py, yStride, rows, first); break;
+                    case 2: Micro<T2>(panel, kc, px, stride, py, yStride, rows, first); break;
+                    case 3: Micro<T3>(panel, kc, px, stride, py, yStride, rows, first); break;
+                    case 4: Micro<T4>(panel, kc, px, stride, py, yStride, rows, first); break;
+                    case 5: Micro<T5>(panel, kc, px, stride, py, yStride, rows, first); break;
+                    case 6: Micro<T6>(panel, kc, px, stride, py, yStride, rows, first); break;
+                    case 7: Micro<T7>(panel, kc, px, stride, py, yStride, rows, first); break;
+                    case 8: Micro<T8>(panel, kc, px, stride, py, yStride, rows, first); break;
+                    case 9: Micro<T9>(panel, kc, px, stride, py, yStride, rows, first); break;
+                    case 10: Micro<T10>(panel, kc, px, stride, py, yStride, rows, first); break;
+                    case 11: Micro<T11>(panel, kc, px, stride, py, yStride, rows, first); break;
+                    default: Micro<T12>(panel, kc, px, stride, py, yStride, rows, first); break;
                 }
                 k0 += n;
             }

@@ -114,9 +114,8 @@ public static unsafe class MatrixKernels
         }
         else if (w.Type is TensorType.BF16 or TensorType.F16 && isa == KernelIsa.V512 && tokens >= PrefillTileMinTokens)
         {
-            // One item = one 32-row column-major f32 panel (32·C·4 bytes), widened once, times up to 64 tokens. FloatTile.Run
-            // walks the columns in blocks, so only a block of the panel and of the tokens need stay in L2, and the widening
-            // is spread over 64 tokens at every C.
+            // One item = 32 rows widened once, block of columns by block (a 64 KiB column-major f32 panel), times up to
+            // 64 tokens: the widening is spread over 64 tokens at every C and a block's panel and tokens stay in L2.
             job.FloatTile = true;
             job.ChunkRows = FloatTile.Rows;
             job.BlockTokens = Math.Min(tokens, 64);
@@ -249,8 +248,7 @@ public static unsafe class MatrixKernels
     static void FloatPanel(Job* job, int r0, int r1, int t0, int t1)
     {
         float* panel = (float*)Panel(FloatTile.PanelFloats(job->Cols) * 4);
-        FloatTile.Pack(job->Type, job->W + r0 * job->RowBytes, job->RowBytes, r1 - r0, job->Cols, panel);
-        FloatTile.Run(panel, r1 - r0, job->Cols, job->X + (long)t0 * job->Cols, t1 - t0, job->Y + (long)t0 * job->Rows + r0, job->Rows);
+        FloatTile.Multiply(job->Type, job->W + r0 * job->RowBytes, job->RowBytes, r1 - r0, job->Cols, job->X + (long)t0 * job->Cols, t1 - t0, job->Y + (long)t0 * job->Rows + r0, job->Rows, panel);
     }
 
     static void Tile(Job* job, int r0, int r1, int t0, int t1)

@@ -60,7 +60,7 @@ public sealed unsafe class MatrixKernelsTests : IDisposable
     /// <summary>
     /// Prefill-sized calls, where BF16/F16 at V512 run the widened 32-row column-major panel and its 32-row × ≤12-token
     /// tile: rows below, at and past a panel (and past its first 16-row half), columns with every tail of the 16-wide
-    /// transpose and blocks of FloatTile.MaxBlockCols, token counts giving tiles of 8 to 12 tokens and more than one 64-token item.
+    /// transpose and blocks of FloatTile.MaxBlockCols (whole 16-column steps), token counts giving tiles of 8 to 12 tokens and more than one 64-token item.
     /// </summary>
     [Theory]
     [MemberData(nameof(Levels))]
@@ -68,7 +68,7 @@ public sealed unsafe class MatrixKernelsTests : IDisposable
     {
         foreach (var type in new[] { TensorType.BF16, TensorType.F16, TensorType.F32 })
             foreach (int rows in new[] { 1, 6, 16, 19, 32, 35 })
-                foreach (int cols in new[] { 1, 15, 16, 33, 257, 1029 }) // 1029: three column blocks of 343 and a 16-column tail of 5
+                foreach (int cols in new[] { 1, 15, 16, 33, 257, 1029 }) // 1029: column blocks of 352, 352 and 325 (a 16-column tail of 5)
                     foreach (int tokens in new[] { MatrixKernels.PrefillTileMinTokens, 19, 24, 65, 70 }) // tiles of 8, 10+9, 12+12, 6×(10–11)+1, 6×(10–11)+6
                     {
                         var x = KernelTestData.RandomVector(tokens * cols, cols * 3 + tokens + rows);
