@@ -18,7 +18,7 @@ namespace SharpLM.Kernels;
 /// with weights in the place of B and tokens in the place of A) needs 14 loads per 24 FMAs, and each accumulator at the
 /// end is 16 outputs of one token, adjacent in y.</para>
 /// <para>The panel is 32 rows × one column block (≤ <see cref="MaxBlockCols"/>) of f32 (rows past the matrix's end are
-/// zero and never stored), built block by block per work item into a per-thread buffer of 64 KiB: no resident copy of the weights. F16 uses the exact conversion (<see cref="HalfBits"/>), so
+/// zero and never stored), built block by block per work item into a per-thread buffer of at most 128 KiB: no resident copy of the weights. F16 uses the exact conversion (<see cref="HalfBits"/>), so
 /// inf/NaN/subnormal weights need no recheck. Rows are widened 16 columns at a time and transposed 16 × 16 in registers.</para>
 /// <para>Per row and token: the columns run in at most <see cref="MaxBlockCols"/>-long blocks (equal lengths), each an
 /// in-order FMA chain from zero added to y. Agrees with <see cref="FloatDot.Scalar{L}"/> to rounding.</para>
@@ -109,10 +109,11 @@ internal static unsafe class FloatTile
     }
 
     /// <summary>
-    /// Longest column block of <see cref="Multiply"/>: the block's panel, 32 × 512 f32 (64 KiB), is widened and then used
-    /// by every token tile while it and the item's 64 tokens × 512 (128 KiB) are in L2.
+    /// Longest column block of <see cref="Multiply"/>: the block's panel, 32 × 1024 f32 (128 KiB), is widened and then used
+    /// by every token tile while it is in L2. Per core (kernels --l2-only, BF16/F16, C = 1152 and 6912) 1024 beat 128, 256,
+    /// 512 and 2048 (BENCHMARKS.md, session 5 round 2).
     /// </summary>
-    public const int MaxBlockCols = 512;
+    public const int MaxBlockCols = 1024;
 
     /// <summary>Columns per block for <paramref name="cols"/> columns: equal blocks of at most <see cref="MaxBlockCols"/>, whole 16-column steps but the last.</summary>
     static int BlockCols(int cols)

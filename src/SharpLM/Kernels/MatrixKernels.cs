@@ -114,7 +114,7 @@ public static unsafe class MatrixKernels
         }
         else if (w.Type is TensorType.BF16 or TensorType.F16 && isa == KernelIsa.V512 && tokens >= PrefillTileMinTokens)
         {
-            // One item = 32 rows widened once, block of columns by block (a 64 KiB column-major f32 panel), times up to
+            // One item = 32 rows widened once, block of columns by block (a ≤ 128 KiB column-major f32 panel), times up to
             // 64 tokens: the widening is spread over 64 tokens at every C and a block's panel and tokens stay in L2.
             job.FloatTile = true;
             job.ChunkRows = FloatTile.Rows;

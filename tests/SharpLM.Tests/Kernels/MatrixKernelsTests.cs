@@ -68,7 +68,7 @@ public sealed unsafe class MatrixKernelsTests : IDisposable
     {
         foreach (var type in new[] { TensorType.BF16, TensorType.F16, TensorType.F32 })
             foreach (int rows in new[] { 1, 6, 16, 19, 32, 35 })
-                foreach (int cols in new[] { 1, 15, 16, 33, 257, 1029 }) // 1029: column blocks of 352, 352 and 325 (a 16-column tail of 5)
+                foreach (int cols in new[] { 1, 15, 16, 33, 257, 2053 }) // 2053: column blocks of 688, 688 and 677 (a 16-column tail of 5)
                     foreach (int tokens in new[] { MatrixKernels.PrefillTileMinTokens, 19, 24, 65, 70 }) // tiles of 8, 10+9, 12+12, 6×(10–11)+1, 6×(10–11)+6
                     {
                         var x = KernelTestData.RandomVector(tokens * cols, cols * 3 + tokens + rows);
