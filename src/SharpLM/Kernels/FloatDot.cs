@@ -12,7 +12,7 @@ namespace SharpLM.Kernels;
 /// multiply-adds; nothing is converted ahead into memory, so decode reads 2 bytes per weight. With 4 tokens
 /// each weight load and conversion serves four multiply-adds (prefill).
 /// <para>One token (decode) streams the weights from DRAM with little work per line, so the single-token
-/// loops prefetch <see cref="QuantDecodeRows.PrefetchAhead"/> bytes ahead (as <see cref="QuantDecodeRows"/>;
+/// loops prefetch <see cref="QuantDecodeRows.PrefetchAheadFloat"/> bytes ahead (as <see cref="QuantDecodeRows"/>;
 /// rows are contiguous, so near a row's end this reaches into the next row), never at or past
 /// <c>prefetchEnd</c>, the end of the rows the calling thread owns.</para>
 /// </summary>
@@ -74,11 +74,11 @@ internal static unsafe class FloatDot
         return s;
     }
 
-    /// <summary>Prefetches the lines <see cref="QuantDecodeRows.PrefetchAhead"/> bytes after the <paramref name="elements"/> weights at <paramref name="at"/>.</summary>
+    /// <summary>Prefetches the lines <see cref="QuantDecodeRows.PrefetchAheadFloat"/> bytes after the <paramref name="elements"/> weights at <paramref name="at"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static void Prefetch<L>(byte* at, int elements, byte* end) where L : struct, IRowLoad
     {
-        byte* p = at + QuantDecodeRows.PrefetchAhead;
+        byte* p = at + QuantDecodeRows.PrefetchAheadFloat;
         int bytes = elements * L.ElementBytes;
         for (int o = 0; o < bytes; o += 64)
             if (p + o < end) Sse.Prefetch0(p + o);

@@ -41,6 +41,31 @@ public static unsafe class MatrixKernels
     /// </summary>
     internal const int PrefillTileMinTokens = 16;
 
+    /// <summary>
+    /// Largest one-token (decode) work item, in weight bytes. Why this large (it was 32 KiB until session 5 round 2): the
+    /// decode loops prefetch only inside their item, so each item starts with its first lines unprefetched; one thread
+    /// streaming Q8_0 from DRAM (CPU time, loaded machine) ran 7.8 GB/s with 32 KiB items and 6 KiB prefetch distance,
+    /// 9.6–9.8 with 512 KiB items, a start burst and the distances of <see cref="QuantDecodeRows"/> (Q4_0 7.9 → 9.4, F16
+    /// 8.1 → 8.7, BF16 9.8 → 10.5; BENCHMARKS.md, decode kernel progress, round 2). <see cref="DecodeChunkRows"/> keeps
+    /// the items equal.
+    /// </summary>
+    internal const int DecodeItemBytes = 512 * 1024;
+
+    /// <summary>
+    /// Rows per one-token work item: the matrix cut into a multiple of <paramref name="threads"/> items of equal size
+    /// (at most <see cref="DecodeItemBytes"/> each, and at least 4 per thread so a descheduled thread's share is taken
+    /// by the others), rounded up to an even count for the row-pair kernels. Equal items and a count divisible by the
+    /// threads let every thread stream until the end of the call (no last item on one thread while the other idles).
+    /// </summary>
+    internal static int DecodeChunkRows(int rows, long rowBytes, int threads)
+    {
+        threads = Math.Max(1, threads);
+        long perThread = Math.Max(4, ((long)rows * rowBytes + (long)threads * DecodeItemBytes - 1) / ((long)threads * DecodeItemBytes));
+        long items = perThread * threads;
+        long chunk = Math.Max(2, (rows + items - 1) / items);
+        return (int)Math.Min(int.MaxValue - 1, (chunk + 1) & ~1L);
+    }
+
     [ThreadStatic] static QuantizedActivations? t_activations;
     [ThreadStatic] static byte[]? t_panel;
     [ThreadStatic] static float[]? t_preScaled;
@@ -102,7 +127,7 @@ public static unsafe class MatrixKernels
         // Rows per chunk: ~16 KiB of weights (L1-resident while a token block streams past); tokens per block:
         // ~256 KiB of activations (L2-resident), a multiple of the 4-token tile.
         job.ChunkRows = (int)Math.Clamp(16384 / Math.Max(1, w.RowBytes), 1, 256);
-        if (tokens == 1) job.ChunkRows = (int)Math.Clamp(32768 / Math.Max(1, w.RowBytes), 2, 1024) & ~1; // decode: larger chunks, fewer claims; even for the row-pair kernels
+        if (tokens == 1) job.ChunkRows = DecodeChunkRows(w.Rows, w.RowBytes, (pool ?? KernelThreads.Pool).ThreadCount);
         job.BlockTokens = tokens <= 4 ? tokens : (int)Math.Clamp(262144 / actBytesPerToken / 4 * 4, 4, 128);
         if (quantized && isa == KernelIsa.V512 && tokens >= PrefillTileMinTokens && QuantTileQ4_0.IsSupported && QuantTileQ8_0.IsSupported)
         {
@@ -198,8 +223,9 @@ public static unsafe class MatrixKernels
             var tok = Offset(job->Acts, (long)t0 * job->ActCols, 0);
             byte* w0 = job->W + r0 * job->RowBytes;
             float* y0 = job->Y + (long)t0 * job->Rows + r0;
-            if (job->Type == TensorType.Q4_0) QuantDecodeRows.Q4_0(job->Isa, w0, job->RowBytes, r1 - r0, job->Cols / 32, tok, y0);
-            else QuantDecodeRows.Q8_0(job->Isa, w0, job->RowBytes, r1 - r0, job->Cols / 32, tok, y0);
+            byte* itemEnd = job->W + r1 * job->RowBytes; // prefetch stops here: the next rows may be another thread's item
+            if (job->Type == TensorType.Q4_0) QuantDecodeRows.Q4_0(job->Isa, w0, job->RowBytes, r1 - r0, job->Cols / 32, tok, y0, itemEnd);
+            else QuantDecodeRows.Q8_0(job->Isa, w0, job->RowBytes, r1 - r0, job->Cols / 32, tok, y0, itemEnd);
             return;
         }
         Q8Token* tiles = stackalloc Q8Token[4];
@@ -286,6 +312,7 @@ public static unsafe class MatrixKernels
         float* out4 = stackalloc float[4];
         int cols = job->Cols, rows = job->Rows;
         byte* prefetchEnd = t1 - t0 == 1 ? job->W + r1 * job->RowBytes : null; // decode streams from DRAM: prefetch within this chunk
+        if (prefetchEnd != null) QuantDecodeRows.PrefetchStart(job->W + r0 * job->RowBytes, prefetchEnd, QuantDecodeRows.PrefetchAheadFloat);
         for (int t = t0; t < t1; t += 4)
         {
             int n = Math.Min(4, t1 - t);

@@ -34,10 +34,12 @@ namespace SharpLM.Kernels;
 /// <para>Software prefetch (why: measured). From DRAM one core got ~5 GB/s through this loop while the same
 /// loop in L2 runs at ~10: the hardware streamers stop at every 4 KiB page and restart only after misses, and
 /// at one token there is too little work per line to hide that. Each pass therefore prefetches
-/// <see cref="PrefetchAhead"/> bytes ahead in both rows (one line per row and step, ~64–72 bytes consumed per
+/// <see cref="PrefetchAheadQ4_0"/>/<see cref="PrefetchAheadQ8_0"/> bytes ahead in both rows (one line per row and step, ~64–72 bytes consumed per
 /// row and step), never past the end of the rows this call owns (the next chunk may belong to another thread).
 /// Per-core DRAM decode, <c>kernels --per-core</c>, loaded machine: Q8_0 5.4 → 7.0 GB/s, Q4_0 4.8 → 6.7 GB/s
-/// (distances 3–12 KiB all gained; 6 KiB was best; prefetchnta lost).</para>
+/// (distances 3–12 KiB all gained; 6 KiB was best; prefetchnta lost). Round 2 (session 5): each work item also
+/// prefetches its first lines before the loop (<see cref="PrefetchStart"/>) and items grew from 32 to 512 KiB
+/// (<see cref="MatrixKernels.DecodeItemBytes"/>), after which Q8_0 gained from 12 KiB; prefetcht1 did not help.</para>
 /// <para>The integer parts are those of the single-row kernels: unsigned nibbles × q with the −8 folded in as
 /// 8·Σq per block (Q4_0); |w| × (q with w's sign) (Q8_0). Blocks after the last whole group go through the
 /// scalar block sums.</para>
@@ -45,8 +47,26 @@ namespace SharpLM.Kernels;
 [SkipLocalsInit]
 internal static unsafe class QuantDecodeRows
 {
-    /// <summary>How far ahead of the bytes being read each row is prefetched (into L1): ~100 lines in flight per core.</summary>
-    internal const int PrefetchAhead = 6144;
+    /// <summary>
+    /// How far ahead of the bytes being read the one-token loops prefetch (into L1), per weight type. Session 5 round 2
+    /// sweep (<c>kernels --per-core</c>-style DRAM run, one thread, CPU time, 512 KiB items): Q8_0 6 → 12 KiB
+    /// 9.0 → 9.7 GB/s; Q4_0 best at 6 KiB (8 KiB 3 % lower); F16/BF16 flat over 6–12 KiB.
+    /// </summary>
+    internal const int PrefetchAheadQ4_0 = 6144, PrefetchAheadQ8_0 = 12288, PrefetchAheadFloat = 6144;
+
+    /// <summary>
+    /// Prefetches the first <paramref name="ahead"/> bytes of a work item's rows (up to <paramref name="end"/>) before its
+    /// loop, whose in-loop prefetch then continues <paramref name="ahead"/> bytes past the line being read. Without it an
+    /// item's first <paramref name="ahead"/> bytes arrive by demand misses and the hardware streamer only.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void PrefetchStart(byte* from, byte* end, int ahead)
+    {
+        if (!Sse.IsSupported) return; // a hint only (the float path also runs this on non-x86 machines)
+        byte* stop = from + ahead < end ? from + ahead : end;
+        for (byte* p = from; p < stop; p += 64) Sse.Prefetch0(p);
+    }
+
     const float Rebias = 5.192297e33f; // 2^112: f16 exponent bias 15 → f32 bias 127
     const uint HalfToF32Mask = 0x8FFF_E000; // sign | 15 magnitude bits at 13..27
     /// <summary>
@@ -62,15 +82,16 @@ internal static unsafe class QuantDecodeRows
     /// at <see cref="KernelIsa.V512"/> or <see cref="KernelIsa.V256"/> (AVX2).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Q4_0(KernelIsa isa, byte* w, long rowBytes, int rows, int nb, Q8Token t, float* y)
+    public static void Q4_0(KernelIsa isa, byte* w, long rowBytes, int rows, int nb, Q8Token t, float* y, byte* prefetchEnd)
     {
+        PrefetchStart(w, prefetchEnd, PrefetchAheadQ4_0);
         if (isa == KernelIsa.V512 && nb <= MaxFoldBlocks)
         {
             float* d = stackalloc float[nb * 4 + 16];
-            if (ScaleUp(t.X4, nb * 4, d)) { Q4_0Rows<FoldedScales>(w, rowBytes, rows, nb, t, d, y); return; }
+            if (ScaleUp(t.X4, nb * 4, d)) { Q4_0Rows<FoldedScales>(w, rowBytes, rows, nb, t, d, y, prefetchEnd); return; }
         }
-        if (isa == KernelIsa.V512) { Q4_0Rows<RebiasScales>(w, rowBytes, rows, nb, t, t.X4, y); return; }
-        byte* end = w + rows * rowBytes;
+        if (isa == KernelIsa.V512) { Q4_0Rows<RebiasScales>(w, rowBytes, rows, nb, t, t.X4, y, prefetchEnd); return; }
+        byte* end = prefetchEnd;
         int r = 0;
         for (; r + 2 <= rows; r += 2) Q4_0Pair256(w + r * rowBytes, w + (r + 1) * rowBytes, nb, t, y + r, end);
         if (r < rows)
@@ -82,9 +103,8 @@ internal static unsafe class QuantDecodeRows
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Q4_0Rows<R>(byte* w, long rowBytes, int rows, int nb, Q8Token t, float* dx, float* y) where R : struct, IScaleRebias
+    static void Q4_0Rows<R>(byte* w, long rowBytes, int rows, int nb, Q8Token t, float* dx, float* y, byte* end) where R : struct, IScaleRebias
     {
-        byte* end = w + rows * rowBytes;
         int r = 0;
         for (; r + 2 <= rows; r += 2) Q4_0Pair<R>(w + r * rowBytes, w + (r + 1) * rowBytes, nb, t, dx, y + r, end);
         if (r < rows)
@@ -97,15 +117,16 @@ internal static unsafe class QuantDecodeRows
 
     /// <summary>Q8_0: as <see cref="Q4_0"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Q8_0(KernelIsa isa, byte* w, long rowBytes, int rows, int nb, Q8Token t, float* y)
+    public static void Q8_0(KernelIsa isa, byte* w, long rowBytes, int rows, int nb, Q8Token t, float* y, byte* prefetchEnd)
     {
+        PrefetchStart(w, prefetchEnd, PrefetchAheadQ8_0);
         if (isa == KernelIsa.V512 && nb <= MaxFoldBlocks)
         {
             float* d = stackalloc float[nb * 8 + 16];
-            if (ScaleUp(t.X8, nb * 8, d)) { Q8_0Rows<FoldedScales>(w, rowBytes, rows, nb, t, d, y); return; }
+            if (ScaleUp(t.X8, nb * 8, d)) { Q8_0Rows<FoldedScales>(w, rowBytes, rows, nb, t, d, y, prefetchEnd); return; }
         }
-        if (isa == KernelIsa.V512) { Q8_0Rows<RebiasScales>(w, rowBytes, rows, nb, t, t.X8, y); return; }
-        byte* end = w + rows * rowBytes;
+        if (isa == KernelIsa.V512) { Q8_0Rows<RebiasScales>(w, rowBytes, rows, nb, t, t.X8, y, prefetchEnd); return; }
+        byte* end = prefetchEnd;
         int r = 0;
         for (; r + 2 <= rows; r += 2) Q8_0Pair256(w + r * rowBytes, w + (r + 1) * rowBytes, nb, t, y + r, end);
         if (r < rows)
@@ -117,9 +138,8 @@ internal static unsafe class QuantDecodeRows
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Q8_0Rows<R>(byte* w, long rowBytes, int rows, int nb, Q8Token t, float* dx, float* y) where R : struct, IScaleRebias
+    static void Q8_0Rows<R>(byte* w, long rowBytes, int rows, int nb, Q8Token t, float* dx, float* y, byte* end) where R : struct, IScaleRebias
     {
-        byte* end = w + rows * rowBytes;
         int r = 0;
         for (; r + 2 <= rows; r += 2) Q8_0Pair<R>(w + r * rowBytes, w + (r + 1) * rowBytes, nb, t, dx, y + r, end);
         if (r < rows)
@@ -185,12 +205,12 @@ internal static unsafe class QuantDecodeRows
         public static float Special => SpecialMagnitude * 1.92592994e-34f; // 2^16 · 2^-112 = 2^-96
     }
 
-    /// <summary>Prefetches the line <see cref="PrefetchAhead"/> bytes after <paramref name="b0"/> and <paramref name="b1"/>, if before <paramref name="end"/>.</summary>
+    /// <summary>Prefetches the line <paramref name="ahead"/> bytes after <paramref name="b0"/> and <paramref name="b1"/>, if before <paramref name="end"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void Prefetch(byte* b0, byte* b1, byte* end)
+    static void Prefetch(byte* b0, byte* b1, byte* end, int ahead)
     {
-        if (b0 + PrefetchAhead < end) Sse.Prefetch0(b0 + PrefetchAhead);
-        if (b1 + PrefetchAhead < end) Sse.Prefetch0(b1 + PrefetchAhead);
+        if (b0 + ahead < end) Sse.Prefetch0(b0 + ahead);
+        if (b1 + ahead < end) Sse.Prefetch0(b1 + ahead);
     }
 
     /// <summary>h·2¹⁶ (an f16 scale in a lane's high half) → the f32 pattern sign | magnitude·2¹³, i.e. the scale ·2⁻¹¹².</summary>
@@ -233,7 +253,7 @@ internal static unsafe class QuantDecodeRows
             var o = Vector512.Load(off);
             var d = Vector512.Load(dx);
             byte* b0 = row0 + g * 4 * B, b1 = row1 + g * 4 * B;
-            Prefetch(b0, b1, end);
+            Prefetch(b0, b1, end, PrefetchAheadQ4_0);
 
             var s0 = R.Apply(Q4_0Scales(b0, scaleShuffle));
             var s1 = R.Apply(Q4_0Scales(b1, scaleShuffle));
@@ -306,7 +326,7 @@ internal static unsafe class QuantDecodeRows
             var x = Vector512.Load(q);
             var d = Vector512.Load(dx);
             byte* b0 = row0 + p * 2 * B, b1 = row1 + p * 2 * B;
-            Prefetch(b0, b1, end);
+            Prefetch(b0, b1, end, PrefetchAheadQ8_0);
 
             var s0 = R.Apply(Q8_0Scales(b0, scaleIndex));
             var s1 = R.Apply(Q8_0Scales(b1, scaleIndex));
@@ -379,7 +399,7 @@ internal static unsafe class QuantDecodeRows
             var o = Vector256.Load(t.Off4 + p * 8);
             var d = Vector256.Load(t.X4 + p * 8);
             byte* b0 = row0 + p * 2 * B, b1 = row1 + p * 2 * B;
-            Prefetch(b0, b1, end);
+            Prefetch(b0, b1, end, PrefetchAheadQ4_0);
 
             var s0 = HighHalfToSingle(Avx2.Shuffle(Vector256.Load((sbyte*)b0), scaleShuffle).AsInt32());
             var s1 = HighHalfToSingle(Avx2.Shuffle(Vector256.Load((sbyte*)b1), scaleShuffle).AsInt32());
@@ -427,7 +447,7 @@ internal static unsafe class QuantDecodeRows
             var q = Vector256.Load(t.Natural + b * 32);
             var d = Vector256.Load(t.X8 + b * 8);
             byte* b0 = row0 + b * B, b1 = row1 + b * B;
-            Prefetch(b0, b1, end);
+            Prefetch(b0, b1, end, PrefetchAheadQ8_0);
 
             var s0 = HighHalfToSingle(Avx2.BroadcastScalarToVector256((short*)b0).AsInt32());
             var s1 = HighHalfToSingle(Avx2.BroadcastScalarToVector256((short*)b1).AsInt32());

@@ -328,6 +328,28 @@ public sealed unsafe class MatrixKernelsTests : IDisposable
         }
     }
 
+    /// <summary>
+    /// Decode work items: even row counts (row-pair kernels), every row covered, at most <see cref="MatrixKernels.DecodeItemBytes"/>
+    /// plus a row pair, and — when the rows divide evenly — a count that is a multiple of the threads, at least 4 per thread.
+    /// </summary>
+    [Theory]
+    [InlineData(6912, 1224, 2)]      // 1B gate/up, Q8_0
+    [InlineData(1152, 7344, 2)]      // 1B down, Q8_0
+    [InlineData(262144, 1224, 2)]    // 1B head, Q8_0
+    [InlineData(256, 1224, 2)]       // 1B K/V
+    [InlineData(7, 1224, 3)]
+    [InlineData(2, 16, 1)]
+    [InlineData(1000, 5_000_000, 2)] // rows larger than an item
+    public void DecodeItemsAreEqualEvenAndCoverTheMatrix(int rows, long rowBytes, int threads)
+    {
+        int chunk = MatrixKernels.DecodeChunkRows(rows, rowBytes, threads);
+        Assert.True(chunk >= 2 && chunk % 2 == 0, $"chunk {chunk}");
+        long items = (rows + chunk - 1) / chunk;
+        Assert.True(items * chunk >= rows);
+        Assert.True(chunk * rowBytes <= MatrixKernels.DecodeItemBytes + 2 * rowBytes || chunk == 2, $"chunk {chunk} rows of {rowBytes} B");
+        if (rows >= 8 * threads && rows % (chunk * threads) == 0) Assert.True(items % threads == 0 && items >= 4 * threads, $"{items} items");
+    }
+
     [Fact]
     public void OneThreadAndTwoThreadsGiveTheSameBits()
     {
