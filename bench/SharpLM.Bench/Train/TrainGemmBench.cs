@@ -68,11 +68,13 @@ public static unsafe class TrainGemmBench
                 timeOurs += flops / (rate * 1e9);
                 double t = torchRates?[i] ?? double.NaN;
                 timeTorch += flops / (t * 1e9);
+                string theirs = torch ? BenchSupport.Inv($"{t:F1} | {rate / t:F2}×") : "— | —"; // --no-torch: nothing to compare
                 Console.WriteLine(BenchSupport.Inv(
-                    $"| {preset} | {s.Name} ×{s.PerStep} | {s.M}×{s.N}×{s.K} | {rate:F1} | {100 * rate / peak:F0} % | {t:F1} | {rate / t:F2}× |"));
+                    $"| {preset} | {s.Name} ×{s.PerStep} | {s.M}×{s.N}×{s.K} | {rate:F1} | {100 * rate / peak:F0} % | ") + theirs + " |");
             }
+            string theirsAll = torch ? BenchSupport.Inv($"{flopsOurs / timeTorch / 1e9:F1} | {timeTorch / timeOurs:F2}×") : "— | —";
             Console.WriteLine(BenchSupport.Inv(
-                $"| {preset} | **all GEMMs of a step** | {flopsOurs / 1e9:F1} GFLOP | {flopsOurs / timeOurs / 1e9:F1} | {100 * flopsOurs / timeOurs / 1e9 / peak:F0} % | {flopsOurs / timeTorch / 1e9:F1} | {timeTorch / timeOurs:F2}× |"));
+                $"| {preset} | **all GEMMs of a step** | {flopsOurs / 1e9:F1} GFLOP | {flopsOurs / timeOurs / 1e9:F1} | {100 * flopsOurs / timeOurs / 1e9 / peak:F0} % | ") + theirsAll + " |");
         }
         return 0;
     }
