@@ -79,7 +79,7 @@ public static unsafe class Gemm
             return;
         }
         var packed = workers.Shared<GemmPackedB<T>>();
-        packed.Pack(workers, K, N, b, ldb, bTransposed);
+        packed.PackOnFirstUse(K, N, b, ldb, bTransposed);
         Multiply(workers, M, a, lda, aTransposed, packed, c, ldc, accumulate);
     }
 
@@ -187,6 +187,7 @@ public static unsafe class Gemm
         {
             int kc = Math.Min(kSlice, K - pc);
             PackA(ap, A, lda, aTransposed, i0, mc, pc, kc, mr);
+            B.EnsurePacked(j0 / nr, (j0 + nc + nr - 1) / nr, pc / kSlice);
             bool acc = accumulate || pc > 0;
             // Rows outer: one MR×kc micro-panel of A stays in L1 while the tile's B panels stream from L2.
             for (int ir = 0; ir < mc; ir += mr)
@@ -504,10 +505,21 @@ public static unsafe class Gemm
 /// B of a <see cref="Gemm"/> product packed into NR-wide column panels: panel p holds columns
 /// [p·NR, p·NR+NR) as K rows of NR adjacent values (zero past N). Owns its memory; grows, never shrinks.
 /// </summary>
+/// <remarks>
+/// Packed in pieces of one panel × one K slice (<see cref="Gemm.SliceK"/>), each on first use by the worker whose
+/// tile needs it (<see cref="EnsurePacked"/>): the copy overlaps the other worker's tiles instead of being a separate
+/// pass, and the packed piece is still in the packing core's L2 when its micro-kernels read it. A piece is packed
+/// exactly once (claimed with a compare-exchange); what it holds never depends on who packed it.
+/// </remarks>
 public sealed unsafe class GemmPackedB<T> : IDisposable where T : unmanaged, INumber<T>
 {
     T* _data;
     long _capacity;
+    T* _source;
+    int _ldb, _kSlice, _slices;
+    bool _transposed;
+    /// <summary>Per piece (panel · slices + slice): 0 not packed, 1 being packed, 2 packed.</summary>
+    int[] _state = [];
 
     public int K { get; private set; }
     public int N { get; private set; }
@@ -516,13 +528,28 @@ public sealed unsafe class GemmPackedB<T> : IDisposable where T : unmanaged, INu
 
     internal T* Panel(int column) => _data + (long)(column / Nr) * K * Nr;
 
-    /// <summary>Packs B [K,N] (row stride <paramref name="ldb"/>), or B stored transposed as [N,K], in parallel.</summary>
+    /// <summary>Packs B [K,N] (row stride <paramref name="ldb"/>), or B stored transposed as [N,K], now, in parallel.</summary>
     public void Pack(Workers workers, int k, int n, T* b, int ldb, bool transposed)
+    {
+        PackOnFirstUse(k, n, b, ldb, transposed);
+        var job = workers.Shared<PackJob>();
+        job.Owner = this;
+        workers.For(job, (n + Nr - 1) / Nr);
+    }
+
+    /// <summary>
+    /// Takes B [K,N] (row stride <paramref name="ldb"/>), or B stored transposed as [N,K], to be packed piece by piece
+    /// as <see cref="Gemm"/>'s tiles first need it. B must not change until the last product that uses this packing.
+    /// </summary>
+    public void PackOnFirstUse(int k, int n, T* b, int ldb, bool transposed)
     {
         Path = Gemm.PathFor<T>();
         Nr = Gemm.MicroCols(Path);
         K = k;
         N = n;
+        _source = b; _ldb = ldb; _transposed = transposed;
+        _kSlice = Gemm.SliceK(k);
+        _slices = (k + _kSlice - 1) / _kSlice;
         int panels = (n + Nr - 1) / Nr;
         long need = (long)panels * k * Nr;
         if (need > _capacity)
@@ -531,55 +558,87 @@ public sealed unsafe class GemmPackedB<T> : IDisposable where T : unmanaged, INu
             _data = (T*)NativeMemory.AlignedAlloc((nuint)(need * sizeof(T)), 64);
             _capacity = need;
         }
-        var job = workers.Shared<PackJob>();
-        job.Owner = this; job.B = b; job.Ldb = ldb; job.Transposed = transposed;
-        workers.For(job, panels);
+        int pieces = panels * _slices;
+        if (_state.Length < pieces) _state = new int[pieces];
+        else Array.Clear(_state, 0, pieces);
+    }
+
+    /// <summary>
+    /// Makes panels [<paramref name="p0"/>, <paramref name="p1"/>) of K slice <paramref name="slice"/> ready: packs every
+    /// piece nobody has claimed yet, then waits for those another worker is packing (a few microseconds each).
+    /// </summary>
+    internal void EnsurePacked(int p0, int p1, int slice)
+    {
+        bool waiting = false;
+        for (int p = p0; p < p1; p++)
+        {
+            ref int st = ref _state[p * _slices + slice];
+            if (Volatile.Read(ref st) == 2) continue;
+            if (Interlocked.CompareExchange(ref st, 1, 0) == 0)
+            {
+                try { PackPiece(p, slice); }
+                finally { Volatile.Write(ref st, 2); }
+            }
+            else waiting = true;
+        }
+        if (!waiting) return;
+        for (int p = p0; p < p1; p++)
+        {
+            ref int st = ref _state[p * _slices + slice];
+            var spin = new SpinWait();
+            while (Volatile.Read(ref st) != 2) spin.SpinOnce(-1);
+        }
+    }
+
+    /// <summary>Packs panel <paramref name="p"/>, rows [slice·kSlice, …) of K.</summary>
+    void PackPiece(int p, int slice)
+    {
+        int nr = Nr, j0 = p * nr, cols = Math.Min(nr, N - j0);
+        int k0 = slice * _kSlice, k1 = Math.Min(K, k0 + _kSlice);
+        T* d = _data + (long)p * K * nr;
+        T* B = _source;
+        int ldb = _ldb;
+        if (_transposed)
+        {
+            // B(k, j) = b[j·ldb + k]: the panel is the transpose of NR source rows.
+            int kk = k0;
+            if (typeof(T) == typeof(float) && Avx.IsSupported && cols == nr && nr % 8 == 0)
+                for (; kk + 8 <= k1; kk += 8)
+                    for (int j = 0; j < nr; j += 8)
+                        SmallMatMul.Transpose8x8((float*)(B + (long)(j0 + j) * ldb + kk), ldb, (float*)(d + (long)kk * nr + j), nr);
+            for (; kk < k1; kk++)
+            {
+                int j = 0;
+                for (; j < cols; j++) d[(long)kk * nr + j] = B[(long)(j0 + j) * ldb + kk];
+                for (; j < nr; j++) d[(long)kk * nr + j] = T.Zero;
+            }
+        }
+        else if (cols == nr)
+        {
+            // A full panel: each k contributes one contiguous run of NR values.
+            int bytes = nr * sizeof(T);
+            for (int kk = k0; kk < k1; kk++)
+                Buffer.MemoryCopy(B + (long)kk * ldb + j0, d + (long)kk * nr, bytes, bytes);
+        }
+        else
+        {
+            for (int kk = k0; kk < k1; kk++)
+            {
+                T* s = B + (long)kk * ldb + j0;
+                int j = 0;
+                for (; j < cols; j++) d[(long)kk * nr + j] = s[j];
+                for (; j < nr; j++) d[(long)kk * nr + j] = T.Zero;
+            }
+        }
     }
 
     sealed class PackJob : ParallelJob
     {
         public GemmPackedB<T> Owner = null!;
-        public T* B;
-        public int Ldb;
-        public bool Transposed;
 
         public override void Run(int p, int worker)
         {
-            var o = Owner;
-            int nr = o.Nr, k = o.K, j0 = p * nr, cols = Math.Min(nr, o.N - j0);
-            T* d = o._data + (long)p * k * nr;
-            if (Transposed)
-            {
-                // B(k, j) = b[j·ldb + k]: the panel is the transpose of NR source rows.
-                int kk = 0;
-                if (typeof(T) == typeof(float) && System.Runtime.Intrinsics.X86.Avx.IsSupported && cols == nr && nr % 8 == 0)
-                    for (; kk + 8 <= k; kk += 8)
-                        for (int j = 0; j < nr; j += 8)
-                            SmallMatMul.Transpose8x8((float*)(B + (long)(j0 + j) * Ldb + kk), Ldb, (float*)(d + (long)kk * nr + j), nr);
-                for (; kk < k; kk++)
-                {
-                    int j = 0;
-                    for (; j < cols; j++) d[(long)kk * nr + j] = B[(long)(j0 + j) * Ldb + kk];
-                    for (; j < nr; j++) d[(long)kk * nr + j] = T.Zero;
-                }
-            }
-            else if (cols == nr)
-            {
-                // A full panel: each k contributes one contiguous run of NR values.
-                int bytes = nr * sizeof(T);
-                for (int kk = 0; kk < k; kk++)
-                    Buffer.MemoryCopy(B + (long)kk * Ldb + j0, d + (long)kk * nr, bytes, bytes);
-            }
-            else
-            {
-                for (int kk = 0; kk < k; kk++)
-                {
-                    T* s = B + (long)kk * Ldb + j0;
-                    int j = 0;
-                    for (; j < cols; j++) d[kk * nr + j] = s[j];
-                    for (; j < nr; j++) d[kk * nr + j] = T.Zero;
-                }
-            }
+            for (int slice = 0; slice < Owner._slices; slice++) Owner.EnsurePacked(p, p + 1, slice);
         }
     }
 
