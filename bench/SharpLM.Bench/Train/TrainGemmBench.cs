@@ -311,6 +311,15 @@ public static unsafe class TrainGemmBench
                 ? sc : throw new ArgumentException($"SHARPLM_GEMM_SCHEDULE must be tiles or sweep, not '{schedule}'");
             Console.Error.WriteLine($"# GEMM schedule: {sc}");
         }
+        if (Environment.GetEnvironmentVariable("SHARPLM_GEMM_SWEEP") is { } sweep)
+        {
+            // rows,cols: the sweep's largest row chunk and column block (tuning switch; results never change).
+            var parts = sweep.Split(',');
+            if (parts.Length != 2 || !int.TryParse(parts[0], CultureInfo.InvariantCulture, out int rows) || !int.TryParse(parts[1], CultureInfo.InvariantCulture, out int cols) || rows < 12 || cols < 32)
+                throw new ArgumentException($"SHARPLM_GEMM_SWEEP must be ROWS,COLS (at least 12,32), not '{sweep}'");
+            (Gemm.SweepRows, Gemm.SweepCols) = (rows, cols);
+            Console.Error.WriteLine($"# GEMM sweep: up to {rows} rows × {cols} columns");
+        }
     }
 
     static float* Alloc(long n) => (float*)NativeMemory.AlignedAlloc((nuint)(n * sizeof(float)), 64);

@@ -17,10 +17,11 @@ namespace SharpLM.Kernels.Training;
 /// <item>input gradient dx = dy·W: A = dy, B = W;</item>
 /// <item>weight gradient dW += dyᵀ·x: A = dyᵀ (<c>aTransposed</c>), B = x, accumulate.</item>
 /// </list>
-/// BLIS-style: B is packed into NR-wide column panels (once per call, in parallel, or once per step with
-/// <see cref="GemmPackedB{T}"/>); each task owns an MC×NC tile of C, packs its rows of A into MR-tall
-/// micro-panels in per-thread scratch and runs an MR×NR register-blocked micro-kernel over KC-long slices
-/// of K. A tile is always computed by one task with K in order, so C is bit-identical for any thread count.
+/// BLIS-style: B is packed into NR-wide column panels (<see cref="GemmPackedB{T}"/>, piece by piece on first use
+/// inside the tiles, or once per step for the tied head); each tile of C (a chunk of rows of one column block, see
+/// <see cref="Schedule.Sweep"/>) packs its rows of A into MR-tall micro-panels in per-thread scratch and runs an
+/// MR×NR register-blocked micro-kernel over KC-long slices of K. A tile is always computed by one worker with K in
+/// order, so C is bit-identical for any thread count and any tiling.
 /// </remarks>
 [SkipLocalsInit] // the micro-kernels' stackalloc'd edge blocks (1.5 KiB) need no zeroing on every call
 public static unsafe class Gemm
@@ -99,7 +100,7 @@ public static unsafe class Gemm
             sweep.M = M; sweep.N = N; sweep.K = K; sweep.A = a; sweep.Lda = lda; sweep.ATransposed = aTransposed;
             sweep.B = b; sweep.C = c; sweep.Ldc = ldc; sweep.Accumulate = accumulate; sweep.Path = path; sweep.Mr = mr;
             // Column blocks as wide as SweepCols allows, evened out (576 columns as one block of 18 panels with
-            // the default 640, 1536 as 3×512): each block's packed B slice (kc × block) is what stays in L2.
+            // the default 768, 3072 as 4×768): each block's packed B slice (kc × block) is what stays in L2.
             int blocks = Tiles(N, SweepCols);
             sweep.BlockCols = RoundUp((N + blocks - 1) / blocks, b.Nr);
             sweep.Blocks = Tiles(N, sweep.BlockCols);
@@ -221,8 +222,12 @@ public static unsafe class Gemm
     internal static Schedule Scheduling { get; set; } = Schedule.Sweep;
     /// <summary>Most rows of one sweep chunk (a multiple of every MR): its A slice (240 KiB) and C rows (up to 600 KiB) share L2 with the B slice.</summary>
     internal static int SweepRows { get; set; } = 240;
-    /// <summary>Widest column block of a sweep: its packed B slice of kc 256 (up to 640 KiB) stays in L2.</summary>
-    internal static int SweepCols { get; set; } = 640;
+    /// <summary>
+    /// Widest column block of a sweep: its packed B slice of kc 256 (up to 768 KiB) stays in L2. 768 measured best per
+    /// core on small's shapes (qkv's 768 columns in one block: its forward 88 → 101 GFLOP/s; 320 lost 7 % overall,
+    /// 1024 the same as 768; BENCHMARKS.md "Training", session 6).
+    /// </summary>
+    internal static int SweepCols { get; set; } = 768;
 
     sealed class SweepJob<T> : ParallelJob, IDisposable where T : unmanaged, INumber<T>
     {
