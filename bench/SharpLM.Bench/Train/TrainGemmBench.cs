@@ -30,6 +30,7 @@ public static unsafe class TrainGemmBench
         GFLOP/s, % of N cores' peak, and the wall time split into B packing and tiles.
         --ab alternates the tile schedules (CPU time with 1 worker, wall time with more) (fixed tiles of sessions 3–5 vs row sweeps) rep by rep on the same buffers
         and prints both best times and their ratio.
+        --ab-kc N instead alternates the K slice (row sweeps both): the current one (256, or SHARPLM_GEMM_KC) vs up to N.
         """;
 
     public static int Run(string[] args)
@@ -53,7 +54,9 @@ public static unsafe class TrainGemmBench
             Console.WriteLine(BenchSupport.Inv($"# 12×32 micro-kernel alone, kc 256 (CPU time): B panel in L1 {l1:F1} GFLOP/s, one 96×512 tile with B in L2 {l2:F1} GFLOP/s"));
         }
         Console.WriteLine();
-        if (args.Contains("--ab")) return RunScheduleAb(presets, batch, seq, reps, workerCount, double.IsNaN(p512) ? p256 : p512, BenchSupport.Option(args, "--only"));
+        int? abKc = BenchSupport.Option(args, "--ab-kc") is { } abKcText ? int.Parse(abKcText, CultureInfo.InvariantCulture) : null;
+        if (abKc is < 16 or > 1024) throw new ArgumentException("--ab-kc must be a K slice length from 16 to 1024");
+        if (args.Contains("--ab") || abKc is not null) return RunScheduleAb(presets, batch, seq, reps, workerCount, double.IsNaN(p512) ? p256 : p512, BenchSupport.Option(args, "--only"), abKc);
         if (workerCount > 1) return RunParallel(presets, batch, seq, reps, workerCount, double.IsNaN(p512) ? p256 : p512, BenchSupport.Option(args, "--only"));
         Console.WriteLine("| model | product | M×N×K | SharpLM GFLOP/s | % of peak | PyTorch GFLOP/s | ratio |");
         Console.WriteLine("|---|---|---|---|---|---|---|");
@@ -123,14 +126,18 @@ public static unsafe class TrainGemmBench
     /// Fixed tiles vs row sweeps per shape, alternating rep by rep on the same buffers (so a busy or drifting machine
     /// hits both alike): best wall time of each with <paramref name="workerCount"/> workers and sweep's speed-up.
     /// </summary>
-    static int RunScheduleAb(string[] presets, int batch, int seq, int reps, int workerCount, double peak, string? only)
+    static int RunScheduleAb(string[] presets, int batch, int seq, int reps, int workerCount, double peak, string? only, int? abKc)
     {
+        // --ab-kc: arm 0 is the current K slice, arm 1 the other one; both row sweeps.
+        int kcA = Gemm.KC;
+        string nameA = abKc is null ? "tiles" : BenchSupport.Inv($"kc {kcA}"), nameB = abKc is null ? "sweep" : BenchSupport.Inv($"kc {abKc}");
         // One worker: CPU time of this thread (holds on a busy machine); several: wall time (needs a quiet one).
         Func<double> Clock = workerCount == 1 ? ThreadCpuSeconds : () => Stopwatch.GetTimestamp() / (double)Stopwatch.Frequency;
         Console.WriteLine(BenchSupport.Inv($"# {workerCount} worker(s), {(workerCount == 1 ? "thread CPU" : "wall")} time, best of {reps} alternating; load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}"));
-        Console.WriteLine("| model | product | M×N×K | tiles GFLOP/s | sweep GFLOP/s | % of peak (sweep) | sweep speed-up |");
+        Console.WriteLine($"| model | product | M×N×K | {nameA} GFLOP/s | {nameB} GFLOP/s | % of peak ({nameB}) | {nameB} speed-up |");
         Console.WriteLine("|---|---|---|---|---|---|---|");
         var saved = Gemm.Scheduling;
+        int savedKc = Gemm.KC;
         try
         {
             foreach (var preset in presets)
@@ -156,7 +163,8 @@ public static unsafe class TrainGemmBench
                         for (int r = -1; r < reps; r++) // r = −1 warms both up
                             for (int which = 0; which < 2; which++)
                             {
-                                Gemm.Scheduling = which == 0 ? Gemm.Schedule.Tiles : Gemm.Schedule.Sweep;
+                                if (abKc is null) Gemm.Scheduling = which == 0 ? Gemm.Schedule.Tiles : Gemm.Schedule.Sweep;
+                                else Gemm.KC = which == 0 ? kcA : abKc.Value;
                                 double t0 = Clock();
                                 Gemm.Multiply(workers, s.M, s.N, s.K, a, lda, s.ATransposed, b, ldb, s.BTransposed, c, s.N, s.Accumulate);
                                 double wall = Clock() - t0;
@@ -173,7 +181,7 @@ public static unsafe class TrainGemmBench
                     $"| {preset} | **all GEMMs of a step** | {flopsAll / 1e9:F1} GFLOP | {flopsAll / tilesAll / 1e9:F1} | {flopsAll / sweepAll / 1e9:F1} | {100 * flopsAll / sweepAll / 1e9 / (peak * workerCount):F0} % | {tilesAll / sweepAll:F2}× |"));
             }
         }
-        finally { Gemm.Scheduling = saved; }
+        finally { Gemm.Scheduling = saved; Gemm.KC = savedKc; }
         return 0;
     }
 
@@ -310,6 +318,13 @@ public static unsafe class TrainGemmBench
             Gemm.Scheduling = Enum.TryParse<Gemm.Schedule>(schedule, ignoreCase: true, out var sc)
                 ? sc : throw new ArgumentException($"SHARPLM_GEMM_SCHEDULE must be tiles or sweep, not '{schedule}'");
             Console.Error.WriteLine($"# GEMM schedule: {sc}");
+        }
+        if (Environment.GetEnvironmentVariable("SHARPLM_GEMM_KC") is { } kcText)
+        {
+            // Longest K slice: changes the order of sums (results change slightly); tuning switch only.
+            Gemm.KC = int.TryParse(kcText, CultureInfo.InvariantCulture, out int kc) && kc >= 16 && kc <= 1024
+                ? kc : throw new ArgumentException($"SHARPLM_GEMM_KC must be a K slice length from 16 to 1024, not '{kcText}'");
+            Console.Error.WriteLine($"# GEMM K slice: up to {kc}");
         }
         if (Environment.GetEnvironmentVariable("SHARPLM_GEMM_SWEEP") is { } sweep)
         {

@@ -34,8 +34,12 @@ public static unsafe class Gemm
     internal const int MC = 96;
     /// <summary>Columns of C per task tile: the packed B block of KC×NC (512 KiB) stays in L2 across the tile's rows.</summary>
     internal const int NC = 512;
-    /// <summary>Longest K slice a micro-kernel call covers: its MR×KC A micro-panel (8 KiB) stays in L1.</summary>
-    internal const int KC = 256;
+    /// <summary>
+    /// Longest K slice a micro-kernel call covers: its MR×KC A micro-panel (12 KiB at 256) stays in L1. Changes the order
+    /// of sums (C is read and written once per slice), so results depend on it: set only before any product (the bench's
+    /// SHARPLM_GEMM_KC tuning switch), never between a packing of B and its use.
+    /// </summary>
+    internal static int KC { get; set; } = 256;
     /// <summary>Tiles wanted per worker so that the workers share the work evenly.</summary>
     const int TasksPerWorker = 2;
 
