@@ -32,14 +32,17 @@ public static unsafe class Gemm
     /// small with both workers on a near-quiet machine (BENCHMARKS.md "Training", session 4), so 96 stays.
     /// </summary>
     internal const int MC = 96;
-    /// <summary>Columns of C per task tile: the packed B block of KC×NC (512 KiB) stays in L2 across the tile's rows.</summary>
+    /// <summary>Columns of C per task tile: the packed B block of KC×NC (768 KiB) stays in L2 across the tile's rows.</summary>
     internal const int NC = 512;
     /// <summary>
-    /// Longest K slice a micro-kernel call covers: its MR×KC A micro-panel (12 KiB at 256) stays in L1. Changes the order
-    /// of sums (C is read and written once per slice), so results depend on it: set only before any product (the bench's
-    /// SHARPLM_GEMM_KC tuning switch), never between a packing of B and its use.
+    /// Longest K slice a micro-kernel call covers: its MR×KC A micro-panel (18 KiB) stays in L1, and a sweep's B slice
+    /// (768 columns × 384, 1.1 MiB) plus its A chunk (240 rows, 360 KiB) in L2. Fewer slices than 256 (sessions 3–6
+    /// round 1) means C read and written less often and fewer micro-kernel restarts: all GEMMs of a small step +1–2 %
+    /// per core, weight gradients (K = 2048) +4–5 %; 512 overflows L2 and lost 2 % (BENCHMARKS.md "Training", session 6).
+    /// Changes the order of sums, so results depend on it: set only before any product (the bench's SHARPLM_GEMM_KC
+    /// tuning switch), never between a packing of B and its use.
     /// </summary>
-    internal static int KC { get; set; } = 256;
+    internal static int KC { get; set; } = 384;
     /// <summary>Tiles wanted per worker so that the workers share the work evenly.</summary>
     const int TasksPerWorker = 2;
 
@@ -224,10 +227,10 @@ public static unsafe class Gemm
     }
 
     internal static Schedule Scheduling { get; set; } = Schedule.Sweep;
-    /// <summary>Most rows of one sweep chunk (a multiple of every MR): its A slice (240 KiB) and C rows (up to 600 KiB) share L2 with the B slice.</summary>
+    /// <summary>Most rows of one sweep chunk (a multiple of every MR): its A slice (360 KiB) and C rows (up to 720 KiB) share L2 with the B slice.</summary>
     internal static int SweepRows { get; set; } = 240;
     /// <summary>
-    /// Widest column block of a sweep: its packed B slice of kc 256 (up to 768 KiB) stays in L2. 768 measured best per
+    /// Widest column block of a sweep: its packed B slice (up to 1.1 MiB with kc 384) stays in L2. 768 measured best per
     /// core on small's shapes (qkv's 768 columns in one block: its forward 88 → 101 GFLOP/s; 320 lost 7 % overall,
     /// 1024 the same as 768; BENCHMARKS.md "Training", session 6).
     /// </summary>
