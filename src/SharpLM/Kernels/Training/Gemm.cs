@@ -190,7 +190,7 @@ public static unsafe class Gemm
     static void Tile<T>(Path path, int M, int K, T* A, int lda, bool aTransposed, GemmPackedB<T> B, T* C, int ldc, bool accumulate,
         int mr, int i0, int mc, int j0, int nc, T* ap) where T : unmanaged, INumber<T>
     {
-        int nr = B.Nr, kSlice = SliceK(K);
+        int nr = B.Nr, kSlice = B.KSlice; // the slices B was packed in (SliceK(K) when it was packed)
         for (int pc = 0; pc < K; pc += kSlice)
         {
             int kc = Math.Min(kSlice, K - pc);
@@ -536,6 +536,8 @@ public sealed unsafe class GemmPackedB<T> : IDisposable where T : unmanaged, INu
     public int K { get; private set; }
     public int N { get; private set; }
     internal int Nr { get; private set; }
+    /// <summary>K slice length this packing was cut in (<see cref="Gemm.SliceK"/> of K at packing time).</summary>
+    internal int KSlice => _kSlice;
     internal Gemm.Path Path { get; private set; }
 
     internal T* Panel(int column) => _data + (long)(column / Nr) * K * Nr;
