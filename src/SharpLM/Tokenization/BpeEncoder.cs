@@ -37,6 +37,7 @@ internal sealed class BpeEncoder
     readonly int _modelVocabSize;
     SharedWordCache? _records;     // encoded pieces, shared by all threads (made on first encode)
     LongWordCache? _longWords;     // those too big for a record
+    readonly bool _hugePages;
 
     // Cutting before ▁ (see remarks).
     readonly bool _cutAtMetaSpace;
@@ -44,9 +45,11 @@ internal sealed class BpeEncoder
     readonly HashSet<int> _mergesAcrossAfterAstral;
     readonly bool _mergesAcrossAfterFallback;      // the same for byte-fallback / unknown symbols
 
-    public BpeEncoder(TokenizerDefinition def, MergeTable merges)
+    /// <param name="hugePages">Whether the shared word cache asks for huge pages (see <see cref="LookupTableMemory"/>).</param>
+    public BpeEncoder(TokenizerDefinition def, MergeTable merges, bool hugePages)
     {
         _merges = merges;
+        _hugePages = hugePages;
         _pieces = def.Pieces;
         _modelVocabSize = def.ModelVocabSize;
         _unk = def.UnknownId;
@@ -128,7 +131,7 @@ internal sealed class BpeEncoder
             EncodePiecesOneByOne(word, s, output);
             return;
         }
-        var records = _records ?? Create(ref _records);
+        var records = _records ?? CreateRecords();
         var ends = s.PieceEnds;
         var hashes = s.PieceHashes;
         int start = 0, scan = 1;
@@ -218,7 +221,7 @@ internal sealed class BpeEncoder
             Bpe(piece, s, output);
             return;
         }
-        var records = _records ?? Create(ref _records);
+        var records = _records ?? CreateRecords();
         var longWords = _longWords ?? Create(ref _longWords);
         if ((piece.Length <= SharedWordCache.MaxWordLength && records.TryGet(piece, hash, output))
             || longWords.TryGet(piece, hash, output))
@@ -237,6 +240,19 @@ internal sealed class BpeEncoder
             longWords.Set(piece, hash, ids, s.Victim++);
         }
     }
+
+    SharedWordCache CreateRecords()
+    {
+        Interlocked.CompareExchange(ref _records, new SharedWordCache(_hugePages), null);
+        return _records;
+    }
+
+    /// <summary>The page modes of the merge table and of the shared word cache (null until the first encode makes it).</summary>
+    internal (LookupTableMemory.PageMode Merges, LookupTableMemory.PageMode? WordCache) LookupTableModes =>
+        (_merges.Memory.Mode, Volatile.Read(ref _records)?.Memory.Mode);
+
+    internal MergeTable Merges => _merges;
+    internal SharedWordCache? WordCache => Volatile.Read(ref _records);
 
     // The caches are made on first encode, not at load: a tokenizer that is only loaded (or only decodes) does not pay ~9 MB.
     static T Create<T>(ref T? cache) where T : class, new()
