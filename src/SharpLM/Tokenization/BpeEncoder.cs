@@ -123,7 +123,7 @@ internal sealed class BpeEncoder
             return;
         }
         // The pieces are looked up in blocks, in two passes: the first finds each piece's end and hash and starts
-        // fetching its set's tags; the second looks the pieces up in order, each time starting to fetch the record of
+        // fetching its set's tags (in the shared records, or in the long-word cache for a piece too long for a record); the second looks the pieces up in order, each time starting to fetch the record of
         // the piece RecordsAhead further on. The cache misses of many pieces then overlap, instead of every piece
         // waiting for its tag line and then for its record line (two dependent trips to L3 or memory per piece).
         if (!PipelinedLookups)
@@ -132,6 +132,7 @@ internal sealed class BpeEncoder
             return;
         }
         var records = _records ?? CreateRecords();
+        var longWords = _longWords ?? Create(ref _longWords);
         var ends = s.PieceEnds;
         var hashes = s.PieceHashes;
         int start = 0, scan = 1;
@@ -151,15 +152,16 @@ internal sealed class BpeEncoder
                 var piece = word[start..cut];
                 uint hash = PieceHash(piece);
                 if (piece.Length <= SharedWordCache.MaxWordLength) records.PrefetchTags(hash);
+                else if (piece.Length <= LongWordCache.MaxWordLength) longWords.PrefetchTags(hash);
                 ends[n] = cut;
                 hashes[n++] = hash;
                 start = cut;
                 if (cut == word.Length) break;
             }
-            for (int k = 0; k < Math.Min(RecordsAhead, n); k++) PrefetchRecord(records, ends, hashes, k, from);
+            for (int k = 0; k < Math.Min(RecordsAhead, n); k++) PrefetchRecord(records, longWords, ends, hashes, k, from);
             for (int k = 0; k < n; k++)
             {
-                if (k + RecordsAhead < n) PrefetchRecord(records, ends, hashes, k + RecordsAhead, from);
+                if (k + RecordsAhead < n) PrefetchRecord(records, longWords, ends, hashes, k + RecordsAhead, from);
                 EncodePiece(word[from..ends[k]], hashes[k], s, output);
                 from = ends[k];
             }
@@ -189,10 +191,11 @@ internal sealed class BpeEncoder
     const int RecordsAhead = 4;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void PrefetchRecord(SharedWordCache records, int[] ends, uint[] hashes, int k, int blockStart)
+    static void PrefetchRecord(SharedWordCache records, LongWordCache longWords, int[] ends, uint[] hashes, int k, int blockStart)
     {
         int length = ends[k] - (k > 0 ? ends[k - 1] : blockStart);
         if (length <= SharedWordCache.MaxWordLength) records.PrefetchRecord(hashes[k]);
+        else if (length <= LongWordCache.MaxWordLength) longWords.PrefetchEntry(hashes[k]);
     }
 
     /// <summary>The word-cache hash of <paramref name="piece"/>, or 0 for a piece too long for any cache (never looked up).</summary>
