@@ -47,6 +47,9 @@ internal sealed unsafe partial class LookupTableMemory
     public int AdviceErrno { get; }
 
     static int _advised, _failed;
+    static long _liveBytes;
+    /// <summary>Native bytes held by live blocks in this process (the lookup tables are outside the managed heap, so memory figures must add this).</summary>
+    public static long LiveBytes => Interlocked.Read(ref _liveBytes);
     /// <summary>Blocks made in this process so far whose advice was accepted, and whose advice failed (diagnostics).</summary>
     public static (int Advised, int Failed) Counts => (Volatile.Read(ref _advised), Volatile.Read(ref _failed));
 
@@ -60,6 +63,7 @@ internal sealed unsafe partial class LookupTableMemory
         Start = (byte*)NativeMemory.AlignedAlloc((nuint)rounded, (nuint)HugePageBytes);
         Bytes = bytes;
         GC.AddMemoryPressure(rounded);
+        Interlocked.Add(ref _liveBytes, rounded);
         _rounded = rounded;
         if (!hugePages) Mode = PageMode.NotRequested;
         else if (!OperatingSystem.IsLinux()) Mode = PageMode.NotLinux;
@@ -88,6 +92,7 @@ internal sealed unsafe partial class LookupTableMemory
     {
         NativeMemory.AlignedFree(Start);
         GC.RemoveMemoryPressure(_rounded);
+        Interlocked.Add(ref _liveBytes, -_rounded);
     }
 
     const int MadvHugePage = 14;   // linux/mman.h, the same on every architecture
