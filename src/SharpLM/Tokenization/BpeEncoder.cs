@@ -107,6 +107,15 @@ internal sealed class BpeEncoder
     /// <summary>Appends the ids of <paramref name="word"/> (normalized text, non-empty) to <paramref name="output"/>.</summary>
     public void EncodeWord(ReadOnlySpan<char> word, EncoderScratch s, IdList output)
     {
+        EncodeWordInTables(word, s, output);
+        // The merge table and the word caches are native memory freed by their finalizers, read through raw pointers:
+        // this keeps the encoder, and so the tables, reachable until the last read, even when the caller drops the
+        // tokenizer while it encodes (the JIT may otherwise end 'this' at its last field load).
+        GC.KeepAlive(this);
+    }
+
+    void EncodeWordInTables(ReadOnlySpan<char> word, EncoderScratch s, IdList output)
+    {
         if (word.IsEmpty) return;
         if (_ignoreMerges)
         {
