@@ -34,19 +34,19 @@ public static class TokenizerBench
         Console.WriteLine($"load average: {(File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a")}");
 
         // ---- load time and memory (first load includes JIT; the second is warm) ----
-        var (ours, coldMs, allocMb, retainedMb) = MeasureLoad(tokPath);
-        var (_, warmMs, _, _) = MeasureLoad(tokPath);
-        var (_, warm2Ms, _, _) = MeasureLoad(tokPath);
+        var (ours, coldMs, allocMb, retainedMb, nativeMb) = MeasureLoad(tokPath);
+        var (_, warmMs, _, _, _) = MeasureLoad(tokPath);
+        var (_, warm2Ms, _, _, _) = MeasureLoad(tokPath);
         double cpu0 = ProcessCpuMs();
-        var (_, warm3Ms, _, _) = MeasureLoad(tokPath);
+        var (_, warm3Ms, _, _, _) = MeasureLoad(tokPath);
         double warmCpuMs = ProcessCpuMs() - cpu0;
         var sw = Stopwatch.StartNew();
         var hf = new Tokenizers.DotNet.Tokenizer(tokPath);
         double hfLoadMs = sw.Elapsed.TotalMilliseconds;
         Console.WriteLine();
-        Console.WriteLine("| load tokenizer.json | SharpLM cold | SharpLM warm (best of 3) | SharpLM warm, CPU time all threads | HF | managed allocated during load | managed retained |");
-        Console.WriteLine("|---|---|---|---|---|---|---|");
-        Console.WriteLine(Inv($"| Gemma 3, 33 MB | {coldMs:F0} ms | {Math.Min(warmMs, Math.Min(warm2Ms, warm3Ms)):F0} ms | {warmCpuMs:F0} ms | {hfLoadMs:F0} ms | {allocMb:F0} MB | {retainedMb:F0} MB |"));
+        Console.WriteLine("| load tokenizer.json | SharpLM cold | SharpLM warm (best of 3) | SharpLM warm, CPU time all threads | HF | managed allocated during load | managed retained | native retained (lookup tables) |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|");
+        Console.WriteLine(Inv($"| Gemma 3, 33 MB | {coldMs:F0} ms | {Math.Min(warmMs, Math.Min(warm2Ms, warm3Ms)):F0} ms | {warmCpuMs:F0} ms | {hfLoadMs:F0} ms | {allocMb:F0} MB | {retainedMb:F0} MB | {nativeMb:F0} MB |"));
 
         // ---- corpus ----
         var chunks = Corpus(data, (long)(mb * 1e6));
@@ -156,20 +156,22 @@ public static class TokenizerBench
 
     static double ProcessCpuMs() => Process.GetCurrentProcess().TotalProcessorTime.TotalMilliseconds;
 
-    static (Gemma3Tokenizer Tok, double Ms, double AllocMb, double RetainedMb) MeasureLoad(string path)
+    static (Gemma3Tokenizer Tok, double Ms, double AllocMb, double RetainedMb, double NativeMb) MeasureLoad(string path)
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();
         GC.Collect();
         long before = GC.GetTotalMemory(true);
         long allocBefore = GC.GetTotalAllocatedBytes(true);
+        long nativeBefore = LookupTableMemory.LiveBytes;
         var sw = Stopwatch.StartNew();
         var tok = Gemma3Tokenizer.Load(path);
         double ms = sw.Elapsed.TotalMilliseconds;
         long alloc = GC.GetTotalAllocatedBytes(true) - allocBefore;
         long retained = GC.GetTotalMemory(true) - before;
+        long native = LookupTableMemory.LiveBytes - nativeBefore;
         GC.KeepAlive(tok);
-        return (tok, ms, alloc / 1e6, retained / 1e6);
+        return (tok, ms, alloc / 1e6, retained / 1e6, native / 1e6);
     }
 
     /// <summary>Real text from shared/data: the text corpora, then GSM8K and MATH fields, cut into chunks of at most 4096 UTF-8 bytes.</summary>

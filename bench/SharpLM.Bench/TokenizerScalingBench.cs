@@ -56,10 +56,18 @@ public static class TokenizerScalingBench
         var counts = new[] { 1, threads };
         var rows = new Dictionary<(string, int), List<Sample>>();
         foreach (var v in variants) foreach (int t in counts) { v.Run(t); rows[(v.Name, t)] = []; }
+        // The one-thread Encode loop (wall clock, this thread) in the same rounds, as the targets compare against it too.
+        var encodeLoop = new List<double>();
+        var loopOutput = new List<int>();
         for (int r = 0; r < rounds; r++)
+        {
+            var sw = Stopwatch.StartNew();
+            foreach (var c in chunks) { loopOutput.Clear(); tok.Encode(c.AsSpan(), loopOutput); }
+            encodeLoop.Add(mbytes / sw.Elapsed.TotalSeconds);
             foreach (var v in variants)
                 foreach (int t in counts)
                     rows[(v.Name, t)].Add(Measure(tok, mbytes, () => v.Run(t)));
+        }
         Console.WriteLine();
         Console.WriteLine("| batch | threads | MB/s wall | scaling | MB per process-CPU-second | alloc bytes/MB | GCs per run (gen0+1+2, mean) | GC pause ms/run (mean) | cache misses/MB (long, overflow) |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
@@ -74,6 +82,19 @@ public static class TokenizerScalingBench
                 Console.WriteLine(Inv($"| {v.Name} | {t} | {m.MBps:F1} | {m.MBps / baseWall:F2}× | {m.MBperCpuS:F1} | {m.AllocPerMB:N0} | {list.Average(x => x.Gcs):F2} | {list.Average(x => x.PauseMs):F1} | {m.MissesPerMB:N0} ({m.LongPerMB:N0}, {m.OverflowPerMB:N0}) |"));
             }
         }
+
+        // Ratios within each round (1 and N threads measured back to back): the memory side of this host moves a thread's
+        // speed by up to 1.4× from round to round, so a ratio of two runs seconds apart is steadier than a ratio of medians.
+        Console.WriteLine();
+        Console.WriteLine(Inv($"| paired per round (wall clock) | N-thread batch ÷ 1-thread batch: median (min–max) | N-thread batch ÷ 1-thread Encode loop: median (min–max) |"));
+        Console.WriteLine("|---|---|---|");
+        foreach (var v in variants)
+        {
+            var byBatch = Enumerable.Range(0, rounds).Select(r => rows[(v.Name, threads)][r].MBps / rows[(v.Name, 1)][r].MBps).ToList();
+            var byLoop = Enumerable.Range(0, rounds).Select(r => rows[(v.Name, threads)][r].MBps / encodeLoop[r]).ToList();
+            Console.WriteLine(Inv($"| {v.Name}, {threads} threads | {MedianOf(byBatch):F2}× ({byBatch.Min():F2}–{byBatch.Max():F2}) | {MedianOf(byLoop):F2}× ({byLoop.Min():F2}–{byLoop.Max():F2}) |"));
+        }
+        Console.WriteLine(Inv($"1-thread Encode loop (wall clock, same rounds): median {MedianOf(encodeLoop):F1} MB/s"));
 
         // ---- contention probe: persistent threads, each encoding the whole corpus by itself ----
         Console.WriteLine();
@@ -134,6 +155,8 @@ public static class TokenizerScalingBench
             (GC.GetTotalPauseDuration() - pause).TotalMilliseconds, (after.Misses - counts.Misses) / mbytes,
             (after.LongPieces - counts.LongPieces) / mbytes, (after.OverflowMisses - counts.OverflowMisses) / mbytes);
     }
+
+    static double MedianOf(List<double> xs) { var s = xs.OrderBy(x => x).ToList(); return s[s.Count / 2]; }
 
     static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a";
 }

@@ -37,6 +37,7 @@ internal sealed class BpeEncoder
     readonly int _modelVocabSize;
     SharedWordCache? _records;     // encoded pieces, shared by all threads (made on first encode)
     LongWordCache? _longWords;     // those too big for a record
+    readonly bool _hugePages;
 
     // Cutting before ▁ (see remarks).
     readonly bool _cutAtMetaSpace;
@@ -44,9 +45,11 @@ internal sealed class BpeEncoder
     readonly HashSet<int> _mergesAcrossAfterAstral;
     readonly bool _mergesAcrossAfterFallback;      // the same for byte-fallback / unknown symbols
 
-    public BpeEncoder(TokenizerDefinition def, MergeTable merges)
+    /// <param name="hugePages">Whether the shared word cache asks for huge pages (see <see cref="LookupTableMemory"/>).</param>
+    public BpeEncoder(TokenizerDefinition def, MergeTable merges, bool hugePages)
     {
         _merges = merges;
+        _hugePages = hugePages;
         _pieces = def.Pieces;
         _modelVocabSize = def.ModelVocabSize;
         _unk = def.UnknownId;
@@ -104,6 +107,15 @@ internal sealed class BpeEncoder
     /// <summary>Appends the ids of <paramref name="word"/> (normalized text, non-empty) to <paramref name="output"/>.</summary>
     public void EncodeWord(ReadOnlySpan<char> word, EncoderScratch s, IdList output)
     {
+        EncodeWordInTables(word, s, output);
+        // The merge table and the word caches are native memory freed by their finalizers, read through raw pointers:
+        // this keeps the encoder, and so the tables, reachable until the last read, even when the caller drops the
+        // tokenizer while it encodes (the JIT may otherwise end 'this' at its last field load).
+        GC.KeepAlive(this);
+    }
+
+    void EncodeWordInTables(ReadOnlySpan<char> word, EncoderScratch s, IdList output)
+    {
         if (word.IsEmpty) return;
         if (_ignoreMerges)
         {
@@ -120,7 +132,7 @@ internal sealed class BpeEncoder
             return;
         }
         // The pieces are looked up in blocks, in two passes: the first finds each piece's end and hash and starts
-        // fetching its set's tags; the second looks the pieces up in order, each time starting to fetch the record of
+        // fetching its set's tags (in the shared records, or in the long-word cache for a piece too long for a record); the second looks the pieces up in order, each time starting to fetch the record of
         // the piece RecordsAhead further on. The cache misses of many pieces then overlap, instead of every piece
         // waiting for its tag line and then for its record line (two dependent trips to L3 or memory per piece).
         if (!PipelinedLookups)
@@ -128,7 +140,8 @@ internal sealed class BpeEncoder
             EncodePiecesOneByOne(word, s, output);
             return;
         }
-        var records = _records ?? Create(ref _records);
+        var records = _records ?? CreateRecords();
+        var longWords = _longWords ?? Create(ref _longWords);
         var ends = s.PieceEnds;
         var hashes = s.PieceHashes;
         int start = 0, scan = 1;
@@ -148,15 +161,16 @@ internal sealed class BpeEncoder
                 var piece = word[start..cut];
                 uint hash = PieceHash(piece);
                 if (piece.Length <= SharedWordCache.MaxWordLength) records.PrefetchTags(hash);
+                else if (piece.Length <= LongWordCache.MaxWordLength) longWords.PrefetchTags(hash);
                 ends[n] = cut;
                 hashes[n++] = hash;
                 start = cut;
                 if (cut == word.Length) break;
             }
-            for (int k = 0; k < Math.Min(RecordsAhead, n); k++) PrefetchRecord(records, ends, hashes, k, from);
+            for (int k = 0; k < Math.Min(RecordsAhead, n); k++) PrefetchRecord(records, longWords, ends, hashes, k, from);
             for (int k = 0; k < n; k++)
             {
-                if (k + RecordsAhead < n) PrefetchRecord(records, ends, hashes, k + RecordsAhead, from);
+                if (k + RecordsAhead < n) PrefetchRecord(records, longWords, ends, hashes, k + RecordsAhead, from);
                 EncodePiece(word[from..ends[k]], hashes[k], s, output);
                 from = ends[k];
             }
@@ -186,10 +200,11 @@ internal sealed class BpeEncoder
     const int RecordsAhead = 4;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void PrefetchRecord(SharedWordCache records, int[] ends, uint[] hashes, int k, int blockStart)
+    static void PrefetchRecord(SharedWordCache records, LongWordCache longWords, int[] ends, uint[] hashes, int k, int blockStart)
     {
         int length = ends[k] - (k > 0 ? ends[k - 1] : blockStart);
         if (length <= SharedWordCache.MaxWordLength) records.PrefetchRecord(hashes[k]);
+        else if (length <= LongWordCache.MaxWordLength) longWords.PrefetchEntry(hashes[k]);
     }
 
     /// <summary>The word-cache hash of <paramref name="piece"/>, or 0 for a piece too long for any cache (never looked up).</summary>
@@ -218,7 +233,7 @@ internal sealed class BpeEncoder
             Bpe(piece, s, output);
             return;
         }
-        var records = _records ?? Create(ref _records);
+        var records = _records ?? CreateRecords();
         var longWords = _longWords ?? Create(ref _longWords);
         if ((piece.Length <= SharedWordCache.MaxWordLength && records.TryGet(piece, hash, output))
             || longWords.TryGet(piece, hash, output))
@@ -237,6 +252,19 @@ internal sealed class BpeEncoder
             longWords.Set(piece, hash, ids, s.Victim++);
         }
     }
+
+    SharedWordCache CreateRecords()
+    {
+        Interlocked.CompareExchange(ref _records, new SharedWordCache(_hugePages), null);
+        return _records;
+    }
+
+    /// <summary>The page modes of the merge table and of the shared word cache (null until the first encode makes it).</summary>
+    internal (LookupTableMemory.PageMode Merges, LookupTableMemory.PageMode? WordCache) LookupTableModes =>
+        (_merges.Memory.Mode, Volatile.Read(ref _records)?.Memory.Mode);
+
+    internal MergeTable Merges => _merges;
+    internal SharedWordCache? WordCache => Volatile.Read(ref _records);
 
     // The caches are made on first encode, not at load: a tokenizer that is only loaded (or only decodes) does not pay ~9 MB.
     static T Create<T>(ref T? cache) where T : class, new()

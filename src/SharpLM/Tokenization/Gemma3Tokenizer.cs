@@ -53,7 +53,19 @@ public sealed class Gemma3Tokenizer
         return s;
     }
 
-    internal Gemma3Tokenizer(TokenizerDefinition def)
+    internal Gemma3Tokenizer(TokenizerDefinition def) : this(def, LookupTableMemory.HugePagesByDefault) { }
+
+    /// <summary>Another tokenizer over the same definition, its lookup tables on huge pages or not (benchmarks compare the two in one process).</summary>
+    internal Gemma3Tokenizer WithHugePages(bool hugePages) => new(_def, hugePages);
+
+    /// <summary>
+    /// Whether the merge table and the shared word cache got the huge-page advice (see <see cref="LookupTableMemory"/>);
+    /// the word cache's is null until the first encode makes it.
+    /// </summary>
+    internal (LookupTableMemory.PageMode Merges, LookupTableMemory.PageMode? WordCache) LookupTableModes => _bpe.LookupTableModes;
+    internal BpeEncoder Encoder => _bpe;
+
+    internal Gemma3Tokenizer(TokenizerDefinition def, bool hugePages)
     {
         _def = def;
         _scratch = new ThreadLocal<EncoderScratch>(NewScratch);
@@ -64,9 +76,9 @@ public sealed class Gemma3Tokenizer
             new TokenDecoder(def),
             new AddedTokenMatcher(def.AddedTokens.Where(t => !t.Normalized), t => t.Content),
             new AddedTokenMatcher(def.AddedTokens.Where(t => t.Normalized), t => _normalizer.Apply(t.Content))));
-        var merges = new MergeTable(def.MergeLeft.Length);
+        var merges = new MergeTable(def.MergeLeft.Length, hugePages);
         merges.SetAll(def.MergeLeft, def.MergeRight, def.MergeResult);
-        _bpe = new BpeEncoder(def, merges);
+        _bpe = new BpeEncoder(def, merges, hugePages);
         (_decoder, _rawMatcher, _normalizedMatcher) = side.GetAwaiter().GetResult();
 
         int Named(string? configured, string gemmaName)

@@ -8,7 +8,7 @@ namespace SharpLM.Tokenization;
 /// open-addressing table (16 bytes a slot, load ≤ 1/2, linear probing) so the hot loop does one multiply and
 /// usually one cache line per lookup, with no per-lookup allocation or string work.
 /// </summary>
-internal sealed class MergeTable
+internal sealed unsafe class MergeTable
 {
     struct Slot
     {
@@ -18,18 +18,30 @@ internal sealed class MergeTable
     }
 
     const ulong Empty = 0;
-    readonly Slot[] _slots;
+    readonly LookupTableMemory _memory;   // 2 MiB aligned, advised as huge pages (see LookupTableMemory)
+    readonly Slot* _slots;
+    readonly int _capacity;
     readonly int _shift;
     readonly int _mask;
+
+    /// <summary>The memory under the table (its page mode, for diagnostics).</summary>
+    public LookupTableMemory Memory => _memory;
 
     /// <summary>Number of distinct pairs.</summary>
     public int Count { get; private set; }
 
     /// <param name="capacityHint">Expected number of merges.</param>
-    public MergeTable(int capacityHint)
+    /// <param name="hugePages">Whether to ask for huge pages for the slots.</param>
+    public MergeTable(int capacityHint) : this(capacityHint, LookupTableMemory.HugePagesByDefault) { }
+
+    /// <param name="capacityHint">Expected number of merges.</param>
+    /// <param name="hugePages">Whether to ask for huge pages for the slots.</param>
+    public MergeTable(int capacityHint, bool hugePages)
     {
         int capacity = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, capacityHint * 2));
-        _slots = new Slot[capacity];
+        _memory = new LookupTableMemory((long)capacity * sizeof(Slot), hugePages);
+        _slots = (Slot*)_memory.Start;
+        _capacity = capacity;
         _mask = capacity - 1;
         _shift = 64 - BitOperations.Log2((uint)capacity);
     }
@@ -52,7 +64,7 @@ internal sealed class MergeTable
             ref var s = ref _slots[i];
             if (s.Key == Empty)
             {
-                if ((Count + 1) * 2 > _slots.Length) throw new InvalidOperationException("MergeTable over capacity");
+                if ((Count + 1) * 2 > _capacity) throw new InvalidOperationException("MergeTable over capacity");
                 s.Key = key;
                 s.Rank = rank;
                 s.Result = result;
@@ -76,14 +88,11 @@ internal sealed class MergeTable
     public unsafe void SetAll(ReadOnlySpan<int> left, ReadOnlySpan<int> right, ReadOnlySpan<int> result)
     {
         const int Ahead = 16;
-        fixed (Slot* slots = _slots)
+        for (int r = 0; r < left.Length; r++)
         {
-            for (int r = 0; r < left.Length; r++)
-            {
-                if (r + Ahead < left.Length && System.Runtime.Intrinsics.X86.Sse.IsSupported)
-                    System.Runtime.Intrinsics.X86.Sse.Prefetch0(slots + Home(KeyOf(left[r + Ahead], right[r + Ahead])));
-                Set(left[r], right[r], r, result[r]);
-            }
+            if (r + Ahead < left.Length && System.Runtime.Intrinsics.X86.Sse.IsSupported)
+                System.Runtime.Intrinsics.X86.Sse.Prefetch0(_slots + Home(KeyOf(left[r + Ahead], right[r + Ahead])));
+            Set(left[r], right[r], r, result[r]);
         }
     }
 

@@ -28,7 +28,7 @@ namespace SharpLM.Tokenization;
 /// </remarks>
 internal sealed unsafe class SharedWordCache
 {
-    /// <summary>Records (a power of two): 8 MiB of records and 512 KiB of tags (made on a tokenizer's first encode).</summary>
+    /// <summary>Records (a power of two): 8 MiB of records and 512 KiB of tags in native memory (made on a tokenizer's first encode).</summary>
     public const int Records = 1 << 17;
     const int Ways = 8;
     const int SetMask = Records / Ways - 1;
@@ -37,29 +37,26 @@ internal sealed unsafe class SharedWordCache
     /// <summary>Longest word (UTF-16 units) a record can hold (with one id).</summary>
     public const int MaxWordLength = (PayloadBytes - 4) / 2;
 
-    readonly ulong[] _records;                 // pinned so that record 0 can start on a cache line
-    readonly int _base;                        // index in _records of record 0
-    readonly uint[] _tags;                     // record → its word's hash (0 = empty), a filter read before the record
-    readonly int _tagBase;                     // index in _tags of record 0's tag (a set's 8 tags in one cache line)
-    readonly ulong* _recordsAt;                // record 0 and tag 0 (the arrays are pinned), for prefetching
-    readonly uint* _tagsAt;
+    readonly LookupTableMemory _memory;        // tags, then records: 2 MiB aligned, advised as huge pages
+    readonly ulong* _recordsAt;                // record 0 (cache-line aligned)
+    readonly uint* _tagsAt;                    // record → its word's hash (0 = empty), a filter read before the record; a set's 8 tags in one cache line
 
-    public SharedWordCache()
+    /// <param name="hugePages">Whether to ask for huge pages (see <see cref="LookupTableMemory"/>).</param>
+    public SharedWordCache(bool hugePages) : this(bytes => new LookupTableMemory(bytes, hugePages)) { }
+
+    /// <param name="allocate">Makes the table's memory from its size in bytes (tests pass one whose huge-page advice fails).</param>
+    internal SharedWordCache(Func<long, LookupTableMemory> allocate)
     {
-        _records = GC.AllocateArray<ulong>(Records * RecordWords + 64 / sizeof(ulong), pinned: true);
-        _base = AlignedStart(_records, sizeof(ulong));
-        _tags = GC.AllocateArray<uint>(Records + 64 / sizeof(uint), pinned: true);
-        _tagBase = AlignedStart(_tags, sizeof(uint));
-        _recordsAt = (ulong*)Unsafe.AsPointer(ref _records[_base]);
-        _tagsAt = (uint*)Unsafe.AsPointer(ref _tags[_tagBase]);
+        const long TagBytes = Records * sizeof(uint);
+        _memory = allocate(TagBytes + (long)Records * RecordWords * sizeof(ulong));
+        _tagsAt = (uint*)_memory.Start;
+        _recordsAt = (ulong*)(_memory.Start + TagBytes);
     }
 
-    /// <summary>The first index of the pinned <paramref name="array"/> whose address is a multiple of 64 bytes.</summary>
-    static int AlignedStart<T>(T[] array, int elementSize) where T : unmanaged
-    {
-        long address = Marshal.UnsafeAddrOfPinnedArrayElement(array, 0).ToInt64();
-        return (int)((64 - (address & 63)) & 63) / elementSize;
-    }
+    public SharedWordCache() : this(LookupTableMemory.HugePagesByDefault) { }
+
+    /// <summary>The memory under the table (its page mode, for diagnostics).</summary>
+    public LookupTableMemory Memory => _memory;
 
     /// <summary>A fast multiply-xorshift hash of a word (its UTF-16 units), folded to 32 bits.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -93,7 +90,7 @@ internal sealed unsafe class SharedWordCache
 
     static uint Tag(uint hash) => hash == 0 ? 1 : hash;
 
-    Span<byte> Payload(int record) => MemoryMarshal.AsBytes(_records.AsSpan(_base + record * RecordWords + 1, RecordWords - 1));
+    Span<byte> Payload(int record) => new(_recordsAt + record * RecordWords + 1, PayloadBytes);
 
     /// <summary>
     /// Appends the cached ids of <paramref name="word"/> to <paramref name="output"/> and returns true, or returns
@@ -115,7 +112,7 @@ internal sealed unsafe class SharedWordCache
         if (Vector256.IsHardwareAccelerated)
             return Vector256.Equals(Vector256.Load(_tagsAt + first), Vector256.Create(tag)).ExtractMostSignificantBits();
         uint ways = 0;
-        var tags = _tags.AsSpan(_tagBase + first, Ways);
+        var tags = new ReadOnlySpan<uint>(_tagsAt + first, Ways);
         for (int w = 0; w < tags.Length; w++) if (tags[w] == tag) ways |= 1u << w;
         return ways;
     }
@@ -145,7 +142,7 @@ internal sealed unsafe class SharedWordCache
 
     bool TryRecord(int record, ReadOnlySpan<char> word, uint hash, IdList output)
     {
-        ref ulong headerRef = ref _records[_base + record * RecordWords];
+        ref ulong headerRef = ref _recordsAt[record * RecordWords];
         ulong header = Volatile.Read(ref headerRef);
         if ((uint)header != hash || WordLength(header) != word.Length || (header & SeqOne) != 0) return false;
         var payload = Payload(record);
@@ -167,10 +164,10 @@ internal sealed unsafe class SharedWordCache
     {
         if (!Fits(word.Length, ids.Length)) return;
         int first = (int)(hash & SetMask) * Ways, record = -1;
-        for (int r = first; r < first + Ways; r++) if (_tags[_tagBase + r] == 0) { record = r; break; }
+        for (int r = first; r < first + Ways; r++) if (Volatile.Read(ref _tagsAt[r]) == 0) { record = r; break; }
         if (record < 0) record = first + (victim & (Ways - 1));
 
-        ref ulong headerRef = ref _records[_base + record * RecordWords];
+        ref ulong headerRef = ref _recordsAt[record * RecordWords];
         ulong old = Volatile.Read(ref headerRef);
         if ((old & SeqOne) != 0) return;                                   // being written by another thread
         ulong claimed = (old & ~SeqMask) | (((old & SeqMask) + SeqOne) & SeqMask);
@@ -181,6 +178,6 @@ internal sealed unsafe class SharedWordCache
         ids.CopyTo(MemoryMarshal.Cast<byte, int>(payload[IdOffset(word.Length)..]));
         ulong seq = ((claimed & SeqMask) + SeqOne) & SeqMask;
         Volatile.Write(ref headerRef, hash | seq | ((ulong)word.Length << 48) | ((ulong)ids.Length << 56));
-        Volatile.Write(ref _tags[_tagBase + record], Tag(hash));
+        Volatile.Write(ref _tagsAt[record], Tag(hash));
     }
 }

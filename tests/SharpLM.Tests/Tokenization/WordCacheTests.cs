@@ -139,4 +139,62 @@ public class WordCacheTests
         }
         Assert.Equal(4, present);
     }
+
+    [Fact]
+    public void LongWordCacheChecksOddLengthsPrefixesAndHashZero()
+    {
+        var c = new LongWordCache();
+        // Odd lengths leave half of the last packed int unused; a word one unit shorter or longer must still miss.
+        string odd = "▁" + new string('q', 30), even = odd + "q", shorter = odd[..^1];
+        foreach (uint hash in new uint[] { 0, 5 })                 // 0 is also the tag of an empty slot
+        {
+            var cache = new LongWordCache();
+            cache.Set(odd, hash, [7, 8, 9], victim: 0);
+            var output = new IdList();
+            Assert.True(cache.TryGet(odd, hash, output));
+            Assert.Equal([7, 8, 9], output.Span.ToArray());
+            Assert.False(cache.TryGet(even, hash, output = new IdList()));
+            Assert.False(cache.TryGet(shorter, hash, output));
+            Assert.False(cache.TryGet(odd.Replace('q', 'r'), hash, output));
+            Assert.Equal(0, output.Count);
+            cache.PrefetchTags(hash);                              // hints: no effect on results
+            cache.PrefetchEntry(hash);
+            cache.PrefetchEntry(hash + 1);
+            Assert.True(cache.TryGet(odd, hash, output));
+        }
+        // An entry replaced by another word of the same set is never answered for the old word.
+        for (int i = 0; i < 12; i++) c.Set($"{odd}{i}", 3u | ((uint)i << 16), [i], victim: i);
+        for (int i = 0; i < 12; i++)
+        {
+            var output = new IdList();
+            if (c.TryGet($"{odd}{i}", 3u | ((uint)i << 16), output)) Assert.Equal([i], output.Span.ToArray());
+            Assert.False(c.TryGet($"{odd}{i}", 3u | ((uint)(i + 1) << 16), output = new IdList()));
+        }
+    }
+
+    [Fact]
+    public void LongWordCacheReadersRacingWritersGetOnlyTheirOwnIds()
+    {
+        var c = new LongWordCache();
+        // 64 words, all in one set: writers keep replacing ways while readers look words up.
+        var words = Enumerable.Range(0, 64).Select(i => (Word: new string((char)('a' + i % 26), 27 + i % 30) + i, Hash: 9u | ((uint)i << 20))).ToList();
+        int bad = 0, hits = 0;
+        var threads = Enumerable.Range(0, 4).Select(t => new Thread(() =>
+        {
+            var output = new IdList();
+            for (int r = 0; r < 20_000; r++)
+            {
+                int i = (r * 7 + t * 13) % words.Count;
+                if ((r + t) % 3 == 0) c.Set(words[i].Word, words[i].Hash, [i, i * 2, -i], victim: r);
+                output.Clear();
+                if (!c.TryGet(words[i].Word, words[i].Hash, output)) continue;
+                Interlocked.Increment(ref hits);
+                if (!output.Span.SequenceEqual(new[] { i, i * 2, -i })) Interlocked.Increment(ref bad);
+            }
+        })).ToList();
+        threads.ForEach(x => x.Start());
+        threads.ForEach(x => x.Join());
+        Assert.Equal(0, bad);
+        Assert.True(hits > 0);
+    }
 }
