@@ -201,6 +201,27 @@ public static unsafe class Vec
         return Avx512F.Scale(p, n);
     }
 
+    /// <summary>
+    /// Lanes 0..rem−1 set (rem &lt; 16): the tail of a row as one masked vector instead of up to 15 scalar
+    /// iterations (a scalar expf costs about as much as a whole vector of <see cref="Exp512"/>). Masked loads
+    /// and stores never touch memory in the cleared lanes, so reading past the row's end is safe.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector512<float> TailMask(int rem) => Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(rem)).AsSingle();
+
+    /// <summary>max x[i] (float, n ≥ 1; attention's row maxima).</summary>
+    public static float MaxF(float* x, int n)
+    {
+        if (!Use512) return Max(x, n);
+        var vm = Vector512.Create(float.NegativeInfinity);
+        int i = 0;
+        for (; i + 16 <= n; i += 16) vm = Vector512.Max(vm, Vector512.Load(x + i));
+        if (i < n) vm = Vector512.Max(vm, Avx512F.MaskLoad(x + i, TailMask(n - i), Vector512.Create(float.NegativeInfinity)));
+        var h = Vector256.Max(vm.GetLower(), vm.GetUpper());
+        var q = Vector128.Max(h.GetLower(), h.GetUpper());
+        return MathF.Max(MathF.Max(q[0], q[1]), MathF.Max(q[2], q[3]));
+    }
+
     /// <summary>x[i] = exp(x[i]·scale − shift) (float; attention's recomputed probabilities).</summary>
     public static void ExpAffine(float* x, float scale, float shift, int n)
     {
@@ -210,8 +231,69 @@ public static unsafe class Vec
             var vs = Vector512.Create(scale);
             var vh = Vector512.Create(shift);
             for (; i + 16 <= n; i += 16) Exp512(Vector512.Load(x + i) * vs - vh).Store(x + i);
+            if (i < n)
+            {
+                var m = TailMask(n - i);
+                Avx512F.MaskStore(x + i, m, Exp512(Avx512F.MaskLoad(x + i, m, Vector512<float>.Zero) * vs - vh));
+            }
+            return;
         }
         for (; i < n; i++) x[i] = MathF.Exp(x[i] * scale - shift);
+    }
+
+    /// <summary>x[i] = exp(x[i]·scale − shift); returns Σ of the results (float; attention's forward softmax numerators).</summary>
+    public static double ExpAffineSum(float* x, float scale, float shift, int n)
+    {
+        int i = 0;
+        if (Use512)
+        {
+            var vs = Vector512.Create(scale);
+            var vh = Vector512.Create(shift);
+            var acc = Vector512<float>.Zero;
+            for (; i + 16 <= n; i += 16)
+            {
+                var e = Exp512(Vector512.Load(x + i) * vs - vh);
+                e.Store(x + i);
+                acc += e;
+            }
+            if (i < n)
+            {
+                var m = TailMask(n - i);
+                var e = Vector512.ConditionalSelect(m, Exp512(Avx512F.MaskLoad(x + i, m, Vector512<float>.Zero) * vs - vh), Vector512<float>.Zero);
+                Avx512F.MaskStore(x + i, m, e);
+                acc += e;
+            }
+            return Vector512.Sum(acc);
+        }
+        double s = 0;
+        for (; i < n; i++) { float e = MathF.Exp(x[i] * scale - shift); x[i] = e; s += e; }
+        return s;
+    }
+
+    /// <summary>
+    /// One attention row over whole vectors: x[j] = exp(x[j]·scale − shift) for j in [from, to), x[j] = 0 for
+    /// every other j in [0, n); returns Σ of the results. n must be a multiple of 16 (the row's padded width),
+    /// so no tail and no separate pass to clear the masked keys. Used when <see cref="Use512"/>.
+    /// </summary>
+    public static double ExpAffineMasked(float* x, int from, int to, int n, float scale, float shift)
+    {
+        int j0 = from & ~15;
+        new Span<float>(x, j0).Clear();
+        var vs = Vector512.Create(scale);
+        var vh = Vector512.Create(shift);
+        var acc = Vector512<float>.Zero;
+        var lane = Vector512<int>.Indices + Vector512.Create(j0);
+        var vFrom = Vector512.Create(from);
+        var vTo = Vector512.Create(to);
+        var step = Vector512.Create(16);
+        for (int j = j0; j < n; j += 16, lane += step)
+        {
+            var keep = (Vector512.GreaterThanOrEqual(lane, vFrom) & Vector512.LessThan(lane, vTo)).AsSingle();
+            var e = Vector512.ConditionalSelect(keep, Exp512(Vector512.Load(x + j) * vs - vh), Vector512<float>.Zero);
+            e.Store(x + j);
+            acc += e;
+        }
+        return Vector512.Sum(acc);
     }
 
     /// <summary>ds[i] = p[i]·(dp[i] − d)·scale, in place over dp (float; attention backward).</summary>
@@ -223,6 +305,13 @@ public static unsafe class Vec
             var vd = Vector512.Create(d);
             var vs = Vector512.Create(scale);
             for (; i + 16 <= n; i += 16) (Vector512.Load(p + i) * (Vector512.Load(dp + i) - vd) * vs).Store(dp + i);
+            if (i < n)
+            {
+                var m = TailMask(n - i);
+                var z = Vector512<float>.Zero;
+                Avx512F.MaskStore(dp + i, m, Avx512F.MaskLoad(p + i, m, z) * (Avx512F.MaskLoad(dp + i, m, z) - vd) * vs);
+            }
+            return;
         }
         for (; i < n; i++) dp[i] = p[i] * (dp[i] - d) * scale;
     }
