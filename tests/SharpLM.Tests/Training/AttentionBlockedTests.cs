@@ -19,7 +19,8 @@ public unsafe class AttentionBlockedTests
     [InlineData(1, 100, 4, 2, 32, 20, 0)]            // window smaller than a query block
     [InlineData(3, 70, 2, 2, 16, 33, 96)]            // v inside wider rows
     [InlineData(1, 130, 8, 2, 64, 64, 0)]            // tiny-preset-like head
-    [InlineData(2, 77, 8, 2, 64, 33, 768)]           // small-preset-like GQA group of 4, window edge mid-block, v in q|k|v rows
+    [InlineData(2, 77, 8, 2, 64, 33, 768)]
+    [InlineData(1, 45, 4, 1, 32, int.MaxValue, 0)]   // one (b, KV head) pair: forward tasks per query head           // small-preset-like GQA group of 4, window edge mid-block, v in q|k|v rows
     public void Matches_the_reference(int B, int T, int heads, int kvHeads, int d, int window, int vStride)
     {
         if (!SmallMatMul.Supported) return; // the blocked path needs AVX-512 and is not used without it

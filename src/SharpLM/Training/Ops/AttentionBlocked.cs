@@ -11,7 +11,8 @@ namespace SharpLM.Training.Ops;
 /// <remarks>
 /// B operands whose rows lie far apart (V inside the fused q|k|v rows, K, the query block's Q and dO) are first
 /// copied into contiguous 32-wide column panels, and dK, dV are summed in contiguous scratch, then copied out.
-/// Forward (task = one batch row b and KV head, looping over the query heads that share it): Kᵀ is transposed once into scratch; per block S = Q·Kᵀ
+/// Forward (task = one batch row b and KV head, looping over the query heads that share it; per query head when
+/// there are fewer (b, KV head) pairs than two per worker): Kᵀ is transposed once into scratch; per block S = Q·Kᵀ
 /// (unscaled), then per row m = max S, E = exp(c·S − c·m) with its sum ℓ in the same pass, O = E·V and each O
 /// row divided by ℓ afterwards (d values per row instead of a pass over the row's keys); lse = c·m + log ℓ.
 /// Backward (task = b and one KV head, looping over the query heads that share it, so dK and dV are owned):
@@ -41,7 +42,10 @@ internal static unsafe class AttentionBlocked
         job.O = o; job.Lse = lse; job.Q = q; job.K = k; job.V = v; job.S = s;
         job.PerWorker = ForwardScratch(s);
         job.Scratch = workers.Shared<Scratch<float>>().Get(workers.Count * job.PerWorker);
-        workers.For(job, s.Batch * s.KvHeads);
+        // A task per (b, KV head) shares its Kᵀ and V panels across the group's query heads; with too few such
+        // tasks to keep every worker busy (batch 1, one KV head), a task per (b, query head) instead.
+        job.HeadsPerTask = s.Batch * s.KvHeads >= 2 * workers.Count ? s.Group : 1;
+        workers.For(job, s.Batch * s.Heads / job.HeadsPerTask);
     }
 
     public static void Backward(Workers workers, float* dq, float* dk, float* dv, float* dout, float* q, float* k, float* v, float* o, float* lse, in Attention.Shape s)
@@ -103,18 +107,21 @@ internal static unsafe class AttentionBlocked
         public long PerWorker;
         public Attention.Shape S;
 
-        /// <summary>Task = batch row b and KV head: Kᵀ and V's panels are prepared once for the group's query heads.</summary>
+        public int HeadsPerTask;
+
+        /// <summary>Task = batch row b and <see cref="HeadsPerTask"/> query heads of one KV head: Kᵀ and V's panels are prepared once for them.</summary>
         public override void Run(int index, int worker)
         {
             var s = S;
-            int b = index / s.KvHeads, kvh = index % s.KvHeads, d = s.HeadDim, T = s.SeqLen, tp = Stride(T);
+            int tasksPerRow = s.Heads / HeadsPerTask, b = index / tasksPerRow, h0 = index % tasksPerRow * HeadsPerTask, kvh = h0 / s.Group;
+            int d = s.HeadDim, T = s.SeqLen, tp = Stride(T);
             float scale = (float)s.Scale;
             float* kt = Scratch + worker * PerWorker, vp = kt + (long)d * tp, sc = vp + (long)T * d;
             float* inv = stackalloc float[MB];
             long row0 = (long)b * T;
             TransposeHead(K + row0 * s.KvWidth + kvh * d, s.KvWidth, T, d, kt, tp);
             SmallMatMul.PackPanels(T, d, V + row0 * s.VRow + kvh * d, s.VRow, vp);
-            for (int h = kvh * s.Group; h < (kvh + 1) * s.Group; h++)
+            for (int h = h0; h < h0 + HeadsPerTask; h++)
                 for (int i0 = 0; i0 < T; i0 += MB)
                 {
                     int mb = Math.Min(MB, T - i0);

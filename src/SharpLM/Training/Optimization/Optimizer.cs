@@ -1,5 +1,4 @@
 using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 using SharpLM.Kernels.Training;
 
 namespace SharpLM.Training.Optimization;
@@ -89,26 +88,6 @@ public sealed unsafe class Optimizer : IDisposable
             float b1 = (float)Options.Beta1, b2 = (float)Options.Beta2, eps = (float)Options.Epsilon;
             float c1 = (float)(1 / Bias1), c2 = (float)(1 / Bias2);
             long i = start;
-            if (Avx512F.IsSupported)
-            {
-                // As the 256-bit loop below, sixteen lanes at a time: the square root and the division dominate the
-                // update's cost (it is not bandwidth-bound), and their 512-bit forms retire twice the lanes for
-                // less than twice the cycles. IEEE sqrt and division are exact, so the bits do not change.
-                var vb1 = Vector512.Create(b1); var vb1c = Vector512.Create(1 - b1);
-                var vb2 = Vector512.Create(b2); var vb2c = Vector512.Create(1 - b2);
-                var vgs = Vector512.Create(gs); var vdecay = Vector512.Create(1 - lr * wd); var vlr = Vector512.Create(lr);
-                var vc1 = Vector512.Create(c1); var vc2 = Vector512.Create(c2); var veps = Vector512.Create(eps);
-                for (; i + 16 <= end; i += 16)
-                {
-                    var g = Vector512.Load(G + i) * vgs;
-                    var m = vb1 * Vector512.Load(M + i) + vb1c * g;
-                    var v = vb2 * Vector512.Load(V + i) + vb2c * g * g;
-                    m.Store(M + i);
-                    v.Store(V + i);
-                    var p = Vector512.Load(P + i) * vdecay;
-                    (p - vlr * (m * vc1) / (Vector512.Sqrt(v * vc2) + veps)).Store(P + i);
-                }
-            }
             if (Vector256.IsHardwareAccelerated)
             {
                 // The same IEEE operations in the same order as the scalar loop below (no fused multiply-adds),
