@@ -96,4 +96,26 @@ public unsafe class FusedOpTests
         fixed (float* px = x)
             Assert.Equal(x.AsSpan(from, to - from).ToArray().Max(), Vec.MaxF(px + from, to - from));
     }
+
+    [Theory]
+    [InlineData(0, 1, 16)]
+    [InlineData(5, 21, 32)]
+    [InlineData(17, 80, 80)]
+    public void Softmax_backward_row_matches_double(int from, int to, int n)
+    {
+        if (!Vec.Use512) return;
+        var s = Random(n, 6, 4);
+        var dpIn = Random(n, 7);
+        var p = (float[])s.Clone();
+        var dp = (float[])dpIn.Clone();
+        float scale = 0.125f, lse = 1.7f, d = 0.2f;
+        fixed (float* pp = p, pd = dp) Vec.SoftmaxBackwardRow(pp, pd, from, to, n, scale, lse, d);
+        for (int j = 0; j < n; j++)
+        {
+            bool valid = j >= from && j < to;
+            double e = valid ? Math.Exp((double)s[j] * scale - lse) : 0;
+            Assert.Equal(e, p[j], 1e-6 * Math.Max(1, e));
+            Assert.Equal(valid ? e * (dpIn[j] - d) * scale : 0, dp[j], 1e-6);
+        }
+    }
 }

@@ -222,54 +222,6 @@ public static unsafe class Vec
         return MathF.Max(MathF.Max(q[0], q[1]), MathF.Max(q[2], q[3]));
     }
 
-    /// <summary>x[i] = exp(x[i]·scale − shift) (float; attention's recomputed probabilities).</summary>
-    public static void ExpAffine(float* x, float scale, float shift, int n)
-    {
-        int i = 0;
-        if (Use512)
-        {
-            var vs = Vector512.Create(scale);
-            var vh = Vector512.Create(shift);
-            for (; i + 16 <= n; i += 16) Exp512(Vector512.Load(x + i) * vs - vh).Store(x + i);
-            if (i < n)
-            {
-                var m = TailMask(n - i);
-                Avx512F.MaskStore(x + i, m, Exp512(Avx512F.MaskLoad(x + i, m, Vector512<float>.Zero) * vs - vh));
-            }
-            return;
-        }
-        for (; i < n; i++) x[i] = MathF.Exp(x[i] * scale - shift);
-    }
-
-    /// <summary>x[i] = exp(x[i]·scale − shift); returns Σ of the results (float; attention's forward softmax numerators).</summary>
-    public static double ExpAffineSum(float* x, float scale, float shift, int n)
-    {
-        int i = 0;
-        if (Use512)
-        {
-            var vs = Vector512.Create(scale);
-            var vh = Vector512.Create(shift);
-            var acc = Vector512<float>.Zero;
-            for (; i + 16 <= n; i += 16)
-            {
-                var e = Exp512(Vector512.Load(x + i) * vs - vh);
-                e.Store(x + i);
-                acc += e;
-            }
-            if (i < n)
-            {
-                var m = TailMask(n - i);
-                var e = Vector512.ConditionalSelect(m, Exp512(Avx512F.MaskLoad(x + i, m, Vector512<float>.Zero) * vs - vh), Vector512<float>.Zero);
-                Avx512F.MaskStore(x + i, m, e);
-                acc += e;
-            }
-            return Vector512.Sum(acc);
-        }
-        double s = 0;
-        for (; i < n; i++) { float e = MathF.Exp(x[i] * scale - shift); x[i] = e; s += e; }
-        return s;
-    }
-
     /// <summary>
     /// One attention row over whole vectors: x[j] = exp(x[j]·scale − shift) for j in [from, to), x[j] = 0 for
     /// every other j in [0, n); returns Σ of the results. n must be a multiple of 16 (the row's padded width),
@@ -296,24 +248,30 @@ public static unsafe class Vec
         return Vector512.Sum(acc);
     }
 
-    /// <summary>ds[i] = p[i]·(dp[i] − d)·scale, in place over dp (float; attention backward).</summary>
-    public static void SoftmaxGrad(float* p, float* dp, float d, float scale, int n)
+    /// <summary>
+    /// One attention backward row in one pass over whole vectors (n a multiple of 16): p[j] = exp(p[j]·scale − lse)
+    /// and dp[j] = p[j]·(dp[j] − d)·scale for j in [from, to), both 0 for every other j in [0, n). On entry p holds
+    /// the row's raw scores and dp = dO·Vᵀ; on exit P and dS (scaled). Used when <see cref="Use512"/>.
+    /// </summary>
+    public static void SoftmaxBackwardRow(float* p, float* dp, int from, int to, int n, float scale, float lse, float d)
     {
-        int i = 0;
-        if (Use512)
+        int j0 = from & ~15;
+        new Span<float>(p, j0).Clear();
+        new Span<float>(dp, j0).Clear();
+        var vs = Vector512.Create(scale);
+        var vl = Vector512.Create(lse);
+        var vd = Vector512.Create(d);
+        var lane = Vector512<int>.Indices + Vector512.Create(j0);
+        var vFrom = Vector512.Create(from);
+        var vTo = Vector512.Create(to);
+        var step = Vector512.Create(16);
+        for (int j = j0; j < n; j += 16, lane += step)
         {
-            var vd = Vector512.Create(d);
-            var vs = Vector512.Create(scale);
-            for (; i + 16 <= n; i += 16) (Vector512.Load(p + i) * (Vector512.Load(dp + i) - vd) * vs).Store(dp + i);
-            if (i < n)
-            {
-                var m = TailMask(n - i);
-                var z = Vector512<float>.Zero;
-                Avx512F.MaskStore(dp + i, m, Avx512F.MaskLoad(p + i, m, z) * (Avx512F.MaskLoad(dp + i, m, z) - vd) * vs);
-            }
-            return;
+            var keep = (Vector512.GreaterThanOrEqual(lane, vFrom) & Vector512.LessThan(lane, vTo)).AsSingle();
+            var e = Vector512.ConditionalSelect(keep, Exp512(Vector512.Load(p + j) * vs - vl), Vector512<float>.Zero);
+            e.Store(p + j);
+            (e * (Vector512.Load(dp + j) - vd) * vs).Store(dp + j);
         }
-        for (; i < n; i++) dp[i] = p[i] * (dp[i] - d) * scale;
     }
 
     // ---- RMSNorm rows (Training/Ops/RmsNorm has the derivation) ----

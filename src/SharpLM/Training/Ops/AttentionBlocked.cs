@@ -179,10 +179,8 @@ internal static unsafe class AttentionBlocked
                     {
                         int i = i0 + r, first = FirstKey(s, i), a = first - lo, len = i - first + 1;
                         float* pr = p + (long)r * tp, dpr = dp + (long)r * tp;
-                        Vec.ExpAffineMasked(pr, a, a + len, n, scale, Lse[((long)b * s.Heads + h) * T + i]);  // P, 0 at masked keys
                         float di = Vec.Dot(Do + qo + (long)r * s.QWidth, O + qo + (long)r * s.QWidth, d);     // rowsum(dO ⊙ O)
-                        Vec.SoftmaxGrad(pr + (a & ~15), dpr + (a & ~15), di, scale, n - (a & ~15));          // dS (scaled), 0 where P is
-                        new Span<float>(dpr, a & ~15).Clear();
+                        Vec.SoftmaxBackwardRow(pr, dpr, a, a + len, n, scale, Lse[((long)b * s.Heads + h) * T + i], di); // P and dS (scaled), 0 at masked keys
                     }
                     TimesPanels(mb, keys, dp, tp, kp, T, lo, d, Dq + qo, s.QWidth, accumulate: false);        // dQ = dS·K
                     SmallMatMul.PackPanels(mb, d, Q + qo, s.QWidth, qp);
