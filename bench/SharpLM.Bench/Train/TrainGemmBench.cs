@@ -24,8 +24,12 @@ namespace SharpLM.Bench.Train;
 public static unsafe class TrainGemmBench
 {
     const string Usage = """
-        usage: SharpLM.Bench train-gemm [--presets tiny,small] [--batch 8] [--seq 256] [--reps 3] [--python /usr/bin/python3] [--no-torch] [--only SUBSTRING]
+        usage: SharpLM.Bench train-gemm [--presets tiny,small] [--batch 8] [--seq 256] [--reps 3] [--python /usr/bin/python3] [--no-torch] [--only SUBSTRING] [--workers N] [--ab]
         Prints the 512- and 256-bit FMA peak per core, then per shape: SharpLM and PyTorch GFLOP/s per core (1 thread, CPU time).
+        --workers N (N > 1) instead times SharpLM alone with N workers in wall time (best of reps; needs a quiet machine):
+        GFLOP/s, % of N cores' peak, and the wall time split into B packing and tiles.
+        --ab alternates the tile schedules (CPU time with 1 worker, wall time with more) (fixed tiles of sessions 3–5 vs row sweeps) rep by rep on the same buffers
+        and prints both best times and their ratio.
         """;
 
     public static int Run(string[] args)
@@ -37,6 +41,7 @@ public static unsafe class TrainGemmBench
         int reps = int.Parse(BenchSupport.Option(args, "--reps") ?? "3", CultureInfo.InvariantCulture);
         string python = BenchSupport.Option(args, "--python") ?? "/usr/bin/python3";
         bool torch = !args.Contains("--no-torch");
+        int workerCount = int.Parse(BenchSupport.Option(args, "--workers") ?? "1", CultureInfo.InvariantCulture);
         ApplyPrefetchOverride();
 
         var (p512, p256) = (Avx512F.IsSupported ? FmaPeak512() : double.NaN, Fma.IsSupported ? FmaPeak256() : double.NaN);
@@ -48,6 +53,8 @@ public static unsafe class TrainGemmBench
             Console.WriteLine(BenchSupport.Inv($"# 12×32 micro-kernel alone, kc 256 (CPU time): B panel in L1 {l1:F1} GFLOP/s, one 96×512 tile with B in L2 {l2:F1} GFLOP/s"));
         }
         Console.WriteLine();
+        if (args.Contains("--ab")) return RunScheduleAb(presets, batch, seq, reps, workerCount, double.IsNaN(p512) ? p256 : p512, BenchSupport.Option(args, "--only"));
+        if (workerCount > 1) return RunParallel(presets, batch, seq, reps, workerCount, double.IsNaN(p512) ? p256 : p512, BenchSupport.Option(args, "--only"));
         Console.WriteLine("| model | product | M×N×K | SharpLM GFLOP/s | % of peak | PyTorch GFLOP/s | ratio |");
         Console.WriteLine("|---|---|---|---|---|---|---|");
         double peak = double.IsNaN(p512) ? p256 : p512;
@@ -77,6 +84,131 @@ public static unsafe class TrainGemmBench
                 $"| {preset} | **all GEMMs of a step** | {flopsOurs / 1e9:F1} GFLOP | {flopsOurs / timeOurs / 1e9:F1} | {100 * flopsOurs / timeOurs / 1e9 / peak:F0} % | ") + theirsAll + " |");
         }
         return 0;
+    }
+
+    /// <summary>
+    /// Per shape with <paramref name="workerCount"/> workers, wall time (best of <paramref name="reps"/>): where the
+    /// gap between one core's rate and the pool's goes (B packing, uneven tiles, both cores sharing L3/DRAM).
+    /// </summary>
+    static int RunParallel(string[] presets, int batch, int seq, int reps, int workerCount, double peak, string? only)
+    {
+        Console.WriteLine(BenchSupport.Inv($"# {workerCount} workers, wall time, best of {reps}; load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}"));
+        Console.WriteLine(BenchSupport.Inv($"| model | product | M×N×K | GFLOP/s ({workerCount} workers) | % of {workerCount}× peak | pack ms | tiles ms | ms per step |"));
+        Console.WriteLine("|---|---|---|---|---|---|---|---|");
+        foreach (var preset in presets)
+        {
+            var config = TrainingPresets.Get(preset) ?? throw new ArgumentException($"unknown preset {preset}");
+            if (preset == "tiny") config = config with { VocabSize = 4096 };
+            var shapes = Shapes(config, batch * seq);
+            if (only is not null) shapes = shapes.Where(s => s.Name.Contains(only, StringComparison.Ordinal)).ToList();
+            double flopsAll = 0, timeAll = 0;
+            foreach (var s in shapes)
+            {
+                var (wall, pack, tiles) = MeasureParallel(s, reps, workerCount);
+                double flops = 2.0 * s.M * s.N * s.K;
+                double rate = flops / wall / 1e9;
+                flopsAll += flops * s.PerStep;
+                timeAll += wall * s.PerStep;
+                Console.WriteLine(BenchSupport.Inv(
+                    $"| {preset} | {s.Name} ×{s.PerStep} | {s.M}×{s.N}×{s.K} | {rate:F1} | {100 * rate / (peak * workerCount):F0} % | {pack * 1e3:F2} | {tiles * 1e3:F2} | {wall * s.PerStep * 1e3:F0} |"));
+            }
+            double all = flopsAll / timeAll / 1e9;
+            Console.WriteLine(BenchSupport.Inv(
+                $"| {preset} | **all GEMMs of a step** | {flopsAll / 1e9:F1} GFLOP | {all:F1} | {100 * all / (peak * workerCount):F0} % | | | {timeAll * 1e3:F0} |"));
+        }
+        return 0;
+    }
+
+    /// <summary>
+    /// Fixed tiles vs row sweeps per shape, alternating rep by rep on the same buffers (so a busy or drifting machine
+    /// hits both alike): best wall time of each with <paramref name="workerCount"/> workers and sweep's speed-up.
+    /// </summary>
+    static int RunScheduleAb(string[] presets, int batch, int seq, int reps, int workerCount, double peak, string? only)
+    {
+        // One worker: CPU time of this thread (holds on a busy machine); several: wall time (needs a quiet one).
+        Func<double> Clock = workerCount == 1 ? ThreadCpuSeconds : () => Stopwatch.GetTimestamp() / (double)Stopwatch.Frequency;
+        Console.WriteLine(BenchSupport.Inv($"# {workerCount} worker(s), {(workerCount == 1 ? "thread CPU" : "wall")} time, best of {reps} alternating; load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}"));
+        Console.WriteLine("| model | product | M×N×K | tiles GFLOP/s | sweep GFLOP/s | % of peak (sweep) | sweep speed-up |");
+        Console.WriteLine("|---|---|---|---|---|---|---|");
+        var saved = Gemm.Scheduling;
+        try
+        {
+            foreach (var preset in presets)
+            {
+                var config = TrainingPresets.Get(preset) ?? throw new ArgumentException($"unknown preset {preset}");
+                if (preset == "tiny") config = config with { VocabSize = 4096 };
+                var shapes = Shapes(config, batch * seq);
+                if (only is not null) shapes = shapes.Where(s => s.Name.Contains(only, StringComparison.Ordinal)).ToList();
+                double flopsAll = 0, tilesAll = 0, sweepAll = 0;
+                foreach (var s in shapes)
+                {
+                    using var workers = new Workers(workerCount);
+                    long aLen = (long)s.M * s.K, bLen = (long)s.K * s.N, cLen = (long)s.M * s.N;
+                    float* a = Alloc(aLen), b = Alloc(bLen), c = Alloc(cLen);
+                    try
+                    {
+                        var rng = new Random(1);
+                        for (long i = 0; i < aLen; i++) a[i] = (float)rng.NextDouble() - 0.5f;
+                        for (long i = 0; i < bLen; i++) b[i] = (float)rng.NextDouble() - 0.5f;
+                        new Span<float>(c, (int)cLen).Clear();
+                        int lda = s.ATransposed ? s.M : s.K, ldb = s.BTransposed ? s.K : s.N;
+                        var best = new[] { double.MaxValue, double.MaxValue };
+                        for (int r = -1; r < reps; r++) // r = −1 warms both up
+                            for (int which = 0; which < 2; which++)
+                            {
+                                Gemm.Scheduling = which == 0 ? Gemm.Schedule.Tiles : Gemm.Schedule.Sweep;
+                                double t0 = Clock();
+                                Gemm.Multiply(workers, s.M, s.N, s.K, a, lda, s.ATransposed, b, ldb, s.BTransposed, c, s.N, s.Accumulate);
+                                double wall = Clock() - t0;
+                                if (r >= 0) best[which] = Math.Min(best[which], wall);
+                            }
+                        double flops = 2.0 * s.M * s.N * s.K;
+                        flopsAll += flops * s.PerStep; tilesAll += best[0] * s.PerStep; sweepAll += best[1] * s.PerStep;
+                        Console.WriteLine(BenchSupport.Inv(
+                            $"| {preset} | {s.Name} ×{s.PerStep} | {s.M}×{s.N}×{s.K} | {flops / best[0] / 1e9:F1} | {flops / best[1] / 1e9:F1} | {100 * flops / best[1] / 1e9 / (peak * workerCount):F0} % | {best[0] / best[1]:F2}× |"));
+                    }
+                    finally { NativeMemory.AlignedFree(a); NativeMemory.AlignedFree(b); NativeMemory.AlignedFree(c); }
+                }
+                Console.WriteLine(BenchSupport.Inv(
+                    $"| {preset} | **all GEMMs of a step** | {flopsAll / 1e9:F1} GFLOP | {flopsAll / tilesAll / 1e9:F1} | {flopsAll / sweepAll / 1e9:F1} | {100 * flopsAll / sweepAll / 1e9 / (peak * workerCount):F0} % | {tilesAll / sweepAll:F2}× |"));
+            }
+        }
+        finally { Gemm.Scheduling = saved; }
+        return 0;
+    }
+
+    /// <summary>Best wall time of one Gemm.Multiply with <paramref name="workerCount"/> workers, and that run's packing and tile time (Workers.Profile).</summary>
+    static (double Wall, double Pack, double Tiles) MeasureParallel(Shape s, int reps, int workerCount)
+    {
+        using var workers = new Workers(workerCount);
+        long aLen = (long)s.M * s.K, bLen = (long)s.K * s.N, cLen = (long)s.M * s.N;
+        float* a = Alloc(aLen), b = Alloc(bLen), c = Alloc(cLen);
+        try
+        {
+            var rng = new Random(1);
+            for (long i = 0; i < aLen; i++) a[i] = (float)rng.NextDouble() - 0.5f;
+            for (long i = 0; i < bLen; i++) b[i] = (float)rng.NextDouble() - 0.5f;
+            new Span<float>(c, (int)cLen).Clear();
+            int lda = s.ATransposed ? s.M : s.K, ldb = s.BTransposed ? s.K : s.N;
+            Gemm.Multiply(workers, s.M, s.N, s.K, a, lda, s.ATransposed, b, ldb, s.BTransposed, c, s.N, s.Accumulate); // warm-up
+            (double Wall, double Pack, double Tiles) best = (double.MaxValue, 0, 0);
+            for (int r = 0; r < reps; r++)
+            {
+                var profile = new Dictionary<Type, (long Ticks, long Calls)>();
+                workers.Profile = profile;
+                long t0 = Stopwatch.GetTimestamp();
+                Gemm.Multiply(workers, s.M, s.N, s.K, a, lda, s.ATransposed, b, ldb, s.BTransposed, c, s.N, s.Accumulate);
+                double wall = (Stopwatch.GetTimestamp() - t0) / (double)Stopwatch.Frequency;
+                workers.Profile = null;
+                double pack = 0, tiles = 0;
+                foreach (var (type, v) in profile)
+                    if (type.Name.StartsWith("PackJob", StringComparison.Ordinal)) pack += v.Ticks / (double)Stopwatch.Frequency;
+                    else tiles += v.Ticks / (double)Stopwatch.Frequency;
+                if (wall < best.Wall) best = (wall, pack, tiles);
+            }
+            return best;
+        }
+        finally { NativeMemory.AlignedFree(a); NativeMemory.AlignedFree(b); NativeMemory.AlignedFree(c); }
     }
 
     /// <summary>One GEMM of a step: C[M,N] (+)= A·B with A or B stored transposed as the Linear/head call does, and how many a step runs.</summary>
@@ -172,6 +304,21 @@ public static unsafe class TrainGemmBench
             Gemm.PrefetchIterations = int.TryParse(v, CultureInfo.InvariantCulture, out int n) && n >= 0
                 ? n : throw new ArgumentException($"SHARPLM_GEMM_PREFETCH must be a whole number of k iterations, not '{v}'");
             Console.Error.WriteLine($"# B prefetch: {n} k iterations ahead");
+        }
+        if (Environment.GetEnvironmentVariable("SHARPLM_GEMM_SCHEDULE") is { } schedule)
+        {
+            Gemm.Scheduling = Enum.TryParse<Gemm.Schedule>(schedule, ignoreCase: true, out var sc)
+                ? sc : throw new ArgumentException($"SHARPLM_GEMM_SCHEDULE must be tiles or sweep, not '{schedule}'");
+            Console.Error.WriteLine($"# GEMM schedule: {sc}");
+        }
+        if (Environment.GetEnvironmentVariable("SHARPLM_GEMM_SWEEP") is { } sweep)
+        {
+            // rows,cols: the sweep's largest row chunk and column block (tuning switch; results never change).
+            var parts = sweep.Split(',');
+            if (parts.Length != 2 || !int.TryParse(parts[0], CultureInfo.InvariantCulture, out int rows) || !int.TryParse(parts[1], CultureInfo.InvariantCulture, out int cols) || rows < 12 || cols < 32)
+                throw new ArgumentException($"SHARPLM_GEMM_SWEEP must be ROWS,COLS (at least 12,32), not '{sweep}'");
+            (Gemm.SweepRows, Gemm.SweepCols) = (rows, cols);
+            Console.Error.WriteLine($"# GEMM sweep: up to {rows} rows × {cols} columns");
         }
     }
 

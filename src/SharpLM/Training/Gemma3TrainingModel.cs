@@ -99,7 +99,7 @@ public sealed unsafe class Gemma3TrainingModel<T> : IDisposable where T : unmana
         RmsNorm.Forward(Workers, a.Lnf, a.LnfRstd, a.Resid[c.NumLayers], P(Layout.FinalNorm), N, H, c.RmsNormEps);
 
         // ---- tied head + cross-entropy (its backward runs chunk by chunk inside) ----
-        _embedTransposed.Pack(Workers, H, V, P(Layout.Embedding), H, transposed: true);
+        _embedTransposed.PackOnFirstUse(H, V, P(Layout.Embedding), H, transposed: true); // packed by the head's tiles as they first need it
         double loss = TiedHeadCrossEntropy.ForwardBackward(Workers, a.Lnf, a.Targets, P(Layout.Embedding), _embedTransposed,
             a.Logits, a.HeadChunk, a.RowLoss, backward ? a.DA : null, backward ? G(Layout.Embedding) : null,
             N, H, V, T.CreateTruncating(gradScale), out int count);

@@ -134,6 +134,47 @@ public unsafe class TrainingGemmTests
     }
 
     [Fact]
+    public void Schedule_chunks_and_blocks_never_change_results()
+    {
+        // Tiles vs sweeps, tiny sweep chunks and column blocks (many blocks, chunks cut mid-way by the guided share,
+        // workers helping with each other's blocks), 1–3 workers, each layout including the weight gradient's
+        // transposed A (packed k-outer with prefetch, and its partial micro-panel): identical bits throughout.
+        foreach (var (M, N, K, ta, tb) in new[] { (301, 700, 450, false, true), (250, 97, 530, true, false), (37, 70, 5, false, false), (611, 64, 300, true, false) })
+        {
+            var a = Random(M * K, 11);
+            var b = Random(K * N, 12);
+            var c0 = Random(M * N, 13);
+            float[]? first = null;
+            foreach (var (schedule, rows, cols, threads) in new[] {
+                (Gemm.Schedule.Tiles, 240, 640, 2), (Gemm.Schedule.Sweep, 240, 640, 2), (Gemm.Schedule.Sweep, 240, 640, 1),
+                (Gemm.Schedule.Sweep, 24, 64, 3), (Gemm.Schedule.Sweep, 12, 32, 2), (Gemm.Schedule.Sweep, 50, 100, 2) })
+            {
+                var c = (float[])c0.Clone();
+                lock (ForcedPathLock)
+                {
+                    var saved = (Gemm.Scheduling, Gemm.SweepRows, Gemm.SweepCols);
+                    (Gemm.Scheduling, Gemm.SweepRows, Gemm.SweepCols) = (schedule, rows, cols);
+                    try
+                    {
+                        using var w = new Workers(threads);
+                        fixed (float* pa = a, pb = b, pc = c)
+                            Gemm.Multiply(w, M, N, K, pa, ta ? M : K, ta, pb, tb ? K : N, tb, pc, N, accumulate: ta);
+                    }
+                    finally { (Gemm.Scheduling, Gemm.SweepRows, Gemm.SweepCols) = saved; }
+                }
+                if (first is null) first = c;
+                else Assert.Equal(first, c);
+            }
+            var expect = Reference(M, N, K, a, ta, b, tb);
+            for (int i = 0; i < expect.Length; i++)
+            {
+                double e = expect[i] + (ta ? c0[i] : 0);
+                Assert.True(Math.Abs(first![i] - e) <= 1e-5 * (1 + Math.Abs(e)) * Math.Sqrt(K), $"C[{i / N},{i % N}] = {first[i]}, expected {e}");
+            }
+        }
+    }
+
+    [Fact]
     public void Double_path_is_exact_on_integers()
     {
         int M = 13, N = 11, K = 300;

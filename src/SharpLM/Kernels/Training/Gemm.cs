@@ -17,11 +17,13 @@ namespace SharpLM.Kernels.Training;
 /// <item>input gradient dx = dy·W: A = dy, B = W;</item>
 /// <item>weight gradient dW += dyᵀ·x: A = dyᵀ (<c>aTransposed</c>), B = x, accumulate.</item>
 /// </list>
-/// BLIS-style: B is packed into NR-wide column panels (once per call, in parallel, or once per step with
-/// <see cref="GemmPackedB{T}"/>); each task owns an MC×NC tile of C, packs its rows of A into MR-tall
-/// micro-panels in per-thread scratch and runs an MR×NR register-blocked micro-kernel over KC-long slices
-/// of K. A tile is always computed by one task with K in order, so C is bit-identical for any thread count.
+/// BLIS-style: B is packed into NR-wide column panels (<see cref="GemmPackedB{T}"/>, piece by piece on first use
+/// inside the tiles, or once per step for the tied head); each tile of C (a chunk of rows of one column block, see
+/// <see cref="Schedule.Sweep"/>) packs its rows of A into MR-tall micro-panels in per-thread scratch and runs an
+/// MR×NR register-blocked micro-kernel over KC-long slices of K. A tile is always computed by one worker with K in
+/// order, so C is bit-identical for any thread count and any tiling.
 /// </remarks>
+[SkipLocalsInit] // the micro-kernels' stackalloc'd edge blocks (1.5 KiB) need no zeroing on every call
 public static unsafe class Gemm
 {
     /// <summary>
@@ -78,7 +80,7 @@ public static unsafe class Gemm
             return;
         }
         var packed = workers.Shared<GemmPackedB<T>>();
-        packed.Pack(workers, K, N, b, ldb, bTransposed);
+        packed.PackOnFirstUse(K, N, b, ldb, bTransposed);
         Multiply(workers, M, a, lda, aTransposed, packed, c, ldc, accumulate);
     }
 
@@ -92,6 +94,22 @@ public static unsafe class Gemm
         var path = PathFor<T>();
         int mr = MicroRows(path);
         if (b.Path != path) throw new InvalidOperationException("packed B was made for another micro-kernel");
+        if (Scheduling == Schedule.Sweep)
+        {
+            var sweep = workers.Shared<SweepJob<T>>();
+            sweep.M = M; sweep.N = N; sweep.K = K; sweep.A = a; sweep.Lda = lda; sweep.ATransposed = aTransposed;
+            sweep.B = b; sweep.C = c; sweep.Ldc = ldc; sweep.Accumulate = accumulate; sweep.Path = path; sweep.Mr = mr;
+            // Column blocks as wide as SweepCols allows, evened out (576 columns as one block of 18 panels with
+            // the default 768, 3072 as 4×768): each block's packed B slice (kc × block) is what stays in L2.
+            int blocks = Tiles(N, SweepCols);
+            sweep.BlockCols = RoundUp((N + blocks - 1) / blocks, b.Nr);
+            sweep.Blocks = Tiles(N, sweep.BlockCols);
+            sweep.Participants = workers.Count;
+            sweep.MaxRows = Math.Max(12, SweepRows / 12 * 12); // a multiple of every MR, so chunks never outgrow the scratch
+            sweep.Reset(workers.Count);
+            workers.For(sweep, workers.Count);
+            return;
+        }
         var job = workers.Shared<TileJob<T>>();
         job.M = M; job.N = N; job.K = K; job.A = a; job.Lda = lda; job.ATransposed = aTransposed;
         job.B = b; job.C = c; job.Ldc = ldc; job.Accumulate = accumulate; job.Path = path; job.Mr = mr;
@@ -153,56 +171,165 @@ public static unsafe class Gemm
         {
             // Column tiles outer: consecutive tasks (on every worker) share one packed B block, which stays in L2.
             int i0 = index % TilesM * Mc, j0 = index / TilesM * Nc;
-            int mc = Math.Min(Mc, M - i0), nc = Math.Min(Nc, N - j0);
-            int mr = Mr, nr = B.Nr, kSlice = SliceK(K);
-            T* ap = _scratch[worker];
-            for (int pc = 0; pc < K; pc += kSlice)
+            Tile(Path, M, K, A, Lda, ATransposed, B, C, Ldc, Accumulate, Mr, i0, Math.Min(Mc, M - i0), j0, Math.Min(Nc, N - j0), _scratch[worker]);
+        }
+    }
+
+    /// <summary>
+    /// Rows [i0, i0+mc) × columns [j0, j0+nc) of C, K walked in <see cref="SliceK"/> slices in order (so an element's
+    /// sum never depends on the tile): per slice, the tile's rows of A are packed into <paramref name="ap"/> once and
+    /// every packed B panel of the slice is reused across all of the tile's rows.
+    /// </summary>
+    static void Tile<T>(Path path, int M, int K, T* A, int lda, bool aTransposed, GemmPackedB<T> B, T* C, int ldc, bool accumulate,
+        int mr, int i0, int mc, int j0, int nc, T* ap) where T : unmanaged, INumber<T>
+    {
+        int nr = B.Nr, kSlice = SliceK(K);
+        for (int pc = 0; pc < K; pc += kSlice)
+        {
+            int kc = Math.Min(kSlice, K - pc);
+            PackA(ap, A, lda, aTransposed, i0, mc, pc, kc, mr);
+            B.EnsurePacked(j0 / nr, (j0 + nc + nr - 1) / nr, pc / kSlice);
+            bool acc = accumulate || pc > 0;
+            // Rows outer: one MR×kc micro-panel of A stays in L1 while the tile's B panels stream from L2.
+            for (int ir = 0; ir < mc; ir += mr)
             {
-                int kc = Math.Min(kSlice, K - pc);
-                PackA(ap, A, Lda, ATransposed, i0, mc, pc, kc, mr);
-                bool acc = Accumulate || pc > 0;
-                // Rows outer: one MR×kc micro-panel of A stays in L1 while the tile's B panels stream from L2.
-                for (int ir = 0; ir < mc; ir += mr)
+                int rows = Math.Min(mr, mc - ir);
+                T* a = ap + (long)ir * kc;
+                T* cRow = C + (long)(i0 + ir) * ldc + j0;
+                for (int jr = 0; jr < nc; jr += nr)
                 {
-                    int rows = Math.Min(mr, mc - ir);
-                    T* a = ap + (long)ir * kc;
-                    T* cRow = C + (long)(i0 + ir) * Ldc + j0;
-                    for (int jr = 0; jr < nc; jr += nr)
-                    {
-                        // The panel the next call reads (this row's next, or the tile's first for the next rows).
-                        T* next = B.Panel(j0 + (jr + nr < nc ? jr + nr : 0)) + (long)pc * nr;
-                        Micro(Path, kc, a, B.Panel(j0 + jr) + (long)pc * nr, next, cRow + jr, Ldc, rows, Math.Min(nr, nc - jr), acc);
-                    }
+                    // The panel the next call reads (this row's next, or the tile's first for the next rows).
+                    T* next = B.Panel(j0 + (jr + nr < nc ? jr + nr : 0)) + (long)pc * nr;
+                    Micro(path, kc, a, B.Panel(j0 + jr) + (long)pc * nr, next, cRow + jr, ldc, rows, Math.Min(nr, nc - jr), acc);
                 }
             }
         }
     }
 
+    /// <summary>How the tiles of C are handed to the workers (the bench's A/B switch; results are identical).</summary>
+    internal enum Schedule
+    {
+        /// <summary>Fixed MC×NC tiles, column blocks outer, handed out in order (sessions 3–5).</summary>
+        Tiles,
+        /// <summary>
+        /// Each worker sweeps the rows of its own column blocks in large chunks (the packed B slice stays in its
+        /// L2 and is reused by up to <see cref="SweepRows"/> rows), then helps with the others' blocks; chunks
+        /// shrink as the work runs out so that the workers finish together.
+        /// </summary>
+        Sweep,
+    }
+
+    internal static Schedule Scheduling { get; set; } = Schedule.Sweep;
+    /// <summary>Most rows of one sweep chunk (a multiple of every MR): its A slice (240 KiB) and C rows (up to 600 KiB) share L2 with the B slice.</summary>
+    internal static int SweepRows { get; set; } = 240;
+    /// <summary>
+    /// Widest column block of a sweep: its packed B slice of kc 256 (up to 768 KiB) stays in L2. 768 measured best per
+    /// core on small's shapes (qkv's 768 columns in one block: its forward 88 → 101 GFLOP/s; 320 lost 7 % overall,
+    /// 1024 the same as 768; BENCHMARKS.md "Training", session 6).
+    /// </summary>
+    internal static int SweepCols { get; set; } = 768;
+
+    sealed class SweepJob<T> : ParallelJob, IDisposable where T : unmanaged, INumber<T>
+    {
+        public int M, N, K, Lda, Ldc, Mr, Blocks, BlockCols, Participants, MaxRows;
+        public T* A, C;
+        public bool ATransposed, Accumulate;
+        public GemmPackedB<T> B = null!;
+        public Path Path;
+        const int Pad = 16; // one counter per 64-byte line: the workers claim rows of different blocks without false sharing
+        int[] _next = [];
+        long _remaining;
+        T*[] _scratch = [];
+        int _scratchLen;
+
+        public void Reset(int workers)
+        {
+            if (_next.Length < Blocks * Pad) _next = new int[Blocks * Pad];
+            else Array.Clear(_next, 0, Blocks * Pad);
+            _remaining = (long)M * Tiles(N, B.Nr);
+            int elements = MaxRows * KC;
+            if (_scratch.Length >= workers && _scratchLen >= elements) return;
+            foreach (var p in _scratch) NativeMemory.AlignedFree(p);
+            _scratch = new T*[workers];
+            for (int i = 0; i < workers; i++) _scratch[i] = (T*)NativeMemory.AlignedAlloc((nuint)(elements * sizeof(T)), 64);
+            _scratchLen = elements;
+        }
+
+        public void Dispose()
+        {
+            foreach (var p in _scratch) NativeMemory.AlignedFree(p);
+            _scratch = [];
+        }
+
+        /// <summary>Participant p's own blocks are p, p + P, …; then it helps with every other block until none has rows left.</summary>
+        public override void Run(int participant, int worker)
+        {
+            for (int blk = participant; blk < Blocks; blk += Participants) Drain(blk, worker);
+            for (int i = 1; i < Blocks; i++) Drain((participant + i) % Blocks, worker);
+        }
+
+        void Drain(int blk, int worker)
+        {
+            int j0 = blk * BlockCols, nc = Math.Min(BlockCols, N - j0), panels = Tiles(nc, B.Nr);
+            ref int next = ref _next[blk * Pad];
+            while (true)
+            {
+                int i0 = Volatile.Read(ref next);
+                if (i0 >= M) return;
+                // Guided: a 1/(2·workers) share of all the work still unclaimed, between 4 micro-panels and MaxRows.
+                long share = Volatile.Read(ref _remaining) / (2L * Participants * panels);
+                int rows = Math.Min(RoundUp((int)Math.Clamp(share, Math.Min(4L * Mr, MaxRows), MaxRows), Mr), M - i0);
+                if (Interlocked.CompareExchange(ref next, i0 + rows, i0) != i0) continue;
+                Interlocked.Add(ref _remaining, -(long)rows * panels);
+                Tile(Path, M, K, A, Lda, ATransposed, B, C, Ldc, Accumulate, Mr, i0, rows, j0, nc, _scratch[worker]);
+            }
+        }
+    }
+
+    /// <summary>Source rows of a transposed A prefetched ahead while packing (8 rows of up to 240 floats: ~120 lines in flight at most).</summary>
+    const int TransposedPrefetchRows = 8;
+
     /// <summary>Packs rows [i0, i0+mc) × K slice [pc, pc+kc) of A as MR-row micro-panels: element (r, k) of panel p at p·MR·kc + k·MR + r; rows past mc are zero.</summary>
     static void PackA<T>(T* dst, T* a, int lda, bool transposed, int i0, int mc, int pc, int kc, int mr) where T : unmanaged, INumber<T>
     {
-        for (int ir = 0; ir < mc; ir += mr)
+        int start = 0;
+        if (typeof(T) == typeof(float) && mr == 12 && transposed && mc >= 12 && Avx.IsSupported)
+        {
+            // Transposed A (the weight gradient's dyᵀ): row k of the source holds the tile's mc values of that k side by
+            // side, but consecutive k are a whole row (lda floats, often 12 KiB) apart, a stride no hardware prefetcher
+            // follows. So walk k outer, read each source row once across all full micro-panels, and prefetch the row
+            // TransposedPrefetchRows ahead: many rows in flight instead of one DRAM latency per row.
+            int full = mc / 12 * 12, lines = (full * sizeof(float) + 63) / 64 + 1; // +1: the row need not start on a line
+            float* fa = (float*)a, fd = (float*)dst;
+            for (int k = 0; k < kc; k++)
+            {
+                float* src = fa + (long)(pc + k) * lda + i0;
+                if (k + TransposedPrefetchRows < kc)
+                {
+                    byte* ahead = (byte*)(src + (long)TransposedPrefetchRows * lda);
+                    for (int l = 0; l < lines; l++) Sse.Prefetch0(ahead + l * 64);
+                }
+                float* d = fd + k * 12;
+                for (int ir = 0; ir < full; ir += 12, d += 12 * kc)
+                {
+                    Vector256.Load(src + ir).Store(d);
+                    Vector128.Load(src + ir + 8).Store(d + 8);
+                }
+            }
+            start = full;
+        }
+        for (int ir = start; ir < mc; ir += mr)
         {
             int rows = Math.Min(mr, mc - ir);
             T* d = dst + (long)ir * kc;
-            if (typeof(T) == typeof(float) && mr == 12 && rows == 12 && Avx.IsSupported)
+            if (typeof(T) == typeof(float) && mr == 12 && rows == 12 && !transposed && Avx.IsSupported)
             {
-                // Full float micro-panels of 12 rows: a 48-byte copy per k (transposed A), or 8×8 register transposes.
+                // Full float micro-panels of 12 rows: 8×8 register transposes.
                 float* fd = (float*)d;
-                if (transposed)
-                    for (int k = 0; k < kc; k++)
-                    {
-                        float* src = (float*)a + (long)(pc + k) * lda + i0 + ir;
-                        Vector256.Load(src).Store(fd + k * 12);
-                        Vector128.Load(src + 8).Store(fd + k * 12 + 8);
-                    }
-                else
-                {
-                    float* src = (float*)a + (long)(i0 + ir) * lda + pc;
-                    // Rows 0–7, then rows 4–11 (rows 4–7 are written twice with the same values): all in registers.
-                    SmallMatMul.Transpose(8, kc, src, lda, fd, 12);
-                    SmallMatMul.Transpose(8, kc, src + 4L * lda, lda, fd + 4, 12);
-                }
+                float* src = (float*)a + (long)(i0 + ir) * lda + pc;
+                // Rows 0–7, then rows 4–11 (rows 4–7 are written twice with the same values): all in registers.
+                SmallMatMul.Transpose(8, kc, src, lda, fd, 12);
+                SmallMatMul.Transpose(8, kc, src + 4L * lda, lda, fd + 4, 12);
                 continue;
             }
             if (transposed)
@@ -383,10 +510,21 @@ public static unsafe class Gemm
 /// B of a <see cref="Gemm"/> product packed into NR-wide column panels: panel p holds columns
 /// [p·NR, p·NR+NR) as K rows of NR adjacent values (zero past N). Owns its memory; grows, never shrinks.
 /// </summary>
+/// <remarks>
+/// Packed in pieces of one panel × one K slice (<see cref="Gemm.SliceK"/>), each on first use by the worker whose
+/// tile needs it (<see cref="EnsurePacked"/>): the copy overlaps the other worker's tiles instead of being a separate
+/// pass, and the packed piece is still in the packing core's L2 when its micro-kernels read it. A piece is packed
+/// exactly once (claimed with a compare-exchange); what it holds never depends on who packed it.
+/// </remarks>
 public sealed unsafe class GemmPackedB<T> : IDisposable where T : unmanaged, INumber<T>
 {
     T* _data;
     long _capacity;
+    T* _source;
+    int _ldb, _kSlice, _slices;
+    bool _transposed;
+    /// <summary>Per piece (panel · slices + slice): 0 not packed, 1 being packed, 2 packed.</summary>
+    int[] _state = [];
 
     public int K { get; private set; }
     public int N { get; private set; }
@@ -395,13 +533,28 @@ public sealed unsafe class GemmPackedB<T> : IDisposable where T : unmanaged, INu
 
     internal T* Panel(int column) => _data + (long)(column / Nr) * K * Nr;
 
-    /// <summary>Packs B [K,N] (row stride <paramref name="ldb"/>), or B stored transposed as [N,K], in parallel.</summary>
+    /// <summary>Packs B [K,N] (row stride <paramref name="ldb"/>), or B stored transposed as [N,K], now, in parallel.</summary>
     public void Pack(Workers workers, int k, int n, T* b, int ldb, bool transposed)
+    {
+        PackOnFirstUse(k, n, b, ldb, transposed);
+        var job = workers.Shared<PackJob>();
+        job.Owner = this;
+        workers.For(job, (n + Nr - 1) / Nr);
+    }
+
+    /// <summary>
+    /// Takes B [K,N] (row stride <paramref name="ldb"/>), or B stored transposed as [N,K], to be packed piece by piece
+    /// as <see cref="Gemm"/>'s tiles first need it. B must not change until the last product that uses this packing.
+    /// </summary>
+    public void PackOnFirstUse(int k, int n, T* b, int ldb, bool transposed)
     {
         Path = Gemm.PathFor<T>();
         Nr = Gemm.MicroCols(Path);
         K = k;
         N = n;
+        _source = b; _ldb = ldb; _transposed = transposed;
+        _kSlice = Gemm.SliceK(k);
+        _slices = (k + _kSlice - 1) / _kSlice;
         int panels = (n + Nr - 1) / Nr;
         long need = (long)panels * k * Nr;
         if (need > _capacity)
@@ -410,55 +563,87 @@ public sealed unsafe class GemmPackedB<T> : IDisposable where T : unmanaged, INu
             _data = (T*)NativeMemory.AlignedAlloc((nuint)(need * sizeof(T)), 64);
             _capacity = need;
         }
-        var job = workers.Shared<PackJob>();
-        job.Owner = this; job.B = b; job.Ldb = ldb; job.Transposed = transposed;
-        workers.For(job, panels);
+        int pieces = panels * _slices;
+        if (_state.Length < pieces) _state = new int[pieces];
+        else Array.Clear(_state, 0, pieces);
+    }
+
+    /// <summary>
+    /// Makes panels [<paramref name="p0"/>, <paramref name="p1"/>) of K slice <paramref name="slice"/> ready: packs every
+    /// piece nobody has claimed yet, then waits for those another worker is packing (a few microseconds each).
+    /// </summary>
+    internal void EnsurePacked(int p0, int p1, int slice)
+    {
+        bool waiting = false;
+        for (int p = p0; p < p1; p++)
+        {
+            ref int st = ref _state[p * _slices + slice];
+            if (Volatile.Read(ref st) == 2) continue;
+            if (Interlocked.CompareExchange(ref st, 1, 0) == 0)
+            {
+                try { PackPiece(p, slice); }
+                finally { Volatile.Write(ref st, 2); }
+            }
+            else waiting = true;
+        }
+        if (!waiting) return;
+        for (int p = p0; p < p1; p++)
+        {
+            ref int st = ref _state[p * _slices + slice];
+            var spin = new SpinWait();
+            while (Volatile.Read(ref st) != 2) spin.SpinOnce(-1);
+        }
+    }
+
+    /// <summary>Packs panel <paramref name="p"/>, rows [slice·kSlice, …) of K.</summary>
+    void PackPiece(int p, int slice)
+    {
+        int nr = Nr, j0 = p * nr, cols = Math.Min(nr, N - j0);
+        int k0 = slice * _kSlice, k1 = Math.Min(K, k0 + _kSlice);
+        T* d = _data + (long)p * K * nr;
+        T* B = _source;
+        int ldb = _ldb;
+        if (_transposed)
+        {
+            // B(k, j) = b[j·ldb + k]: the panel is the transpose of NR source rows.
+            int kk = k0;
+            if (typeof(T) == typeof(float) && Avx.IsSupported && cols == nr && nr % 8 == 0)
+                for (; kk + 8 <= k1; kk += 8)
+                    for (int j = 0; j < nr; j += 8)
+                        SmallMatMul.Transpose8x8((float*)(B + (long)(j0 + j) * ldb + kk), ldb, (float*)(d + (long)kk * nr + j), nr);
+            for (; kk < k1; kk++)
+            {
+                int j = 0;
+                for (; j < cols; j++) d[(long)kk * nr + j] = B[(long)(j0 + j) * ldb + kk];
+                for (; j < nr; j++) d[(long)kk * nr + j] = T.Zero;
+            }
+        }
+        else if (cols == nr)
+        {
+            // A full panel: each k contributes one contiguous run of NR values.
+            int bytes = nr * sizeof(T);
+            for (int kk = k0; kk < k1; kk++)
+                Buffer.MemoryCopy(B + (long)kk * ldb + j0, d + (long)kk * nr, bytes, bytes);
+        }
+        else
+        {
+            for (int kk = k0; kk < k1; kk++)
+            {
+                T* s = B + (long)kk * ldb + j0;
+                int j = 0;
+                for (; j < cols; j++) d[(long)kk * nr + j] = s[j];
+                for (; j < nr; j++) d[(long)kk * nr + j] = T.Zero;
+            }
+        }
     }
 
     sealed class PackJob : ParallelJob
     {
         public GemmPackedB<T> Owner = null!;
-        public T* B;
-        public int Ldb;
-        public bool Transposed;
 
         public override void Run(int p, int worker)
         {
-            var o = Owner;
-            int nr = o.Nr, k = o.K, j0 = p * nr, cols = Math.Min(nr, o.N - j0);
-            T* d = o._data + (long)p * k * nr;
-            if (Transposed)
-            {
-                // B(k, j) = b[j·ldb + k]: the panel is the transpose of NR source rows.
-                int kk = 0;
-                if (typeof(T) == typeof(float) && System.Runtime.Intrinsics.X86.Avx.IsSupported && cols == nr && nr % 8 == 0)
-                    for (; kk + 8 <= k; kk += 8)
-                        for (int j = 0; j < nr; j += 8)
-                            SmallMatMul.Transpose8x8((float*)(B + (long)(j0 + j) * Ldb + kk), Ldb, (float*)(d + (long)kk * nr + j), nr);
-                for (; kk < k; kk++)
-                {
-                    int j = 0;
-                    for (; j < cols; j++) d[(long)kk * nr + j] = B[(long)(j0 + j) * Ldb + kk];
-                    for (; j < nr; j++) d[(long)kk * nr + j] = T.Zero;
-                }
-            }
-            else if (cols == nr)
-            {
-                // A full panel: each k contributes one contiguous run of NR values.
-                int bytes = nr * sizeof(T);
-                for (int kk = 0; kk < k; kk++)
-                    Buffer.MemoryCopy(B + (long)kk * Ldb + j0, d + (long)kk * nr, bytes, bytes);
-            }
-            else
-            {
-                for (int kk = 0; kk < k; kk++)
-                {
-                    T* s = B + (long)kk * Ldb + j0;
-                    int j = 0;
-                    for (; j < cols; j++) d[kk * nr + j] = s[j];
-                    for (; j < nr; j++) d[kk * nr + j] = T.Zero;
-                }
-            }
+            for (int slice = 0; slice < Owner._slices; slice++) Owner.EnsurePacked(p, p + 1, slice);
         }
     }
 
