@@ -141,7 +141,14 @@ public static class TrainChild
         TrainGemmBench.ApplyPrefetchOverride();
         using var workers = new Kernels.Training.Workers(threads);
         // SHARPLM_PROFILE=1: where the timed steps' wall time goes, per parallel job type (stderr).
-        bool profile = Environment.GetEnvironmentVariable("SHARPLM_PROFILE") == "1";
+        // SHARPLM_PROFILE=cpu (meant for THREADS = 1): the same table in the calling thread's CPU time, which
+        // holds on a busy machine (others only take turns on the core), for A/B of the non-GEMM ops.
+        string? profileMode = Environment.GetEnvironmentVariable("SHARPLM_PROFILE");
+        bool profile = profileMode is "1" or "cpu";
+        bool cpuClock = profileMode == "cpu";
+        if (cpuClock) workers.ProfileClock = () => (long)(TokenizerBench.ThreadCpuSeconds() * 1e9);
+        double clockFrequency = cpuClock ? 1e9 : Stopwatch.Frequency;
+        double stepClock = 0;
         using var model = new Gemma3TrainingModel<float>(config, workers);
         model.InitializeWeights(0);
         using var opt = new Training.Optimization.Optimizer(model.Layout, new Training.Optimization.OptimizerOptions { WeightDecay = 0.1 });
@@ -156,6 +163,7 @@ public static class TrainChild
             for (int i = 0; i < inputs.Length; i++) { inputs[i] = rng.Next(config.VocabSize); targets[i] = rng.Next(config.VocabSize); }
             if (profile && s == warmup) workers.Profile = [];
             long t0 = Stopwatch.GetTimestamp();
+            double c0 = TokenizerBench.ThreadCpuSeconds();
             var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
             model.ZeroGradients();
             var (sum, count) = model.ForwardBackward(inputs, targets, B, T, 1.0 / (B * T));
@@ -164,16 +172,17 @@ public static class TrainChild
             double dt = Stopwatch.GetElapsedTime(t0).TotalSeconds;
             if (s == 0) first = sum / count;
             last = sum / count;
-            if (s >= warmup) { times.Add(dt); cpu += Process.GetCurrentProcess().TotalProcessorTime - cpu0; }
+            if (s >= warmup) { times.Add(dt); stepClock += cpuClock ? TokenizerBench.ThreadCpuSeconds() - c0 : dt; cpu += Process.GetCurrentProcess().TotalProcessorTime - cpu0; }
         }
         double rss = PeakRssMb();
         if (workers.Profile is { } table)
         {
-            double total = times.Sum();
+            double total = stepClock;
+            if (cpuClock) Console.Error.WriteLine(FormattableString.Invariant($"(calling thread CPU time: {total / times.Count * 1e3:F1} ms/step)"));
             foreach (var (type, (ticks, calls)) in table.OrderByDescending(e => e.Value.Ticks))
                 Console.Error.WriteLine(FormattableString.Invariant(
-                    $"{ticks / (double)Stopwatch.Frequency / total,6:P1} {ticks / (double)Stopwatch.Frequency / times.Count * 1e3,9:F1} ms/step {calls / times.Count,6} calls/step  {(type.DeclaringType is { } d ? d.Name + "." : "")}{type.Name}"));
-            double jobs = table.Values.Sum(v => v.Ticks) / (double)Stopwatch.Frequency;
+                    $"{ticks / clockFrequency / total,6:P1} {ticks / clockFrequency / times.Count * 1e3,9:F1} ms/step {calls / times.Count,6} calls/step  {(type.DeclaringType is { } d ? d.Name + "." : "")}{type.Name}"));
+            double jobs = table.Values.Sum(v => v.Ticks) / clockFrequency;
             Console.Error.WriteLine(FormattableString.Invariant($"{(total - jobs) / total,6:P1} outside parallel jobs"));
         }
         Console.WriteLine(FormattableString.Invariant(

@@ -153,15 +153,13 @@ public sealed unsafe class Gemma3TrainingModel<T> : IDisposable where T : unmana
         var shape = AttentionShape(a, l);
         Attention.Forward(Workers, s.Att, s.Lse, s.Q, s.K, s.Qkv + qW + kvW, shape);           // causal (+ window) GQA
         Linear.Forward(Workers, s.AttProj, s.Att, P(w.O), N, qW, H);                           // o = att·Woᵀ
-        RmsNorm.Forward(Workers, a.Normed, s.PostAttnRstd, s.AttProj, P(w.PostAttentionNorm), N, H, eps);
-        Residual.Forward(Workers, s.Mid, x, a.Normed, (long)N * H);                            // h = r + post_attention_layernorm(o)
+        RmsNorm.ForwardAdd(Workers, s.Mid, s.PostAttnRstd, s.AttProj, P(w.PostAttentionNorm), x, N, H, eps); // h = r + post_attention_layernorm(o)
 
         RmsNorm.Forward(Workers, s.Ln2, s.Ln2Rstd, s.Mid, P(w.PreFeedforwardNorm), N, H, eps); // m = pre_feedforward_layernorm(h)
         Linear.Forward(Workers, s.GateUp, s.Ln2, P(w.Gate), N, H, 2 * I);                      // g | u = m·[Wgate; Wup]ᵀ
         GeGlu.Forward(Workers, a.Hidden, s.GateUp, N, I);                                       // gelu_tanh(g) ⊙ u
         Linear.Forward(Workers, s.FfnOut, a.Hidden, P(w.Down), N, I, H);                       // ·Wdownᵀ
-        RmsNorm.Forward(Workers, a.Normed, s.PostFfnRstd, s.FfnOut, P(w.PostFeedforwardNorm), N, H, eps);
-        Residual.Forward(Workers, a.Resid[l + 1], s.Mid, a.Normed, (long)N * H);              // h = r + post_feedforward_layernorm(m)
+        RmsNorm.ForwardAdd(Workers, a.Resid[l + 1], s.PostFfnRstd, s.FfnOut, P(w.PostFeedforwardNorm), s.Mid, N, H, eps); // h = r + post_feedforward_layernorm(m)
     }
 
     /// <summary>The block backward: <see cref="TrainingActivations{T}.DResid"/> holds dL/d(output) on entry and dL/d(input) on exit.</summary>

@@ -37,7 +37,7 @@ public sealed unsafe class TrainingActivations<T> : IDisposable where T : unmana
     /// <summary>Resid[l] is the input of layer l; Resid[L] feeds the final norm. [N,H] each.</summary>
     public T*[] Resid { get; }
     public T* Lnf, LnfRstd;               // [N,H], [N]
-    public T* Normed, Hidden;             // scratch [N,H] and [N,I] (gelu(gate)·up, recomputed in the backward)
+    public T* Hidden;                     // scratch [N,I] (gelu(gate)·up, recomputed in the backward)
     public T* DResid, DA, DB;             // [N,H] gradient buffers
     public T* DGateUp, DHidden;           // [N,2I], [N,I]
     public T* DQkv, DQ, DK, DAtt;         // [N,qkv], [N,qW], [N,kvW], [N,qW]
@@ -92,7 +92,7 @@ public sealed unsafe class TrainingActivations<T> : IDisposable where T : unmana
             a.FfnOut = Take(N * H); a.PostFfnRstd = Take(N);
         }
         Lnf = Take(N * H); LnfRstd = Take(N);
-        Normed = Take(N * H); Hidden = Take(N * I);
+        Hidden = Take(N * I);
         DResid = Take(N * H); DA = Take(N * H); DB = Take(N * H);
         DGateUp = Take(N * 2 * I); DHidden = Take(N * I);
         DQkv = Take(N * (qW + 2 * kvW)); DQ = Take(N * qW); DK = Take(N * kvW); DAtt = Take(N * qW);
@@ -113,7 +113,7 @@ public sealed unsafe class TrainingActivations<T> : IDisposable where T : unmana
 
     /// <summary>Elements shared by all layers: the residual stream per layer, final norm, scratch and gradient buffers, the head's logits chunk.</summary>
     static long Shared(Gemma3Config c, long N, int headChunk) =>
-        (c.NumLayers + 1) * N * c.HiddenSize + N * c.HiddenSize * 5 + N + N * c.IntermediateSize * 4
+        (c.NumLayers + 1) * N * c.HiddenSize + N * c.HiddenSize * 4 + N + N * c.IntermediateSize * 4
         + N * (c.QueryWidth + 2L * c.KvWidth) + N * c.QueryWidth * 2 + N * c.KvWidth + (long)headChunk * c.VocabSize;
 
     /// <summary>Arena bytes for a model of <paramref name="c"/> at (<paramref name="batch"/>, <paramref name="seqLen"/>), without allocating.</summary>

@@ -19,6 +19,8 @@ public unsafe class AttentionBlockedTests
     [InlineData(1, 100, 4, 2, 32, 20, 0)]            // window smaller than a query block
     [InlineData(3, 70, 2, 2, 16, 33, 96)]            // v inside wider rows
     [InlineData(1, 130, 8, 2, 64, 64, 0)]            // tiny-preset-like head
+    [InlineData(2, 77, 8, 2, 64, 33, 768)]
+    [InlineData(1, 45, 4, 1, 32, int.MaxValue, 0)]   // one (b, KV head) pair: forward tasks per query head           // small-preset-like GQA group of 4, window edge mid-block, v in q|k|v rows
     public void Matches_the_reference(int B, int T, int heads, int kvHeads, int d, int window, int vStride)
     {
         if (!SmallMatMul.Supported) return; // the blocked path needs AVX-512 and is not used without it
@@ -67,7 +69,8 @@ public unsafe class AttentionBlockedTests
     public void SmallMatMul_matches_its_reference()
     {
         if (!SmallMatMul.Supported) return;
-        foreach (var (m, n, k) in new[] { (1, 16, 1), (5, 48, 7), (9, 32, 64), (33, 80, 31) })
+        // m covers the 8-, 4- and 1-row blocks and their remainders; n the 32- and 16-wide columns
+        foreach (var (m, n, k) in new[] { (1, 16, 1), (5, 48, 7), (9, 32, 64), (33, 80, 31), (8, 16, 3), (15, 112, 5), (12, 64, 33) })
         {
             var a = Random(m * (k + 3), 5);
             var b = Random(k * (n + 16), 6);
@@ -79,6 +82,29 @@ public unsafe class AttentionBlockedTests
                 SmallMatMul.Reference(m, n, k, pa, k + 3, pb, n + 16, p2, n + 5, accumulate: true);
             }
             for (int i = 0; i < c1.Length; i++) Assert.Equal(c2[i], c1[i], 1e-4f);
+        }
+    }
+
+    [Fact]
+    public void SmallMatMul_TN_matches_its_reference()
+    {
+        if (!SmallMatMul.Supported) return;
+        foreach (var (m, n, k) in new[] { (1, 16, 1), (5, 48, 7), (9, 32, 64), (33, 80, 31), (8, 16, 3), (15, 112, 5), (144, 64, 32) })
+        {
+            int lda = m + 3;
+            var a = Random(k * lda, 8);
+            var b = Random(k * (n + 16), 9);
+            foreach (bool accumulate in new[] { false, true })
+            {
+                var c1 = Random(m * (n + 5), 10);
+                var c2 = (float[])c1.Clone();
+                fixed (float* pa = a, pb = b, p1 = c1, p2 = c2)
+                {
+                    SmallMatMul.TN(m, n, k, pa, lda, pb, n + 16, p1, n + 5, accumulate);
+                    SmallMatMul.ReferenceTN(m, n, k, pa, lda, pb, n + 16, p2, n + 5, accumulate);
+                }
+                for (int i = 0; i < c1.Length; i++) Assert.Equal(c2[i], c1[i], 1e-4f);
+            }
         }
     }
 }

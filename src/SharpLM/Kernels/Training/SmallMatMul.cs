@@ -7,10 +7,13 @@ namespace SharpLM.Kernels.Training;
 /// <summary>
 /// Single-threaded float C[m,n] (+)= A[m,k]·B[k,n] on unpacked row-major data, for the small products inside
 /// one attention task (scores, probabilities × values and their gradients), where the caller already runs in
-/// parallel and the operands sit in per-thread scratch. n must be a multiple of 16 (callers pad).
+/// parallel and the operands sit in per-thread scratch or in L2. n must be a multiple of 16 (callers pad).
 /// </summary>
 /// <remarks>
-/// Register block 4×32 (8 zmm accumulators): per k, two loads of B's row and four broadcasts of A. The
+/// A is addressed as A(i, p) = a[i·ai + p·ap]: <see cref="NN"/> passes (lda, 1), <see cref="TN"/> passes (1, lda),
+/// so a product with Aᵀ (attention's dK += dSᵀ·Q, dV += Pᵀ·dO) reads A where it lies instead of transposing it.
+/// Register block 8×32 (16 zmm accumulators: twice the FMA latency × ports, so a late load does not stall the
+/// FMAs): per k, two loads of B's row and eight broadcasts of A; 4- and 1-row blocks take the remainder. The
 /// reference is the plain triple loop in <see cref="Reference"/>; tests compare the two.
 /// </remarks>
 public static unsafe class SmallMatMul
@@ -18,34 +21,84 @@ public static unsafe class SmallMatMul
     /// <summary>True when the fast path can run: AVX-512 present (otherwise callers use their scalar reference).</summary>
     public static bool Supported => Avx512F.IsSupported;
 
-    public static void NN(int m, int n, int k, float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate)
+    /// <summary>C[m,n] (+)= A·B with A [m, k] of row stride <paramref name="lda"/>.</summary>
+    public static void NN(int m, int n, int k, float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate) =>
+        Run(m, n, k, a, lda, 1, b, ldb, c, ldc, accumulate);
+
+    /// <summary>C[m,n] (+)= Aᵀ·B with A stored [k, m] of row stride <paramref name="lda"/>.</summary>
+    public static void TN(int m, int n, int k, float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate) =>
+        Run(m, n, k, a, 1, lda, b, ldb, c, ldc, accumulate);
+
+    static void Run(int m, int n, int k, float* a, long ai, long ap, float* b, int ldb, float* c, int ldc, bool accumulate)
     {
         if ((n & 15) != 0) throw new ArgumentException("n must be a multiple of 16", nameof(n));
-        int i = 0;
-        for (; i + 4 <= m; i += 4)
+        // Column panels outer, rows inner: one k×32 panel of B (8 KiB at k = 64) stays in L1 while every row block uses it.
+        int j = 0;
+        for (; j + 32 <= n; j += 32)
         {
-            int j = 0;
-            for (; j + 32 <= n; j += 32) Block4x32(k, a + (long)i * lda, lda, b + j, ldb, c + (long)i * ldc + j, ldc, accumulate);
-            for (; j < n; j += 16) Block4x16(k, a + (long)i * lda, lda, b + j, ldb, c + (long)i * ldc + j, ldc, accumulate);
+            int i = 0;
+            for (; i + 8 <= m; i += 8) Block8x32(k, a + i * ai, ai, ap, b + j, ldb, c + (long)i * ldc + j, ldc, accumulate);
+            for (; i + 4 <= m; i += 4) Block4x32(k, a + i * ai, ai, ap, b + j, ldb, c + (long)i * ldc + j, ldc, accumulate);
+            for (; i < m; i++)
+            {
+                Block1x16(k, a + i * ai, ap, b + j, ldb, c + (long)i * ldc + j, accumulate);
+                Block1x16(k, a + i * ai, ap, b + j + 16, ldb, c + (long)i * ldc + j + 16, accumulate);
+            }
         }
-        for (; i < m; i++)
-            for (int j = 0; j < n; j += 16) Block1x16(k, a + (long)i * lda, b + j, ldb, c + (long)i * ldc + j, accumulate);
+        if (j < n)
+        {
+            int i = 0;
+            for (; i + 4 <= m; i += 4) Block4x16(k, a + i * ai, ai, ap, b + j, ldb, c + (long)i * ldc + j, ldc, accumulate);
+            for (; i < m; i++) Block1x16(k, a + i * ai, ap, b + j, ldb, c + (long)i * ldc + j, accumulate);
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Block4x32(int k, float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate)
+    static void Block8x32(int k, float* a, long ai, long ap, float* b, int ldb, float* c, int ldc, bool accumulate)
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
-        float* a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda;
-        for (int p = 0; p < k; p++)
+        Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
+        float* a0 = a, a1 = a + ai, a2 = a + 2 * ai, a3 = a + 3 * ai, a4 = a + 4 * ai, a5 = a + 5 * ai, a6 = a + 6 * ai, a7 = a + 7 * ai;
+        long o = 0;
+        for (int p = 0; p < k; p++, o += ap)
         {
             var b0 = Vector512.Load(b);
             var b1 = Vector512.Load(b + 16);
             b += ldb;
-            var x = Vector512.Create(a0[p]); c00 = Avx512F.FusedMultiplyAdd(x, b0, c00); c01 = Avx512F.FusedMultiplyAdd(x, b1, c01);
-            x = Vector512.Create(a1[p]); c10 = Avx512F.FusedMultiplyAdd(x, b0, c10); c11 = Avx512F.FusedMultiplyAdd(x, b1, c11);
-            x = Vector512.Create(a2[p]); c20 = Avx512F.FusedMultiplyAdd(x, b0, c20); c21 = Avx512F.FusedMultiplyAdd(x, b1, c21);
-            x = Vector512.Create(a3[p]); c30 = Avx512F.FusedMultiplyAdd(x, b0, c30); c31 = Avx512F.FusedMultiplyAdd(x, b1, c31);
+            var x = Vector512.Create(a0[o]); c00 = Avx512F.FusedMultiplyAdd(x, b0, c00); c01 = Avx512F.FusedMultiplyAdd(x, b1, c01);
+            x = Vector512.Create(a1[o]); c10 = Avx512F.FusedMultiplyAdd(x, b0, c10); c11 = Avx512F.FusedMultiplyAdd(x, b1, c11);
+            x = Vector512.Create(a2[o]); c20 = Avx512F.FusedMultiplyAdd(x, b0, c20); c21 = Avx512F.FusedMultiplyAdd(x, b1, c21);
+            x = Vector512.Create(a3[o]); c30 = Avx512F.FusedMultiplyAdd(x, b0, c30); c31 = Avx512F.FusedMultiplyAdd(x, b1, c31);
+            x = Vector512.Create(a4[o]); c40 = Avx512F.FusedMultiplyAdd(x, b0, c40); c41 = Avx512F.FusedMultiplyAdd(x, b1, c41);
+            x = Vector512.Create(a5[o]); c50 = Avx512F.FusedMultiplyAdd(x, b0, c50); c51 = Avx512F.FusedMultiplyAdd(x, b1, c51);
+            x = Vector512.Create(a6[o]); c60 = Avx512F.FusedMultiplyAdd(x, b0, c60); c61 = Avx512F.FusedMultiplyAdd(x, b1, c61);
+            x = Vector512.Create(a7[o]); c70 = Avx512F.FusedMultiplyAdd(x, b0, c70); c71 = Avx512F.FusedMultiplyAdd(x, b1, c71);
+        }
+        Store(c, c00, accumulate); Store(c + 16, c01, accumulate); c += ldc;
+        Store(c, c10, accumulate); Store(c + 16, c11, accumulate); c += ldc;
+        Store(c, c20, accumulate); Store(c + 16, c21, accumulate); c += ldc;
+        Store(c, c30, accumulate); Store(c + 16, c31, accumulate); c += ldc;
+        Store(c, c40, accumulate); Store(c + 16, c41, accumulate); c += ldc;
+        Store(c, c50, accumulate); Store(c + 16, c51, accumulate); c += ldc;
+        Store(c, c60, accumulate); Store(c + 16, c61, accumulate); c += ldc;
+        Store(c, c70, accumulate); Store(c + 16, c71, accumulate);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Block4x32(int k, float* a, long ai, long ap, float* b, int ldb, float* c, int ldc, bool accumulate)
+    {
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
+        float* a0 = a, a1 = a + ai, a2 = a + 2 * ai, a3 = a + 3 * ai;
+        long o = 0;
+        for (int p = 0; p < k; p++, o += ap)
+        {
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 16);
+            b += ldb;
+            var x = Vector512.Create(a0[o]); c00 = Avx512F.FusedMultiplyAdd(x, b0, c00); c01 = Avx512F.FusedMultiplyAdd(x, b1, c01);
+            x = Vector512.Create(a1[o]); c10 = Avx512F.FusedMultiplyAdd(x, b0, c10); c11 = Avx512F.FusedMultiplyAdd(x, b1, c11);
+            x = Vector512.Create(a2[o]); c20 = Avx512F.FusedMultiplyAdd(x, b0, c20); c21 = Avx512F.FusedMultiplyAdd(x, b1, c21);
+            x = Vector512.Create(a3[o]); c30 = Avx512F.FusedMultiplyAdd(x, b0, c30); c31 = Avx512F.FusedMultiplyAdd(x, b1, c31);
         }
         Store(c, c00, accumulate); Store(c + 16, c01, accumulate);
         Store(c + ldc, c10, accumulate); Store(c + ldc + 16, c11, accumulate);
@@ -53,26 +106,28 @@ public static unsafe class SmallMatMul
         Store(c + 3 * ldc, c30, accumulate); Store(c + 3 * ldc + 16, c31, accumulate);
     }
 
-    static void Block4x16(int k, float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate)
+    static void Block4x16(int k, float* a, long ai, long ap, float* b, int ldb, float* c, int ldc, bool accumulate)
     {
         Vector512<float> c0 = default, c1 = default, c2 = default, c3 = default;
-        float* a0 = a, a1 = a + lda, a2 = a + 2 * lda, a3 = a + 3 * lda;
-        for (int p = 0; p < k; p++)
+        float* a0 = a, a1 = a + ai, a2 = a + 2 * ai, a3 = a + 3 * ai;
+        long o = 0;
+        for (int p = 0; p < k; p++, o += ap)
         {
             var b0 = Vector512.Load(b);
             b += ldb;
-            c0 = Avx512F.FusedMultiplyAdd(Vector512.Create(a0[p]), b0, c0);
-            c1 = Avx512F.FusedMultiplyAdd(Vector512.Create(a1[p]), b0, c1);
-            c2 = Avx512F.FusedMultiplyAdd(Vector512.Create(a2[p]), b0, c2);
-            c3 = Avx512F.FusedMultiplyAdd(Vector512.Create(a3[p]), b0, c3);
+            c0 = Avx512F.FusedMultiplyAdd(Vector512.Create(a0[o]), b0, c0);
+            c1 = Avx512F.FusedMultiplyAdd(Vector512.Create(a1[o]), b0, c1);
+            c2 = Avx512F.FusedMultiplyAdd(Vector512.Create(a2[o]), b0, c2);
+            c3 = Avx512F.FusedMultiplyAdd(Vector512.Create(a3[o]), b0, c3);
         }
         Store(c, c0, accumulate); Store(c + ldc, c1, accumulate); Store(c + 2 * ldc, c2, accumulate); Store(c + 3 * ldc, c3, accumulate);
     }
 
-    static void Block1x16(int k, float* a, float* b, int ldb, float* c, bool accumulate)
+    static void Block1x16(int k, float* a, long ap, float* b, int ldb, float* c, bool accumulate)
     {
         Vector512<float> c0 = default;
-        for (int p = 0; p < k; p++, b += ldb) c0 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[p]), Vector512.Load(b), c0);
+        long o = 0;
+        for (int p = 0; p < k; p++, b += ldb, o += ap) c0 = Avx512F.FusedMultiplyAdd(Vector512.Create(a[o]), Vector512.Load(b), c0);
         Store(c, c0, accumulate);
     }
 
@@ -82,6 +137,26 @@ public static unsafe class SmallMatMul
         if (accumulate) v += Vector512.Load(c);
         v.Store(c);
     }
+
+    /// <summary>
+    /// Copies an [rows, cols] block into column panels 32 wide (the last one cols mod 32 when that is not 0),
+    /// each panel row-major and contiguous: panel p starts at dst + 32·p·rows and has row stride
+    /// <see cref="PanelWidth"/>. A B operand read as panels streams through consecutive lines, whatever the
+    /// source's row stride (V inside the fused q|k|v rows is 3 KiB apart, beyond the L1 stride prefetcher).
+    /// </summary>
+    public static void PackPanels(int rows, int cols, float* src, int lds, float* dst)
+    {
+        for (int p = 0; p * 32 < cols; p++)
+        {
+            int w = PanelWidth(cols, p);
+            float* d = dst + 32L * p * rows;
+            for (int r = 0; r < rows; r++)
+                Buffer.MemoryCopy(src + (long)r * lds + 32 * p, d + (long)r * w, w * 4L, w * 4L);
+        }
+    }
+
+    /// <summary>Width of column panel <paramref name="p"/> of a <paramref name="cols"/>-wide block (see <see cref="PackPanels"/>).</summary>
+    public static int PanelWidth(int cols, int p) => Math.Min(32, cols - 32 * p);
 
     /// <summary>dst[j, i] = src[i, j] for an [rows, cols] block (dst row stride <paramref name="ldd"/>).</summary>
     public static void Transpose(int rows, int cols, float* src, int lds, float* dst, int ldd)
@@ -124,6 +199,18 @@ public static unsafe class SmallMatMul
         Avx.Store(dst + 5 * ldd, Avx.Permute2x128(u1, u5, 0x31));
         Avx.Store(dst + 6 * ldd, Avx.Permute2x128(u2, u6, 0x31));
         Avx.Store(dst + 7 * ldd, Avx.Permute2x128(u3, u7, 0x31));
+    }
+
+    /// <summary>The plain triple loop of <see cref="TN"/> (for tests).</summary>
+    internal static void ReferenceTN(int m, int n, int k, float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate)
+    {
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+            {
+                float s = accumulate ? c[(long)i * ldc + j] : 0;
+                for (int p = 0; p < k; p++) s += a[(long)p * lda + i] * b[(long)p * ldb + j];
+                c[(long)i * ldc + j] = s;
+            }
     }
 
     /// <summary>The plain triple loop (for tests).</summary>

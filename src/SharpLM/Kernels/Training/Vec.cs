@@ -201,30 +201,77 @@ public static unsafe class Vec
         return Avx512F.Scale(p, n);
     }
 
-    /// <summary>x[i] = exp(x[i]·scale − shift) (float; attention's recomputed probabilities).</summary>
-    public static void ExpAffine(float* x, float scale, float shift, int n)
+    /// <summary>
+    /// Lanes 0..rem−1 set (rem &lt; 16): the tail of a row as one masked vector instead of up to 15 scalar
+    /// iterations (a scalar expf costs about as much as a whole vector of <see cref="Exp512"/>). Masked loads
+    /// and stores never touch memory in the cleared lanes, so reading past the row's end is safe.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector512<float> TailMask(int rem) => Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(rem)).AsSingle();
+
+    /// <summary>max x[i] (float, n ≥ 1; attention's row maxima).</summary>
+    public static float MaxF(float* x, int n)
     {
+        if (!Use512) return Max(x, n);
+        var vm = Vector512.Create(float.NegativeInfinity);
         int i = 0;
-        if (Use512)
-        {
-            var vs = Vector512.Create(scale);
-            var vh = Vector512.Create(shift);
-            for (; i + 16 <= n; i += 16) Exp512(Vector512.Load(x + i) * vs - vh).Store(x + i);
-        }
-        for (; i < n; i++) x[i] = MathF.Exp(x[i] * scale - shift);
+        for (; i + 16 <= n; i += 16) vm = Vector512.Max(vm, Vector512.Load(x + i));
+        if (i < n) vm = Vector512.Max(vm, Avx512F.MaskLoad(x + i, TailMask(n - i), Vector512.Create(float.NegativeInfinity)));
+        var h = Vector256.Max(vm.GetLower(), vm.GetUpper());
+        var q = Vector128.Max(h.GetLower(), h.GetUpper());
+        return MathF.Max(MathF.Max(q[0], q[1]), MathF.Max(q[2], q[3]));
     }
 
-    /// <summary>ds[i] = p[i]·(dp[i] − d)·scale, in place over dp (float; attention backward).</summary>
-    public static void SoftmaxGrad(float* p, float* dp, float d, float scale, int n)
+    /// <summary>
+    /// One attention row over whole vectors: x[j] = exp(x[j]·scale − shift) for j in [from, to), x[j] = 0 for
+    /// every other j in [0, n); returns Σ of the results. n must be a multiple of 16 (the row's padded width),
+    /// so no tail and no separate pass to clear the masked keys. Used when <see cref="Use512"/>.
+    /// </summary>
+    public static double ExpAffineMasked(float* x, int from, int to, int n, float scale, float shift)
     {
-        int i = 0;
-        if (Use512)
+        int j0 = from & ~15;
+        new Span<float>(x, j0).Clear();
+        var vs = Vector512.Create(scale);
+        var vh = Vector512.Create(shift);
+        var acc = Vector512<float>.Zero;
+        var lane = Vector512<int>.Indices + Vector512.Create(j0);
+        var vFrom = Vector512.Create(from);
+        var vTo = Vector512.Create(to);
+        var step = Vector512.Create(16);
+        for (int j = j0; j < n; j += 16, lane += step)
         {
-            var vd = Vector512.Create(d);
-            var vs = Vector512.Create(scale);
-            for (; i + 16 <= n; i += 16) (Vector512.Load(p + i) * (Vector512.Load(dp + i) - vd) * vs).Store(dp + i);
+            var keep = (Vector512.GreaterThanOrEqual(lane, vFrom) & Vector512.LessThan(lane, vTo)).AsSingle();
+            var e = Vector512.ConditionalSelect(keep, Exp512(Vector512.Load(x + j) * vs - vh), Vector512<float>.Zero);
+            e.Store(x + j);
+            acc += e;
         }
-        for (; i < n; i++) dp[i] = p[i] * (dp[i] - d) * scale;
+        return Vector512.Sum(acc);
+    }
+
+    /// <summary>
+    /// One attention backward row in one pass over whole vectors (n a multiple of 16): p[j] = exp(p[j]·scale − lse)
+    /// and dp[j] = p[j]·(dp[j] − d)·scale for j in [from, to), both 0 for every other j in [0, n). On entry p holds
+    /// the row's raw scores and dp = dO·Vᵀ; on exit P and dS (scaled). Used when <see cref="Use512"/>.
+    /// </summary>
+    public static void SoftmaxBackwardRow(float* p, float* dp, int from, int to, int n, float scale, float lse, float d)
+    {
+        int j0 = from & ~15;
+        new Span<float>(p, j0).Clear();
+        new Span<float>(dp, j0).Clear();
+        var vs = Vector512.Create(scale);
+        var vl = Vector512.Create(lse);
+        var vd = Vector512.Create(d);
+        var lane = Vector512<int>.Indices + Vector512.Create(j0);
+        var vFrom = Vector512.Create(from);
+        var vTo = Vector512.Create(to);
+        var step = Vector512.Create(16);
+        for (int j = j0; j < n; j += 16, lane += step)
+        {
+            var keep = (Vector512.GreaterThanOrEqual(lane, vFrom) & Vector512.LessThan(lane, vTo)).AsSingle();
+            var e = Vector512.ConditionalSelect(keep, Exp512(Vector512.Load(p + j) * vs - vl), Vector512<float>.Zero);
+            e.Store(p + j);
+            (e * (Vector512.Load(dp + j) - vd) * vs).Store(dp + j);
+        }
     }
 
     // ---- RMSNorm rows (Training/Ops/RmsNorm has the derivation) ----
@@ -241,6 +288,20 @@ public static unsafe class Vec
                 (Vector512.Load(xf + j) * vr * (Vector512<float>.One + Vector512.Load(wf + j))).Store(yf + j);
         }
         for (; j < n; j++) y[j] = x[j] * r * (T.One + w[j]);
+    }
+
+    /// <summary>y[j] = res[j] + x[j]·r·(1 + w[j]) (the same operations as <see cref="ScaleByOnePlus{T}"/> then <see cref="Add{T}"/>).</summary>
+    public static void ScaleByOnePlusAdd<T>(T* x, T r, T* w, T* res, T* y, int n) where T : unmanaged, INumber<T>
+    {
+        int j = 0;
+        if (typeof(T) == typeof(float) && Use512)
+        {
+            float* xf = (float*)x, wf = (float*)w, rf = (float*)res, yf = (float*)y;
+            var vr = Vector512.Create(Unsafe.As<T, float>(ref r));
+            for (; j + 16 <= n; j += 16)
+                (Vector512.Load(rf + j) + Vector512.Load(xf + j) * vr * (Vector512<float>.One + Vector512.Load(wf + j))).Store(yf + j);
+        }
+        for (; j < n; j++) y[j] = res[j] + x[j] * r * (T.One + w[j]);
     }
 
     /// <summary>Returns Σ_j dy_j·(1 + w_j)·x_j·r and adds dy_j·x_j·r to <paramref name="dwPartial"/>[j].</summary>

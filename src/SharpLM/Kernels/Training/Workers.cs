@@ -70,17 +70,23 @@ public sealed class Workers : IDisposable
     /// </summary>
     public Dictionary<Type, (long Ticks, long Calls)>? Profile { get; set; }
 
+    /// <summary>
+    /// The clock <see cref="Profile"/> reads (default: wall time in <see cref="System.Diagnostics.Stopwatch"/> ticks). A
+    /// benchmark with one worker may plug in the calling thread's CPU time, which a busy machine barely disturbs.
+    /// </summary>
+    public Func<long> ProfileClock { get; set; } = System.Diagnostics.Stopwatch.GetTimestamp;
+
     /// <summary>Runs <paramref name="job"/> for indices 0..<paramref name="count"/>−1 and waits for all of them.</summary>
     public void For(ParallelJob job, int count)
     {
         if (count <= 0) return;
         if (Profile is { } profile)
         {
-            long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+            long t0 = ProfileClock();
             Run(job, count);
             var key = job.GetType();
             profile.TryGetValue(key, out var v);
-            profile[key] = (v.Ticks + System.Diagnostics.Stopwatch.GetTimestamp() - t0, v.Calls + 1);
+            profile[key] = (v.Ticks + ProfileClock() - t0, v.Calls + 1);
             return;
         }
         Run(job, count);

@@ -9,10 +9,15 @@ namespace SharpLM.Training.Ops;
 /// probabilities and their gradients live in per-thread scratch of mb × T, never a T×T matrix.
 /// </summary>
 /// <remarks>
-/// Forward (task = one batch row b and head h): Kᵀ is transposed once into scratch; per block S = Q·Kᵀ,
-/// masked row softmax gives P and lse, O = P·V.
+/// B operands whose rows lie far apart (V inside the fused q|k|v rows, K, the query block's Q and dO) are first
+/// copied into contiguous 32-wide column panels, and dK, dV are summed in contiguous scratch, then copied out.
+/// Forward (task = one batch row b and KV head, looping over the query heads that share it; per query head when
+/// there are fewer (b, KV head) pairs than two per worker): Kᵀ is transposed once into scratch; per block S = Q·Kᵀ
+/// (unscaled), then per row m = max S, E = exp(c·S − c·m) with its sum ℓ in the same pass, O = E·V and each O
+/// row divided by ℓ afterwards (d values per row instead of a pass over the row's keys); lse = c·m + log ℓ.
 /// Backward (task = b and one KV head, looping over the query heads that share it, so dK and dV are owned):
-/// P = exp(c·S − lse), dP = dO·Vᵀ, dS = P ⊙ (dP − rowsum(dO ⊙ O))·c, dQ = dS·K, dK += dSᵀ·Q, dV += Pᵀ·dO.
+/// P = exp(c·S − lse), dP = dO·Vᵀ, dS = P ⊙ (dP − rowsum(dO ⊙ O))·c, dQ = dS·K, dK += dSᵀ·Q, dV += Pᵀ·dO; the
+/// last two read dS and P in place as Aᵀ (<see cref="SmallMatMul.TN"/>), no transposed copies.
 /// Used when T is float, head_dim is a multiple of 16 and AVX-512 is present; the generic path in
 /// <see cref="Attention"/> is the reference it is tested against.
 /// </remarks>
@@ -21,29 +26,62 @@ internal static unsafe class AttentionBlocked
     const int MB = 32;
 
     public static bool Applies<T>(in Attention.Shape s) =>
-        typeof(T) == typeof(float) && SmallMatMul.Supported && s.HeadDim % 16 == 0;
+        typeof(T) == typeof(float) && SmallMatMul.Supported && s.HeadDim % 16 == 0 && s.Scale > 0;
 
     static int Padded(int t) => (t + 15) & ~15;
 
-    /// <summary>Per-thread scratch: Kᵀ, Vᵀ [d, Tp]; S, dP [MB, Tp]; Pᵀ, dSᵀ [Tp, MB].</summary>
-    static long ScratchPerWorker(in Attention.Shape s) => 2L * s.HeadDim * Padded(s.SeqLen) + 2L * MB * Padded(s.SeqLen) + 2L * Padded(s.SeqLen) * MB;
+    /// <summary>
+    /// Row stride of the transposed K/V and score scratch: padded to 16 and then one more 64-byte line, so that
+    /// a power-of-two T (1 KiB rows at T = 256) does not map a 32-column panel's rows onto a few L1 sets.
+    /// </summary>
+    static int Stride(int t) => Padded(t) + 16;
 
     public static void Forward(Workers workers, float* o, float* lse, float* q, float* k, float* v, in Attention.Shape s)
     {
         var job = workers.Shared<ForwardJob>();
         job.O = o; job.Lse = lse; job.Q = q; job.K = k; job.V = v; job.S = s;
-        job.PerWorker = ScratchPerWorker(s);
+        job.PerWorker = ForwardScratch(s);
         job.Scratch = workers.Shared<Scratch<float>>().Get(workers.Count * job.PerWorker);
-        workers.For(job, s.Batch * s.Heads);
+        // A task per (b, KV head) shares its Kᵀ and V panels across the group's query heads; with too few such
+        // tasks to keep every worker busy (batch 1, one KV head), a task per (b, query head) instead.
+        job.HeadsPerTask = s.Batch * s.KvHeads >= 2 * workers.Count ? s.Group : 1;
+        workers.For(job, s.Batch * s.Heads / job.HeadsPerTask);
     }
 
     public static void Backward(Workers workers, float* dq, float* dk, float* dv, float* dout, float* q, float* k, float* v, float* o, float* lse, in Attention.Shape s)
     {
         var job = workers.Shared<BackwardJob>();
         job.Dq = dq; job.Dk = dk; job.Dv = dv; job.Do = dout; job.Q = q; job.K = k; job.V = v; job.O = o; job.Lse = lse; job.S = s;
-        job.PerWorker = ScratchPerWorker(s);
+        job.PerWorker = BackwardScratch(s);
         job.Scratch = workers.Shared<Scratch<float>>().Get(workers.Count * job.PerWorker);
         workers.For(job, s.Batch * s.KvHeads);
+    }
+
+    /// <summary>Forward scratch per thread: Kᵀ [d, tp]; V as panels [T·d]; S [MB, tp].</summary>
+    static long ForwardScratch(in Attention.Shape s) => (long)s.HeadDim * Stride(s.SeqLen) + (long)s.SeqLen * s.HeadDim + (long)MB * Stride(s.SeqLen);
+
+    /// <summary>Backward scratch per thread: Kᵀ, Vᵀ [d, tp]; K as panels [T·d]; P, dS [MB, tp]; the query block's Q and dO as panels [MB·d]; dK, dV sums [T, d].</summary>
+    static long BackwardScratch(in Attention.Shape s) =>
+        2L * s.HeadDim * Stride(s.SeqLen) + (long)s.SeqLen * s.HeadDim + 2L * MB * Stride(s.SeqLen) + 2L * MB * s.HeadDim + 2L * s.SeqLen * s.HeadDim;
+
+    /// <summary>C[m, d] (+)= A[m, k]·B[k, d] with B given as panels of <paramref name="rows"/> rows (<see cref="SmallMatMul.PackPanels"/>), starting at row <paramref name="row0"/>.</summary>
+    static void TimesPanels(int m, int k, float* a, int lda, float* panels, int rows, int row0, int d, float* c, int ldc, bool accumulate)
+    {
+        for (int p = 0; 32 * p < d; p++)
+        {
+            int w = SmallMatMul.PanelWidth(d, p);
+            SmallMatMul.NN(m, w, k, a, lda, panels + 32L * p * rows + (long)row0 * w, w, c + 32 * p, ldc, accumulate);
+        }
+    }
+
+    /// <summary>C[m, d] (+)= Aᵀ·B with A stored [k, m] and B given as panels of k rows.</summary>
+    static void TransposedTimesPanels(int m, int k, float* a, int lda, float* panels, int d, float* c, int ldc, bool accumulate)
+    {
+        for (int p = 0; 32 * p < d; p++)
+        {
+            int w = SmallMatMul.PanelWidth(d, p);
+            SmallMatMul.TN(m, w, k, a, lda, panels + 32L * p * k, w, c + 32 * p, ldc, accumulate);
+        }
     }
 
     /// <summary>Keys seen by queries [i0, i0+mb): from lo (rounded down to 16, so rows stay aligned) to hi.</summary>
@@ -69,37 +107,42 @@ internal static unsafe class AttentionBlocked
         public long PerWorker;
         public Attention.Shape S;
 
+        public int HeadsPerTask;
+
+        /// <summary>Task = batch row b and <see cref="HeadsPerTask"/> query heads of one KV head: Kᵀ and V's panels are prepared once for them.</summary>
         public override void Run(int index, int worker)
         {
             var s = S;
-            int b = index / s.Heads, h = index % s.Heads, kvh = h / s.Group, d = s.HeadDim, T = s.SeqLen, tp = Padded(T);
+            int tasksPerRow = s.Heads / HeadsPerTask, b = index / tasksPerRow, h0 = index % tasksPerRow * HeadsPerTask, kvh = h0 / s.Group;
+            int d = s.HeadDim, T = s.SeqLen, tp = Stride(T);
             float scale = (float)s.Scale;
-            float* kt = Scratch + worker * PerWorker, sc = kt + 2L * d * tp;
+            float* kt = Scratch + worker * PerWorker, vp = kt + (long)d * tp, sc = vp + (long)T * d;
+            float* inv = stackalloc float[MB];
             long row0 = (long)b * T;
             TransposeHead(K + row0 * s.KvWidth + kvh * d, s.KvWidth, T, d, kt, tp);
-            for (int i0 = 0; i0 < T; i0 += MB)
-            {
-                int mb = Math.Min(MB, T - i0);
-                var (lo, hi) = KeyRange(s, i0, mb);
-                int n = Padded(hi - lo);
-                float* qb = Q + (row0 + i0) * s.QWidth + h * d;
-                SmallMatMul.NN(mb, n, d, qb, s.QWidth, kt + lo, tp, sc, tp, accumulate: false);
-                for (int r = 0; r < mb; r++)
+            SmallMatMul.PackPanels(T, d, V + row0 * s.VRow + kvh * d, s.VRow, vp);
+            for (int h = h0; h < h0 + HeadsPerTask; h++)
+                for (int i0 = 0; i0 < T; i0 += MB)
                 {
-                    int i = i0 + r, first = FirstKey(s, i);
-                    float* row = sc + (long)r * tp;
-                    int a = first - lo, len = i - first + 1;
-                    Vec.Scale(scale, row + a, row + a, len);
-                    float max = Vec.Max(row + a, len);
-                    double sum = Vec.ExpShiftSum(row + a, max, len);
-                    Vec.Scale((float)(1.0 / sum), row + a, row + a, len);
-                    new Span<float>(row, a).Clear();
-                    new Span<float>(row + a + len, n - a - len).Clear();
-                    Lse[((long)b * s.Heads + h) * T + i] = max + (float)Math.Log(sum);
+                    int mb = Math.Min(MB, T - i0);
+                    var (lo, hi) = KeyRange(s, i0, mb);
+                    int n = Padded(hi - lo), keys = hi - lo;
+                    float* qb = Q + (row0 + i0) * s.QWidth + h * d;
+                    SmallMatMul.NN(mb, n, d, qb, s.QWidth, kt + lo, tp, sc, tp, accumulate: false);
+                    for (int r = 0; r < mb; r++)
+                    {
+                        int i = i0 + r, first = FirstKey(s, i);
+                        float* row = sc + (long)r * tp;
+                        int a = first - lo, len = i - first + 1;
+                        float shift = scale * Vec.MaxF(row + a, len);          // c > 0, so max(c·s) = c·max(s)
+                        double sum = Vec.ExpAffineMasked(row, a, a + len, n, scale, shift);
+                        inv[r] = (float)(1.0 / sum);
+                        Lse[((long)b * s.Heads + h) * T + i] = shift + (float)Math.Log(sum);
+                    }
+                    float* ob = O + (row0 + i0) * s.QWidth + h * d;
+                    TimesPanels(mb, keys, sc, tp, vp, T, lo, d, ob, s.QWidth, accumulate: false);   // O = E·V
+                    for (int r = 0; r < mb; r++) Vec.Scale(inv[r], ob + (long)r * s.QWidth, ob + (long)r * s.QWidth, d);
                 }
-                SmallMatMul.NN(mb, d, hi - lo, sc, tp, V + (row0 + lo) * s.VRow + kvh * d, s.VRow,
-                    O + (row0 + i0) * s.QWidth + h * d, s.QWidth, accumulate: false);
-            }
         }
     }
 
@@ -112,19 +155,16 @@ internal static unsafe class AttentionBlocked
         public override void Run(int index, int worker)
         {
             var s = S;
-            int b = index / s.KvHeads, kvh = index % s.KvHeads, d = s.HeadDim, T = s.SeqLen, tp = Padded(T);
+            int b = index / s.KvHeads, kvh = index % s.KvHeads, d = s.HeadDim, T = s.SeqLen, tp = Stride(T);
             float scale = (float)s.Scale;
-            float* kt = Scratch + worker * PerWorker, vt = kt + (long)d * tp, p = vt + (long)d * tp, dp = p + (long)MB * tp;
-            float* pt = dp + (long)MB * tp, dst = pt + (long)tp * MB;
+            float* kt = Scratch + worker * PerWorker, vt = kt + (long)d * tp, kp = vt + (long)d * tp, p = kp + (long)T * d, dp = p + (long)MB * tp;
+            float* qp = dp + (long)MB * tp, dop = qp + (long)MB * d, dkSum = dop + (long)MB * d, dvSum = dkSum + (long)T * d;
             long row0 = (long)b * T;
             float* kBase = K + row0 * s.KvWidth + kvh * d, vBase = V + row0 * s.VRow + kvh * d;
             TransposeHead(kBase, s.KvWidth, T, d, kt, tp);
             TransposeHead(vBase, s.VRow, T, d, vt, tp);
-            for (int j = 0; j < T; j++)
-            {
-                new Span<float>(Dk + (row0 + j) * s.KvWidth + kvh * d, d).Clear();
-                new Span<float>(Dv + (row0 + j) * s.VRow + kvh * d, d).Clear();
-            }
+            SmallMatMul.PackPanels(T, d, kBase, s.KvWidth, kp);
+            new Span<float>(dkSum, 2 * T * d).Clear();
             for (int h = kvh * s.Group; h < (kvh + 1) * s.Group; h++)
             {
                 for (int i0 = 0; i0 < T; i0 += MB)
@@ -139,18 +179,20 @@ internal static unsafe class AttentionBlocked
                     {
                         int i = i0 + r, first = FirstKey(s, i), a = first - lo, len = i - first + 1;
                         float* pr = p + (long)r * tp, dpr = dp + (long)r * tp;
-                        Vec.ExpAffine(pr + a, scale, Lse[((long)b * s.Heads + h) * T + i], len);               // P
                         float di = Vec.Dot(Do + qo + (long)r * s.QWidth, O + qo + (long)r * s.QWidth, d);     // rowsum(dO ⊙ O)
-                        Vec.SoftmaxGrad(pr + a, dpr + a, di, scale, len);                                       // dS (scaled)
-                        new Span<float>(pr, a).Clear(); new Span<float>(pr + a + len, n - a - len).Clear();
-                        new Span<float>(dpr, a).Clear(); new Span<float>(dpr + a + len, n - a - len).Clear();
+                        Vec.SoftmaxBackwardRow(pr, dpr, a, a + len, n, scale, Lse[((long)b * s.Heads + h) * T + i], di); // P and dS (scaled), 0 at masked keys
                     }
-                    SmallMatMul.NN(mb, d, keys, dp, tp, kBase + (long)lo * s.KvWidth, s.KvWidth, Dq + qo, s.QWidth, accumulate: false); // dQ = dS·K
-                    SmallMatMul.Transpose(mb, keys, dp, tp, dst, MB);
-                    SmallMatMul.Transpose(mb, keys, p, tp, pt, MB);
-                    SmallMatMul.NN(keys, d, mb, dst, MB, Q + qo, s.QWidth, Dk + (row0 + lo) * s.KvWidth + kvh * d, s.KvWidth, accumulate: true); // dK += dSᵀ·Q
-                    SmallMatMul.NN(keys, d, mb, pt, MB, Do + qo, s.QWidth, Dv + (row0 + lo) * s.VRow + kvh * d, s.VRow, accumulate: true);      // dV += Pᵀ·dO
+                    TimesPanels(mb, keys, dp, tp, kp, T, lo, d, Dq + qo, s.QWidth, accumulate: false);        // dQ = dS·K
+                    SmallMatMul.PackPanels(mb, d, Q + qo, s.QWidth, qp);
+                    SmallMatMul.PackPanels(mb, d, Do + qo, s.QWidth, dop);
+                    TransposedTimesPanels(keys, mb, dp, tp, qp, d, dkSum + (long)lo * d, d, accumulate: true);  // dK += dSᵀ·Q
+                    TransposedTimesPanels(keys, mb, p, tp, dop, d, dvSum + (long)lo * d, d, accumulate: true);  // dV += Pᵀ·dO
                 }
+            }
+            for (int j = 0; j < T; j++)
+            {
+                Buffer.MemoryCopy(dkSum + (long)j * d, Dk + (row0 + j) * s.KvWidth + kvh * d, d * 4L, d * 4L);
+                Buffer.MemoryCopy(dvSum + (long)j * d, Dv + (row0 + j) * s.VRow + kvh * d, d * 4L, d * 4L);
             }
         }
     }

@@ -40,9 +40,25 @@ public static unsafe class RmsNorm
         workers.For(job, (rows + ChunkRows - 1) / ChunkRows);
     }
 
+    /// <summary>
+    /// y = residual + RMSNorm(x) in one pass (the block's post-norm and residual add, spec §1.3): the normed
+    /// branch is never stored. Bit-identical to <see cref="Forward{T}(Workers, T*, T*, T*, T*, int, int, double)"/>
+    /// followed by <see cref="Residual.Forward{T}"/>. The backward needs nothing new: the residual gradient flows
+    /// through unchanged and the norm's backward reads x and rstd.
+    /// </summary>
+    public static void ForwardAdd<T>(Workers workers, T* y, T* rstd, T* x, T* w, T* residual, int rows, int cols, double eps)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var job = workers.Shared<ForwardJob<T>>();
+        job.Y = y; job.Rstd = rstd; job.X = x; job.W = w; job.Rows = rows; job.Cols = cols; job.Eps = eps;
+        job.YLayout = RowLayout.Contiguous(cols); job.XLayout = RowLayout.Contiguous(cols); job.Residual = residual;
+        workers.For(job, (rows + ChunkRows - 1) / ChunkRows);
+        job.Residual = null;
+    }
+
     sealed class ForwardJob<T> : ParallelJob where T : unmanaged, IFloatingPointIeee754<T>
     {
-        public T* Y, Rstd, X, W;
+        public T* Y, Rstd, X, W, Residual;
         public int Rows, Cols;
         public double Eps;
         public RowLayout YLayout, XLayout;
@@ -55,7 +71,8 @@ public static unsafe class RmsNorm
                 T* x = X + XLayout.Offset(r, c), y = Y + YLayout.Offset(r, c);
                 T rs = T.CreateTruncating(1.0 / Math.Sqrt(Vec.SumSquares(x, c) / c + Eps));
                 Rstd[r] = rs;
-                Vec.ScaleByOnePlus(x, rs, W, y, c);
+                if (Residual == null) Vec.ScaleByOnePlus(x, rs, W, y, c);
+                else Vec.ScaleByOnePlusAdd(x, rs, W, Residual + (long)r * c, y, c);
             }
         }
     }

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.Intrinsics;
 using SharpLM.Kernels.Training;
 
 namespace SharpLM.Training.Ops;
@@ -14,6 +15,9 @@ namespace SharpLM.Training.Ops;
 /// </remarks>
 public static unsafe class Rope
 {
+    /// <summary>Tests run the scalar loop even where the 512-bit float path applies (read on the calling thread).</summary>
+    [ThreadStatic] internal static bool ForceScalar;
+
     /// <summary>Tables for positions 0..T−1 with inv_freq[i] = base^(−2i/d) / factor, computed in double and rounded once.</summary>
     public static void BuildTables<T>(T* cos, T* sin, int seqLen, int headDim, double ropeBase, double factor)
         where T : unmanaged, INumber<T>
@@ -46,14 +50,37 @@ public static unsafe class Rope
         job.X = x; job.Cos = cos; job.Sin = sin; job.SeqLen = seqLen; job.Heads = heads; job.HeadDim = headDim;
         job.Inverse = inverse;
         job.Rows = rows;
+        job.Vector = typeof(T) == typeof(float) && Vec.Use512 && headDim % 32 == 0 && !ForceScalar;
         workers.For(job, (rows + 15) / 16);
+    }
+
+    /// <summary>
+    /// The float row of all heads at one position, 16 lanes at a time: the scalar loop's operations in the same
+    /// order (no fused multiply-add), so the same bits.
+    /// </summary>
+    static void RotateRow(float* x, float* cos, float* sin, int heads, int headDim, bool inverse)
+    {
+        int half = headDim / 2;
+        for (int h = 0; h < heads; h++)
+        {
+            float* v = x + (long)h * headDim;
+            for (int i = 0; i < half; i += 16)
+            {
+                var a = Vector512.Load(v + i);
+                var b = Vector512.Load(v + i + half);
+                var c = Vector512.Load(cos + i);
+                var si = inverse ? -Vector512.Load(sin + i) : Vector512.Load(sin + i);
+                (a * c - b * si).Store(v + i);
+                (b * c + a * si).Store(v + i + half);
+            }
+        }
     }
 
     sealed class Job<T> : ParallelJob where T : unmanaged, INumber<T>
     {
         public T* X, Cos, Sin;
         public int SeqLen, Heads, HeadDim, Rows;
-        public bool Inverse;
+        public bool Inverse, Vector;
 
         public override void Run(int index, int worker)
         {
@@ -62,6 +89,11 @@ public static unsafe class Rope
             {
                 int pos = r % SeqLen;
                 T* c = Cos + (long)pos * half, s = Sin + (long)pos * half;
+                if (Vector)
+                {
+                    RotateRow((float*)X + (long)r * Heads * HeadDim, (float*)c, (float*)s, Heads, HeadDim, Inverse);
+                    continue;
+                }
                 for (int h = 0; h < Heads; h++)
                 {
                     T* v = X + ((long)r * Heads + h) * HeadDim;

@@ -1,0 +1,88 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using SharpLM.Kernels.Training;
+using SharpLM.Training;
+using Attention = SharpLM.Training.Ops.Attention;
+
+namespace SharpLM.Bench.Train;
+
+/// <summary>
+/// <c>train-attention</c>: the training attention (forward, backward) of a preset's layer shape and its small
+/// matrix products alone, in GFLOP/s per core: one worker, <b>CPU time of the calling thread</b> (holds on a busy
+/// machine), best of N. FLOPs count only the unmasked (query, key) pairs, so skipped blocks are not credited.
+/// </summary>
+public static unsafe class TrainAttentionBench
+{
+    const string Usage = """
+        usage: SharpLM.Bench train-attention [--preset small] [--batch 8] [--seq 256] [--reps 5]
+        """;
+
+    public static int Run(string[] args)
+    {
+        if (args.Contains("--help")) { Console.WriteLine(Usage); return 0; }
+        string preset = BenchSupport.Option(args, "--preset") ?? "small";
+        int B = int.Parse(BenchSupport.Option(args, "--batch") ?? "8", CultureInfo.InvariantCulture);
+        int T = int.Parse(BenchSupport.Option(args, "--seq") ?? "256", CultureInfo.InvariantCulture);
+        int reps = int.Parse(BenchSupport.Option(args, "--reps") ?? "5", CultureInfo.InvariantCulture);
+        var c = TrainingPresets.Get(preset) ?? throw new ArgumentException($"unknown preset {preset}");
+        using var workers = new Workers(1);
+        int N = B * T, qkv = c.QueryWidth + 2 * c.KvWidth;
+        float* Alloc(long n, int seed)
+        {
+            var p = (float*)NativeMemory.AlignedAlloc((nuint)(n * 4), 64);
+            var r = new Random(seed);
+            for (long i = 0; i < n; i++) p[i] = (float)(r.NextDouble() * 2 - 1);
+            return p;
+        }
+        float* q = Alloc((long)N * c.QueryWidth, 1), fused = Alloc((long)N * qkv, 2), dout = Alloc((long)N * c.QueryWidth, 3);
+        float* o = Alloc((long)N * c.QueryWidth, 0), lse = Alloc((long)N * c.NumHeads, 0), dq = Alloc((long)N * c.QueryWidth, 0);
+        float* dk = Alloc((long)N * c.KvWidth, 0), dfused = Alloc((long)N * qkv, 0);
+        Console.WriteLine(BenchSupport.Inv($"# train-attention: {preset}, B={B}, T={T}, {c.NumHeads} heads over {c.NumKvHeads} KV heads of {c.HeadDim}; 1 worker, thread CPU time, best of {reps}"));
+        Console.WriteLine("| part | window | ms | GFLOP/s per core |");
+        Console.WriteLine("|---|---|---|---|");
+        foreach (int window in new[] { c.SlidingWindow, int.MaxValue }.Distinct())
+        {
+            var s = new Attention.Shape
+            {
+                Batch = B, SeqLen = T, Heads = c.NumHeads, KvHeads = c.NumKvHeads, HeadDim = c.HeadDim, Window = window,
+                Scale = 1 / Math.Sqrt(c.QueryPreAttnScalar), VStride = qkv,
+            };
+            double pairs = 0;
+            for (int i = 0; i < T; i++) pairs += Math.Min(i + 1, (long)window);
+            double flopFwd = 2.0 * 2 * pairs * c.HeadDim * B * c.NumHeads, flopBwd = 2.5 * flopFwd;
+            float* k = fused + c.QueryWidth, v = fused + c.QueryWidth + c.KvWidth;
+            double fwd = Best(reps, () => Attention.Forward(workers, o, lse, q, k, v, s));
+            double bwd = Best(reps, () => Attention.Backward(workers, dq, dk, dfused + c.QueryWidth + c.KvWidth, dout, q, k, v, o, lse, s));
+            string w = window == int.MaxValue ? "global" : window.ToString(CultureInfo.InvariantCulture);
+            Console.WriteLine(BenchSupport.Inv($"| forward | {w} | {fwd * 1e3:F2} | {flopFwd / fwd / 1e9:F1} |"));
+            Console.WriteLine(BenchSupport.Inv($"| backward | {w} | {bwd * 1e3:F2} | {flopBwd / bwd / 1e9:F1} |"));
+        }
+        // The products inside one block of 32 queries at T keys: S = Q·Kᵀ, O = P·V, dK += dSᵀ·Q.
+        int d = c.HeadDim, tp = (T + 15) & ~15;
+        float* a = Alloc(32L * Math.Max(tp, c.QueryWidth), 4), bm = Alloc((long)tp * Math.Max(tp, 64), 5), cm = Alloc((long)tp * tp, 6);
+        const int inner = 200;
+        void Product(string name, int m, int n, int kk, Action run)
+        {
+            double t = Best(reps, () => { for (int r = 0; r < inner; r++) run(); });
+            Console.WriteLine(BenchSupport.Inv($"| SmallMatMul {name} {m}×{n}×{kk} | | {t / inner * 1e6:F1} µs | {2.0 * m * n * kk * inner / t / 1e9:F1} |"));
+        }
+        Product("NN", 32, tp, d, () => SmallMatMul.NN(32, tp, d, a, d, bm, tp, cm, tp, false));
+        Product("NN (A rows as in q)", 32, tp, d, () => SmallMatMul.NN(32, tp, d, a, c.QueryWidth, bm, tp + 16, cm, tp, false));
+        Product("NN", 32, d, T, () => SmallMatMul.NN(32, d, T, a, tp, bm, d, cm, d, false));
+        Product("TN", T, d, 32, () => SmallMatMul.TN(T, d, 32, a, tp, bm, d, cm, d, true));
+        return 0;
+    }
+
+    static double Best(int reps, Action run)
+    {
+        run();
+        double best = double.MaxValue;
+        for (int r = 0; r < reps; r++)
+        {
+            double t0 = TokenizerBench.ThreadCpuSeconds();
+            run();
+            best = Math.Min(best, TokenizerBench.ThreadCpuSeconds() - t0);
+        }
+        return best;
+    }
+}
