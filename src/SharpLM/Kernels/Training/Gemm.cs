@@ -268,11 +268,14 @@ public static unsafe class Gemm
             _scratch = [];
         }
 
-        /// <summary>Participant p's own blocks are p, p + P, …; then it helps with every other block until none has rows left.</summary>
+        /// <summary>Participant p's own blocks are p, p + P, …; then it helps with every block until none has rows left.</summary>
         public override void Run(int participant, int worker)
         {
             for (int blk = participant; blk < Blocks; blk += Participants) Drain(blk, worker);
-            for (int i = 1; i < Blocks; i++) Drain((participant + i) % Blocks, worker);
+            // Then every block from the next one round (a drained block returns at once). Starting at i = 0 matters
+            // when there are fewer blocks than participants (N ≤ SweepCols: one block): a participant with no block
+            // of its own must still help, or it idles while the other sweeps the whole product alone.
+            for (int i = 0; i < Blocks; i++) Drain((participant + i) % Blocks, worker);
         }
 
         void Drain(int blk, int worker)
