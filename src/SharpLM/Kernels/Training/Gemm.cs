@@ -156,23 +156,11 @@ public static unsafe class Gemm
         public bool ATransposed, Accumulate;
         public GemmPackedB<T> B = null!;
         public Path Path;
-        T*[] _scratch = [];
-        int _scratchLen;
+        readonly WorkerScratch<T> _scratch = new();
 
-        public void EnsureScratch(int workers, int elements)
-        {
-            if (_scratch.Length >= workers && _scratchLen >= elements) return;
-            foreach (var p in _scratch) NativeMemory.AlignedFree(p);
-            _scratch = new T*[workers];
-            for (int i = 0; i < workers; i++) _scratch[i] = (T*)NativeMemory.AlignedAlloc((nuint)(elements * sizeof(T)), 64);
-            _scratchLen = elements;
-        }
+        public void EnsureScratch(int workers, int elements) => _scratch.Ensure(workers, elements);
 
-        public void Dispose()
-        {
-            foreach (var p in _scratch) NativeMemory.AlignedFree(p);
-            _scratch = [];
-        }
+        public void Dispose() => _scratch.Dispose();
 
         public override void Run(int index, int worker)
         {
@@ -246,27 +234,17 @@ public static unsafe class Gemm
         const int Pad = 16; // one counter per 64-byte line: the workers claim rows of different blocks without false sharing
         int[] _next = [];
         long _remaining;
-        T*[] _scratch = [];
-        int _scratchLen;
+        readonly WorkerScratch<T> _scratch = new();
 
         public void Reset(int workers)
         {
             if (_next.Length < Blocks * Pad) _next = new int[Blocks * Pad];
             else Array.Clear(_next, 0, Blocks * Pad);
             _remaining = (long)M * Tiles(N, B.Nr);
-            int elements = MaxRows * KC;
-            if (_scratch.Length >= workers && _scratchLen >= elements) return;
-            foreach (var p in _scratch) NativeMemory.AlignedFree(p);
-            _scratch = new T*[workers];
-            for (int i = 0; i < workers; i++) _scratch[i] = (T*)NativeMemory.AlignedAlloc((nuint)(elements * sizeof(T)), 64);
-            _scratchLen = elements;
+            _scratch.Ensure(workers, MaxRows * KC);
         }
 
-        public void Dispose()
-        {
-            foreach (var p in _scratch) NativeMemory.AlignedFree(p);
-            _scratch = [];
-        }
+        public void Dispose() => _scratch.Dispose();
 
         /// <summary>Participant p's own blocks are p, p + P, …; then it helps with every block until none has rows left.</summary>
         public override void Run(int participant, int worker)
@@ -513,6 +491,31 @@ public static unsafe class Gemm
             if (accumulate) for (int j = 0; j < cols; j++) cr[j] += tr[j];
             else for (int j = 0; j < cols; j++) cr[j] = tr[j];
         }
+    }
+}
+
+/// <summary>One 64-byte-aligned native buffer per worker (the packed rows of A), kept across calls and grown on demand.</summary>
+sealed unsafe class WorkerScratch<T> : IDisposable where T : unmanaged
+{
+    T*[] _buffers = [];
+    int _elements;
+
+    public T* this[int worker] => _buffers[worker];
+
+    public void Ensure(int workers, int elements)
+    {
+        if (_buffers.Length >= workers && _elements >= elements) return;
+        Dispose();
+        _buffers = new T*[workers];
+        for (int i = 0; i < workers; i++) _buffers[i] = (T*)NativeMemory.AlignedAlloc((nuint)elements * (nuint)sizeof(T), 64);
+        _elements = elements;
+    }
+
+    public void Dispose()
+    {
+        foreach (var p in _buffers) NativeMemory.AlignedFree(p);
+        _buffers = [];
+        _elements = 0;
     }
 }
 
