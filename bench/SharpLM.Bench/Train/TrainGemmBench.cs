@@ -150,32 +150,22 @@ public static unsafe class TrainGemmBench
                 foreach (var s in shapes)
                 {
                     using var workers = new Workers(workerCount);
-                    long aLen = (long)s.M * s.K, bLen = (long)s.K * s.N, cLen = (long)s.M * s.N;
-                    float* a = Alloc(aLen), b = Alloc(bLen), c = Alloc(cLen);
-                    try
-                    {
-                        var rng = new Random(1);
-                        for (long i = 0; i < aLen; i++) a[i] = (float)rng.NextDouble() - 0.5f;
-                        for (long i = 0; i < bLen; i++) b[i] = (float)rng.NextDouble() - 0.5f;
-                        new Span<float>(c, (int)cLen).Clear();
-                        int lda = s.ATransposed ? s.M : s.K, ldb = s.BTransposed ? s.K : s.N;
-                        var best = new[] { double.MaxValue, double.MaxValue };
-                        for (int r = -1; r < reps; r++) // r = −1 warms both up
-                            for (int which = 0; which < 2; which++)
-                            {
-                                if (abKc is null) Gemm.Scheduling = which == 0 ? Gemm.Schedule.Tiles : Gemm.Schedule.Sweep;
-                                else Gemm.KC = which == 0 ? kcA : abKc.Value;
-                                double t0 = Clock();
-                                Gemm.Multiply(workers, s.M, s.N, s.K, a, lda, s.ATransposed, b, ldb, s.BTransposed, c, s.N, s.Accumulate);
-                                double wall = Clock() - t0;
-                                if (r >= 0) best[which] = Math.Min(best[which], wall);
-                            }
-                        double flops = 2.0 * s.M * s.N * s.K;
-                        flopsAll += flops * s.PerStep; tilesAll += best[0] * s.PerStep; sweepAll += best[1] * s.PerStep;
-                        Console.WriteLine(BenchSupport.Inv(
-                            $"| {preset} | {s.Name} ×{s.PerStep} | {s.M}×{s.N}×{s.K} | {flops / best[0] / 1e9:F1} | {flops / best[1] / 1e9:F1} | {100 * flops / best[1] / 1e9 / (peak * workerCount):F0} % | {best[0] / best[1]:F2}× |"));
-                    }
-                    finally { NativeMemory.AlignedFree(a); NativeMemory.AlignedFree(b); NativeMemory.AlignedFree(c); }
+                    using var operands = new Operands(s);
+                    var best = new[] { double.MaxValue, double.MaxValue };
+                    for (int r = -1; r < reps; r++) // r = −1 warms both up
+                        for (int which = 0; which < 2; which++)
+                        {
+                            if (abKc is null) Gemm.Scheduling = which == 0 ? Gemm.Schedule.Tiles : Gemm.Schedule.Sweep;
+                            else Gemm.KC = which == 0 ? kcA : abKc.Value;
+                            double t0 = Clock();
+                            operands.Multiply(workers);
+                            double wall = Clock() - t0;
+                            if (r >= 0) best[which] = Math.Min(best[which], wall);
+                        }
+                    double flops = 2.0 * s.M * s.N * s.K;
+                    flopsAll += flops * s.PerStep; tilesAll += best[0] * s.PerStep; sweepAll += best[1] * s.PerStep;
+                    Console.WriteLine(BenchSupport.Inv(
+                        $"| {preset} | {s.Name} ×{s.PerStep} | {s.M}×{s.N}×{s.K} | {flops / best[0] / 1e9:F1} | {flops / best[1] / 1e9:F1} | {100 * flops / best[1] / 1e9 / (peak * workerCount):F0} % | {best[0] / best[1]:F2}× |"));
                 }
                 Console.WriteLine(BenchSupport.Inv(
                     $"| {preset} | **all GEMMs of a step** | {flopsAll / 1e9:F1} GFLOP | {flopsAll / tilesAll / 1e9:F1} | {flopsAll / sweepAll / 1e9:F1} | {100 * flopsAll / sweepAll / 1e9 / (peak * workerCount):F0} % | {tilesAll / sweepAll:F2}× |"));
@@ -189,34 +179,52 @@ public static unsafe class TrainGemmBench
     static (double Wall, double Pack, double Tiles) MeasureParallel(Shape s, int reps, int workerCount)
     {
         using var workers = new Workers(workerCount);
-        long aLen = (long)s.M * s.K, bLen = (long)s.K * s.N, cLen = (long)s.M * s.N;
-        float* a = Alloc(aLen), b = Alloc(bLen), c = Alloc(cLen);
-        try
+        using var operands = new Operands(s);
+        operands.Multiply(workers); // warm-up
+        (double Wall, double Pack, double Tiles) best = (double.MaxValue, 0, 0);
+        for (int r = 0; r < reps; r++)
         {
-            var rng = new Random(1);
-            for (long i = 0; i < aLen; i++) a[i] = (float)rng.NextDouble() - 0.5f;
-            for (long i = 0; i < bLen; i++) b[i] = (float)rng.NextDouble() - 0.5f;
-            new Span<float>(c, (int)cLen).Clear();
-            int lda = s.ATransposed ? s.M : s.K, ldb = s.BTransposed ? s.K : s.N;
-            Gemm.Multiply(workers, s.M, s.N, s.K, a, lda, s.ATransposed, b, ldb, s.BTransposed, c, s.N, s.Accumulate); // warm-up
-            (double Wall, double Pack, double Tiles) best = (double.MaxValue, 0, 0);
-            for (int r = 0; r < reps; r++)
-            {
-                var profile = new Dictionary<Type, (long Ticks, long Calls)>();
-                workers.Profile = profile;
-                long t0 = Stopwatch.GetTimestamp();
-                Gemm.Multiply(workers, s.M, s.N, s.K, a, lda, s.ATransposed, b, ldb, s.BTransposed, c, s.N, s.Accumulate);
-                double wall = (Stopwatch.GetTimestamp() - t0) / (double)Stopwatch.Frequency;
-                workers.Profile = null;
-                double pack = 0, tiles = 0;
-                foreach (var (type, v) in profile)
-                    if (type.Name.StartsWith("PackJob", StringComparison.Ordinal)) pack += v.Ticks / (double)Stopwatch.Frequency;
-                    else tiles += v.Ticks / (double)Stopwatch.Frequency;
-                if (wall < best.Wall) best = (wall, pack, tiles);
-            }
-            return best;
+            var profile = new Dictionary<Type, (long Ticks, long Calls)>();
+            workers.Profile = profile;
+            long t0 = Stopwatch.GetTimestamp();
+            operands.Multiply(workers);
+            double wall = (Stopwatch.GetTimestamp() - t0) / (double)Stopwatch.Frequency;
+            workers.Profile = null;
+            double pack = 0, tiles = 0;
+            foreach (var (type, v) in profile)
+                if (type.Name.StartsWith("PackJob", StringComparison.Ordinal)) pack += v.Ticks / (double)Stopwatch.Frequency;
+                else tiles += v.Ticks / (double)Stopwatch.Frequency;
+            if (wall < best.Wall) best = (wall, pack, tiles);
         }
-        finally { NativeMemory.AlignedFree(a); NativeMemory.AlignedFree(b); NativeMemory.AlignedFree(c); }
+        return best;
+    }
+
+    /// <summary>Random operands of <see cref="Shape"/> (seed 1, in [−0.5, 0.5)), C zeroed, in aligned native memory.</summary>
+    sealed class Operands : IDisposable
+    {
+        readonly Shape _s;
+        readonly float* _a, _b, _c;
+
+        public Operands(Shape s)
+        {
+            _s = s;
+            long aLen = (long)s.M * s.K, bLen = (long)s.K * s.N, cLen = (long)s.M * s.N;
+            _a = Alloc(aLen); _b = Alloc(bLen); _c = Alloc(cLen);
+            var rng = new Random(1);
+            for (long i = 0; i < aLen; i++) _a[i] = (float)rng.NextDouble() - 0.5f;
+            for (long i = 0; i < bLen; i++) _b[i] = (float)rng.NextDouble() - 0.5f;
+            new Span<float>(_c, (int)cLen).Clear();
+        }
+
+        /// <summary>The product as the training step calls it (A or B stored transposed per the shape).</summary>
+        public void Multiply(Workers workers) =>
+            Gemm.Multiply(workers, _s.M, _s.N, _s.K, _a, _s.ATransposed ? _s.M : _s.K, _s.ATransposed,
+                _b, _s.BTransposed ? _s.K : _s.N, _s.BTransposed, _c, _s.N, _s.Accumulate);
+
+        public void Dispose()
+        {
+            NativeMemory.AlignedFree(_a); NativeMemory.AlignedFree(_b); NativeMemory.AlignedFree(_c);
+        }
     }
 
     /// <summary>One GEMM of a step: C[M,N] (+)= A·B with A or B stored transposed as the Linear/head call does, and how many a step runs.</summary>
@@ -251,26 +259,16 @@ public static unsafe class TrainGemmBench
     static double Measure(Shape s, int reps)
     {
         using var workers = new Workers(1);
-        long aLen = (long)s.M * s.K, bLen = (long)s.K * s.N, cLen = (long)s.M * s.N;
-        float* a = Alloc(aLen), b = Alloc(bLen), c = Alloc(cLen);
-        try
+        using var operands = new Operands(s);
+        operands.Multiply(workers); // warm-up
+        double best = double.MaxValue;
+        for (int r = 0; r < reps; r++)
         {
-            var rng = new Random(1);
-            for (long i = 0; i < aLen; i++) a[i] = (float)rng.NextDouble() - 0.5f;
-            for (long i = 0; i < bLen; i++) b[i] = (float)rng.NextDouble() - 0.5f;
-            new Span<float>(c, (int)cLen).Clear();
-            int lda = s.ATransposed ? s.M : s.K, ldb = s.BTransposed ? s.K : s.N;
-            Gemm.Multiply(workers, s.M, s.N, s.K, a, lda, s.ATransposed, b, ldb, s.BTransposed, c, s.N, s.Accumulate); // warm-up
-            double best = double.MaxValue;
-            for (int r = 0; r < reps; r++)
-            {
-                double t0 = ThreadCpuSeconds();
-                Gemm.Multiply(workers, s.M, s.N, s.K, a, lda, s.ATransposed, b, ldb, s.BTransposed, c, s.N, s.Accumulate);
-                best = Math.Min(best, ThreadCpuSeconds() - t0);
-            }
-            return 2.0 * s.M * s.N * s.K / best / 1e9;
+            double t0 = ThreadCpuSeconds();
+            operands.Multiply(workers);
+            best = Math.Min(best, ThreadCpuSeconds() - t0);
         }
-        finally { NativeMemory.AlignedFree(a); NativeMemory.AlignedFree(b); NativeMemory.AlignedFree(c); }
+        return 2.0 * s.M * s.N * s.K / best / 1e9;
     }
 
     /// <summary>

@@ -32,10 +32,6 @@ internal sealed unsafe class MergeTable
 
     /// <param name="capacityHint">Expected number of merges.</param>
     /// <param name="hugePages">Whether to ask for huge pages for the slots.</param>
-    public MergeTable(int capacityHint) : this(capacityHint, LookupTableMemory.HugePagesByDefault) { }
-
-    /// <param name="capacityHint">Expected number of merges.</param>
-    /// <param name="hugePages">Whether to ask for huge pages for the slots.</param>
     public MergeTable(int capacityHint, bool hugePages)
     {
         int capacity = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, capacityHint * 2));

@@ -36,7 +36,7 @@ public static unsafe class RmsNorm
     {
         var job = workers.Shared<ForwardJob<T>>();
         job.Y = y; job.Rstd = rstd; job.X = x; job.W = w; job.Rows = rows; job.Cols = cols; job.Eps = eps;
-        job.YLayout = yLayout; job.XLayout = xLayout;
+        job.YLayout = yLayout; job.XLayout = xLayout; job.Residual = null;
         workers.For(job, (rows + ChunkRows - 1) / ChunkRows);
     }
 
@@ -53,7 +53,6 @@ public static unsafe class RmsNorm
         job.Y = y; job.Rstd = rstd; job.X = x; job.W = w; job.Rows = rows; job.Cols = cols; job.Eps = eps;
         job.YLayout = RowLayout.Contiguous(cols); job.XLayout = RowLayout.Contiguous(cols); job.Residual = residual;
         workers.For(job, (rows + ChunkRows - 1) / ChunkRows);
-        job.Residual = null;
     }
 
     sealed class ForwardJob<T> : ParallelJob where T : unmanaged, IFloatingPointIeee754<T>
