@@ -95,8 +95,10 @@ public sealed unsafe class Gemma3TrainingModel<T> : IDisposable where T : unmana
 
         // ---- forward ----
         Embedding.Forward(Workers, a.Resid[0], a.Inputs, P(Layout.Embedding), N, H, V, EmbedScale);
+        // Block 0's input norm; every later norm of the residual stream (the next block's input norm, the final
+        // norm) is fused into the residual add before it (RmsNorm.ForwardAddNorm at the end of BlockForward).
+        RmsNorm.Forward(Workers, a.Layers[0].Ln1, a.Layers[0].Ln1Rstd, a.Resid[0], P(Layout.Layers[0].InputNorm), N, H, c.RmsNormEps);
         for (int l = 0; l < c.NumLayers; l++) BlockForward(a, l);
-        RmsNorm.Forward(Workers, a.Lnf, a.LnfRstd, a.Resid[c.NumLayers], P(Layout.FinalNorm), N, H, c.RmsNormEps);
 
         // ---- tied head + cross-entropy (its backward runs chunk by chunk inside) ----
         _embedTransposed.PackOnFirstUse(H, V, P(Layout.Embedding), H, transposed: true); // packed by the head's tiles as they first need it
@@ -106,7 +108,10 @@ public sealed unsafe class Gemma3TrainingModel<T> : IDisposable where T : unmana
         if (!backward) return (loss, count);
 
         // ---- backward: the forward list reversed ----
-        RmsNorm.Backward(Workers, a.DResid, G(Layout.FinalNorm), a.DA, a.Resid[c.NumLayers], a.LnfRstd, P(Layout.FinalNorm), N, H, accumulateDx: false);
+        // final norm, then (same pass) the last block's post-feedforward norm: DA = its branch gradient
+        int last = c.NumLayers - 1;
+        RmsNorm.BackwardThen(Workers, a.DResid, G(Layout.FinalNorm), a.DA, a.Resid[c.NumLayers], a.LnfRstd, P(Layout.FinalNorm), accumulateDx: false,
+            a.DA, G(Layout.Layers[last].PostFeedforwardNorm), a.Layers[last].FfnOut, a.Layers[last].PostFfnRstd, P(Layout.Layers[last].PostFeedforwardNorm), N, H);
         for (int l = c.NumLayers - 1; l >= 0; l--) BlockBackward(a, l);
         Embedding.Backward(Workers, G(Layout.Embedding), a.DResid, a.Inputs, N, H, EmbedScale);
         return (loss, count);
@@ -141,28 +146,32 @@ public sealed unsafe class Gemma3TrainingModel<T> : IDisposable where T : unmana
         double eps = c.RmsNormEps;
         RopeTables(a, l, out T* cos, out T* sin);
         T* x = a.Resid[l];
-        var inQ = new RmsNorm.RowLayout(c.NumHeads, qkv);          // head rows of q inside the q|k|v rows
-        var inK = new RmsNorm.RowLayout(c.NumKvHeads, qkv);
+        var qk = new QkNormRope.Shape(N, a.SeqLen, c.NumHeads, c.NumKvHeads, d, qkv);
 
-        RmsNorm.Forward(Workers, s.Ln1, s.Ln1Rstd, x, P(w.InputNorm), N, H, eps);             // a = input_layernorm(h)
+        // s.Ln1 = input_layernorm(h) is already there: the previous block's last add (or Run, for block 0) computed it.
         Linear.Forward(Workers, s.Qkv, s.Ln1, P(w.Q), N, H, qkv);                              // q | k | v = a·[Wq; Wk; Wv]ᵀ
-        RmsNorm.Forward(Workers, s.Q, RmsNorm.RowLayout.Contiguous(d), s.QRstd, s.Qkv, inQ, P(w.QNorm), N * c.NumHeads, d, eps); // QK-norm
-        RmsNorm.Forward(Workers, s.K, RmsNorm.RowLayout.Contiguous(d), s.KRstd, s.Qkv + qW, inK, P(w.KNorm), N * c.NumKvHeads, d, eps);
-        Rope.Forward(Workers, s.Q, cos, sin, N, a.SeqLen, c.NumHeads, d);                      // RoPE after the norm
-        Rope.Forward(Workers, s.K, cos, sin, N, a.SeqLen, c.NumKvHeads, d);
+        QkNormRope.Forward(Workers, s.Q, s.QRstd, s.K, s.KRstd, s.Qkv, P(w.QNorm), P(w.KNorm), cos, sin, qk, eps); // QK-norm, then RoPE
         var shape = AttentionShape(a, l);
         Attention.Forward(Workers, s.Att, s.Lse, s.Q, s.K, s.Qkv + qW + kvW, shape);           // causal (+ window) GQA
         Linear.Forward(Workers, s.AttProj, s.Att, P(w.O), N, qW, H);                           // o = att·Woᵀ
-        RmsNorm.ForwardAdd(Workers, s.Mid, s.PostAttnRstd, s.AttProj, P(w.PostAttentionNorm), x, N, H, eps); // h = r + post_attention_layernorm(o)
-
-        RmsNorm.Forward(Workers, s.Ln2, s.Ln2Rstd, s.Mid, P(w.PreFeedforwardNorm), N, H, eps); // m = pre_feedforward_layernorm(h)
+        RmsNorm.ForwardAddNorm(Workers, s.Mid, s.PostAttnRstd, s.AttProj, P(w.PostAttentionNorm), x,  // h = r + post_attention_layernorm(o)
+            s.Ln2, s.Ln2Rstd, P(w.PreFeedforwardNorm), N, H, eps);                             // m = pre_feedforward_layernorm(h)
         Linear.Forward(Workers, s.GateUp, s.Ln2, P(w.Gate), N, H, 2 * I);                      // g | u = m·[Wgate; Wup]ᵀ
         GeGlu.Forward(Workers, a.Hidden, s.GateUp, N, I);                                       // gelu_tanh(g) ⊙ u
         Linear.Forward(Workers, s.FfnOut, a.Hidden, P(w.Down), N, I, H);                       // ·Wdownᵀ
-        RmsNorm.ForwardAdd(Workers, a.Resid[l + 1], s.PostFfnRstd, s.FfnOut, P(w.PostFeedforwardNorm), s.Mid, N, H, eps); // h = r + post_feedforward_layernorm(m)
+        // h = r + post_feedforward_layernorm(m), then the next norm of h: the next block's input norm or the final norm
+        bool lastBlock = l == c.NumLayers - 1;
+        T* z = lastBlock ? a.Lnf : a.Layers[l + 1].Ln1, zRstd = lastBlock ? a.LnfRstd : a.Layers[l + 1].Ln1Rstd;
+        T* zw = P(lastBlock ? Layout.FinalNorm : Layout.Layers[l + 1].InputNorm);
+        RmsNorm.ForwardAddNorm(Workers, a.Resid[l + 1], s.PostFfnRstd, s.FfnOut, P(w.PostFeedforwardNorm), s.Mid, z, zRstd, zw, N, H, eps);
     }
 
-    /// <summary>The block backward: <see cref="TrainingActivations{T}.DResid"/> holds dL/d(output) on entry and dL/d(input) on exit.</summary>
+    /// <summary>
+    /// The block backward: <see cref="TrainingActivations{T}.DResid"/> holds dL/d(output) on entry and dL/d(input) on exit.
+    /// On entry <see cref="TrainingActivations{T}.DA"/> already holds the post-feedforward norm's branch gradient
+    /// dL/d(ffn_out) (that norm's backward ran fused with the norm backward before it); on exit, for l &gt; 0, it
+    /// holds block l−1's.
+    /// </summary>
     void BlockBackward(TrainingActivations<T> a, int l)
     {
         var c = Config;
@@ -171,28 +180,31 @@ public sealed unsafe class Gemma3TrainingModel<T> : IDisposable where T : unmana
         int N = a.Rows, H = c.HiddenSize, I = c.IntermediateSize, d = c.HeadDim, qW = c.QueryWidth, kvW = c.KvWidth, qkv = qW + 2 * kvW;
         RopeTables(a, l, out T* cos, out T* sin);
         T* dres = a.DResid;
-        var inQ = new RmsNorm.RowLayout(c.NumHeads, qkv);
-        var inK = new RmsNorm.RowLayout(c.NumKvHeads, qkv);
+        var qk = new QkNormRope.Shape(N, a.SeqLen, c.NumHeads, c.NumKvHeads, d, qkv);
 
-        // MLP half: out = mid + post_ffn_norm(ffn_out); dres flows to mid unchanged and into the branch.
-        RmsNorm.Backward(Workers, a.DA, G(w.PostFeedforwardNorm), dres, s.FfnOut, s.PostFfnRstd, P(w.PostFeedforwardNorm), N, H, accumulateDx: false);
+        // MLP half: out = mid + post_ffn_norm(ffn_out); dres flows to mid unchanged and into the branch (DA, computed already).
         Linear.BackwardInput(Workers, a.DHidden, a.DA, P(w.Down), N, I, H, accumulate: false);
         GeGlu.Backward(Workers, a.DGateUp, a.DHidden, s.GateUp, N, I, h: a.Hidden);            // also recomputes gelu(g)⊙u (one arena for all layers)…
         Linear.BackwardWeight(Workers, G(w.Down), a.DA, a.Hidden, N, I, H);                     // …for dW_down
         Linear.Backward(Workers, a.DB, G(w.Gate), a.DGateUp, s.Ln2, P(w.Gate), N, H, 2 * I, accumulateDx: false);
-        RmsNorm.Backward(Workers, dres, G(w.PreFeedforwardNorm), a.DB, s.Mid, s.Ln2Rstd, P(w.PreFeedforwardNorm), N, H, accumulateDx: true);
-
-        // Attention half: mid = x + post_attn_norm(att_proj).
-        RmsNorm.Backward(Workers, a.DA, G(w.PostAttentionNorm), dres, s.AttProj, s.PostAttnRstd, P(w.PostAttentionNorm), N, H, accumulateDx: false);
+        // pre-ffn norm into dres, then the attention half's mid = x + post_attn_norm(att_proj): DA from dres, one pass
+        RmsNorm.BackwardThen(Workers, dres, G(w.PreFeedforwardNorm), a.DB, s.Mid, s.Ln2Rstd, P(w.PreFeedforwardNorm), accumulateDx: true,
+            a.DA, G(w.PostAttentionNorm), s.AttProj, s.PostAttnRstd, P(w.PostAttentionNorm), N, H);
         Linear.Backward(Workers, a.DAtt, G(w.O), a.DA, s.Att, P(w.O), N, qW, H, accumulateDx: false);
         var shape = AttentionShape(a, l);
         Attention.Backward(Workers, a.DQ, a.DK, a.DQkv + qW + kvW, a.DAtt, s.Q, s.K, s.Qkv + qW + kvW, s.Att, s.Lse, shape);
-        Rope.Backward(Workers, a.DQ, cos, sin, N, a.SeqLen, c.NumHeads, d);
-        Rope.Backward(Workers, a.DK, cos, sin, N, a.SeqLen, c.NumKvHeads, d);
-        RmsNorm.Backward(Workers, a.DQkv, G(w.QNorm), a.DQ, RmsNorm.RowLayout.Contiguous(d), s.Qkv, inQ, s.QRstd, P(w.QNorm), N * c.NumHeads, d, accumulateDx: false);
-        RmsNorm.Backward(Workers, a.DQkv + qW, G(w.KNorm), a.DK, RmsNorm.RowLayout.Contiguous(d), s.Qkv + qW, inK, s.KRstd, P(w.KNorm), N * c.NumKvHeads, d, accumulateDx: false);
+        QkNormRope.Backward(Workers, a.DQkv, G(w.QNorm), G(w.KNorm), a.DQ, a.DK, s.Qkv, s.QRstd, s.KRstd, P(w.QNorm), P(w.KNorm), cos, sin, qk);
         Linear.Backward(Workers, a.DB, G(w.Q), a.DQkv, s.Ln1, P(w.Q), N, H, qkv, accumulateDx: false);
-        RmsNorm.Backward(Workers, dres, G(w.InputNorm), a.DB, a.Resid[l], s.Ln1Rstd, P(w.InputNorm), N, H, accumulateDx: true);
+        if (l == 0)
+        {
+            RmsNorm.Backward(Workers, dres, G(w.InputNorm), a.DB, a.Resid[l], s.Ln1Rstd, P(w.InputNorm), N, H, accumulateDx: true);
+            return;
+        }
+        // input norm into dres, then block l−1's post-ffn norm: DA for the next BlockBackward, one pass
+        var wp = Layout.Layers[l - 1];
+        ref var sp = ref a.Layers[l - 1];
+        RmsNorm.BackwardThen(Workers, dres, G(w.InputNorm), a.DB, a.Resid[l], s.Ln1Rstd, P(w.InputNorm), accumulateDx: true,
+            a.DA, G(wp.PostFeedforwardNorm), sp.FfnOut, sp.PostFfnRstd, P(wp.PostFeedforwardNorm), N, H);
     }
 
     public void Dispose()

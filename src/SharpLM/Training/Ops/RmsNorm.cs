@@ -36,7 +36,7 @@ public static unsafe class RmsNorm
     {
         var job = workers.Shared<ForwardJob<T>>();
         job.Y = y; job.Rstd = rstd; job.X = x; job.W = w; job.Rows = rows; job.Cols = cols; job.Eps = eps;
-        job.YLayout = yLayout; job.XLayout = xLayout; job.Residual = null;
+        job.YLayout = yLayout; job.XLayout = xLayout; job.Residual = null; job.Next = null;
         workers.For(job, (rows + ChunkRows - 1) / ChunkRows);
     }
 
@@ -51,13 +51,31 @@ public static unsafe class RmsNorm
     {
         var job = workers.Shared<ForwardJob<T>>();
         job.Y = y; job.Rstd = rstd; job.X = x; job.W = w; job.Rows = rows; job.Cols = cols; job.Eps = eps;
+        job.YLayout = RowLayout.Contiguous(cols); job.XLayout = RowLayout.Contiguous(cols); job.Residual = residual; job.Next = null;
+        workers.For(job, (rows + ChunkRows - 1) / ChunkRows);
+    }
+
+    /// <summary>
+    /// <see cref="ForwardAdd{T}"/> and then the next norm of the residual stream, z = RMSNorm(y)·(1 + zw) (the
+    /// block's pre-feedforward norm, the next block's input norm or the final norm), in one pass: each new
+    /// residual row is normed while it is still in L1 instead of being read back from DRAM by a second job.
+    /// Bit-identical to the two calls in sequence.
+    /// </summary>
+    public static void ForwardAddNorm<T>(Workers workers, T* y, T* rstd, T* x, T* w, T* residual, T* z, T* zRstd, T* zw,
+        int rows, int cols, double eps)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var job = workers.Shared<ForwardJob<T>>();
+        job.Y = y; job.Rstd = rstd; job.X = x; job.W = w; job.Rows = rows; job.Cols = cols; job.Eps = eps;
         job.YLayout = RowLayout.Contiguous(cols); job.XLayout = RowLayout.Contiguous(cols); job.Residual = residual;
+        job.Next = z; job.NextRstd = zRstd; job.NextW = zw;
         workers.For(job, (rows + ChunkRows - 1) / ChunkRows);
     }
 
     sealed class ForwardJob<T> : ParallelJob where T : unmanaged, IFloatingPointIeee754<T>
     {
         public T* Y, Rstd, X, W, Residual;
+        public T* Next, NextRstd, NextW; // the following norm of y (contiguous), when fused
         public int Rows, Cols;
         public double Eps;
         public RowLayout YLayout, XLayout;
@@ -72,6 +90,10 @@ public static unsafe class RmsNorm
                 Rstd[r] = rs;
                 if (Residual == null) Vec.ScaleByOnePlus(x, rs, W, y, c);
                 else Vec.ScaleByOnePlusAdd(x, rs, W, Residual + (long)r * c, y, c);
+                if (Next == null) continue;
+                T rz = T.CreateTruncating(1.0 / Math.Sqrt(Vec.SumSquares(y, c) / c + Eps));
+                NextRstd[r] = rz;
+                Vec.ScaleByOnePlus(y, rz, NextW, Next + (long)r * c, c);
             }
         }
     }
@@ -90,15 +112,41 @@ public static unsafe class RmsNorm
         int chunks = (rows + ChunkRows - 1) / ChunkRows;
         var job = workers.Shared<BackwardJob<T>>();
         job.Dx = dx; job.Dy = dy; job.X = x; job.Rstd = rstd; job.W = w; job.Rows = rows; job.Cols = cols;
-        job.Accumulate = accumulateDx; job.XLayout = xLayout; job.YLayout = yLayout;
+        job.Accumulate = accumulateDx; job.XLayout = xLayout; job.YLayout = yLayout; job.Dx2 = null;
         job.Partials = workers.Shared<Scratch<T>>().Get((long)chunks * cols);
         workers.For(job, chunks);
         ColumnSums.AddInto(workers, dw, job.Partials, chunks, cols);
     }
 
+    /// <summary>
+    /// Two norm backwards in one pass over the rows, the second reading the first's dx as its dy (contiguous
+    /// layouts): the residual stream's gradient gets the first norm's contribution (<paramref name="accumulateDx"/>)
+    /// and, while the row is hot, the norm that produced that residual input in the forward turns it into its own
+    /// branch gradient dx2 (overwritten). The block backward's pre-feedforward norm followed by its post-attention
+    /// norm, and a block's input norm followed by the previous block's post-feedforward norm (or the final norm
+    /// followed by the last block's). Bit-identical to the two <see cref="Backward{T}(Workers, T*, T*, T*, T*, T*, T*, int, int, bool)"/>
+    /// calls in sequence: same rows, same chunks for dw, same reduction order.
+    /// </summary>
+    public static void BackwardThen<T>(Workers workers, T* dx, T* dw, T* dy, T* x, T* rstd, T* w, bool accumulateDx,
+        T* dx2, T* dw2, T* x2, T* rstd2, T* w2, int rows, int cols)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int chunks = (rows + ChunkRows - 1) / ChunkRows;
+        var job = workers.Shared<BackwardJob<T>>();
+        job.Dx = dx; job.Dy = dy; job.X = x; job.Rstd = rstd; job.W = w; job.Rows = rows; job.Cols = cols;
+        job.Accumulate = accumulateDx; job.XLayout = RowLayout.Contiguous(cols); job.YLayout = RowLayout.Contiguous(cols);
+        job.Dx2 = dx2; job.X2 = x2; job.Rstd2 = rstd2; job.W2 = w2;
+        job.Partials = workers.Shared<Scratch<T>>().Get(2L * chunks * cols);
+        job.Partials2 = job.Partials + (long)chunks * cols;
+        workers.For(job, chunks);
+        ColumnSums.AddInto(workers, dw, job.Partials, chunks, cols);
+        ColumnSums.AddInto(workers, dw2, job.Partials2, chunks, cols);
+    }
+
     sealed class BackwardJob<T> : ParallelJob where T : unmanaged, IFloatingPointIeee754<T>
     {
         public T* Dx, Dy, X, Rstd, W, Partials;
+        public T* Dx2, X2, Rstd2, W2, Partials2; // the second norm of BackwardThen (its dy is Dx)
         public int Rows, Cols;
         public bool Accumulate;
         public RowLayout XLayout, YLayout;
@@ -108,6 +156,8 @@ public static unsafe class RmsNorm
             int c = Cols;
             T* part = Partials + (long)chunk * c;
             for (int j = 0; j < c; j++) part[j] = T.Zero;
+            T* part2 = Dx2 == null ? null : Partials2 + (long)chunk * c;
+            if (part2 != null) new Span<T>(part2, c).Clear();
             T invC = T.One / T.CreateTruncating(c);
             for (int r = chunk * ChunkRows, end = Math.Min(Rows, r + ChunkRows); r < end; r++)
             {
@@ -117,6 +167,11 @@ public static unsafe class RmsNorm
                 // mean(dx̂ ⊙ x̂) with dx̂ = dy ⊙ (1 + w); dw partial += dy ⊙ x̂
                 T m = Vec.NormBackwardDot(dy, x, W, rs, part, c) * invC;
                 Vec.NormBackwardInput(dy, x, W, rs, m, dx, c, Accumulate);
+                if (Dx2 == null) continue;
+                T* x2 = X2 + (long)r * c;
+                T rs2 = Rstd2[r];
+                T m2 = Vec.NormBackwardDot(dx, x2, W2, rs2, part2, c) * invC;
+                Vec.NormBackwardInput(dx, x2, W2, rs2, m2, Dx2 + (long)r * c, c, accumulate: false);
             }
         }
     }

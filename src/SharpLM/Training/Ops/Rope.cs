@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using SharpLM.Kernels.Training;
 
@@ -50,15 +51,44 @@ public static unsafe class Rope
         job.X = x; job.Cos = cos; job.Sin = sin; job.SeqLen = seqLen; job.Heads = heads; job.HeadDim = headDim;
         job.Inverse = inverse;
         job.Rows = rows;
-        job.Vector = typeof(T) == typeof(float) && Vec.Use512 && headDim % 32 == 0 && !ForceScalar;
+        job.Vector = VectorApplies<T>(headDim);
         workers.For(job, (rows + 15) / 16);
+    }
+
+    /// <summary>Whether <see cref="RotateRow{T}"/> takes the 512-bit path for this element type and head_dim (read on the calling thread).</summary>
+    internal static bool VectorApplies<T>(int headDim) => typeof(T) == typeof(float) && Vec.Use512 && headDim % 32 == 0 && !ForceScalar;
+
+    /// <summary>
+    /// Rotates the <paramref name="heads"/> head vectors of one position (x holds them back to back) by the
+    /// angles of table rows c, s; <paramref name="inverse"/> rotates by −θ. The fused QK-norm + RoPE op calls this
+    /// per token, so its bits are exactly this op's.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void RotateRow<T>(T* x, T* c, T* s, int heads, int headDim, bool inverse, bool vector) where T : unmanaged, INumber<T>
+    {
+        if (vector)
+        {
+            RotateRow512((float*)x, (float*)c, (float*)s, heads, headDim, inverse);
+            return;
+        }
+        int half = headDim / 2;
+        for (int h = 0; h < heads; h++)
+        {
+            T* v = x + (long)h * headDim;
+            for (int i = 0; i < half; i++)
+            {
+                T a = v[i], b = v[i + half], si = inverse ? -s[i] : s[i];
+                v[i] = a * c[i] - b * si;
+                v[i + half] = b * c[i] + a * si;
+            }
+        }
     }
 
     /// <summary>
     /// The float row of all heads at one position, 16 lanes at a time: the scalar loop's operations in the same
     /// order (no fused multiply-add), so the same bits.
     /// </summary>
-    static void RotateRow(float* x, float* cos, float* sin, int heads, int headDim, bool inverse)
+    static void RotateRow512(float* x, float* cos, float* sin, int heads, int headDim, bool inverse)
     {
         int half = headDim / 2;
         for (int h = 0; h < heads; h++)
@@ -88,22 +118,7 @@ public static unsafe class Rope
             for (int r = index * 16, end = Math.Min(Rows, r + 16); r < end; r++)
             {
                 int pos = r % SeqLen;
-                T* c = Cos + (long)pos * half, s = Sin + (long)pos * half;
-                if (Vector)
-                {
-                    RotateRow((float*)X + (long)r * Heads * HeadDim, (float*)c, (float*)s, Heads, HeadDim, Inverse);
-                    continue;
-                }
-                for (int h = 0; h < Heads; h++)
-                {
-                    T* v = X + ((long)r * Heads + h) * HeadDim;
-                    for (int i = 0; i < half; i++)
-                    {
-                        T a = v[i], b = v[i + half], si = Inverse ? -s[i] : s[i];
-                        v[i] = a * c[i] - b * si;
-                        v[i + half] = b * c[i] + a * si;
-                    }
-                }
+                RotateRow(X + (long)r * Heads * HeadDim, Cos + (long)pos * half, Sin + (long)pos * half, Heads, HeadDim, Inverse, Vector);
             }
         }
     }
