@@ -14,7 +14,7 @@ public static class Program
         new("train", "training tokens/s and peak RSS of the tiny and small presets vs PyTorch CPU (same model, batch, threads)", Train.TrainBench.Run),
         new("train-child", "(internal) SharpLM's side of the train suite: train-child CONFIG B T STEPS WARMUP THREADS", Train.TrainChild.Run),
         new("train-gemm", "training GEMM on a step's real shapes: GFLOP/s per core vs the FMA peak and vs PyTorch's matmul (CPU time)", Train.TrainGemmBench.Run),
-        new("train-ops", "fused non-GEMM training ops (QK-norm+RoPE, add+norm, paired norm backwards, GeGLU stores) against the sequences they replace: interleaved A/B, 1 and 2 workers", Train.TrainOpsBench.Run),
+        new("train-ops", "fused non-GEMM training ops (QK-norm+RoPE, add+norm, paired norm backwards) against the sequences they replace: interleaved A/B, 1 and 2 workers", Train.TrainOpsBench.Run),
         new("train-attention", "training attention forward/backward and its small products on a preset's shape: GFLOP/s per core (1 thread, CPU time)", Train.TrainAttentionBench.Run),
         new("tokenizer", "Gemma 3 tokenizer vs HF tokenizers: encode MB/s (1 thread, batch), load time, memory", TokenizerBench.Run),
         new("tokenizer-scaling", "why batch encoding does (not) scale: allocation, GC, CPU time and word-cache misses per MB at 1 and N threads", TokenizerScalingBench.Run),

@@ -9,7 +9,7 @@ namespace SharpLM.Bench.Train;
 /// <summary>
 /// <c>train-ops</c>: the fused non-GEMM training ops against the op sequences they replace, on one layer of a
 /// preset's shape, interleaved A/B (best of N each): QK-norm + RoPE, residual add + next norm, the paired norm
-/// backwards, and GeGLU with streaming against cached stores. 1 worker in calling-thread CPU time (holds on a busy
+/// backwards. 1 worker in calling-thread CPU time (holds on a busy
 /// machine) and 2 workers in wall time (needs a quiet one). The ratio column is old / new.
 /// </summary>
 public static unsafe class TrainOpsBench
@@ -26,7 +26,7 @@ public static unsafe class TrainOpsBench
         int T = int.Parse(BenchSupport.Option(args, "--seq") ?? "256", CultureInfo.InvariantCulture);
         int reps = int.Parse(BenchSupport.Option(args, "--reps") ?? "15", CultureInfo.InvariantCulture);
         var c = TrainingPresets.Get(preset) ?? throw new ArgumentException($"unknown preset {preset}");
-        int N = B * T, H = c.HiddenSize, I = c.IntermediateSize, d = c.HeadDim, nH = c.NumHeads, nKV = c.NumKvHeads;
+        int N = B * T, H = c.HiddenSize, d = c.HeadDim, nH = c.NumHeads, nKV = c.NumKvHeads;
         int qW = c.QueryWidth, kvW = c.KvWidth, qkvW = qW + 2 * kvW;
         var arrays = new List<NativeArray<float>>();
         float* A(long n, int seed)
@@ -43,7 +43,6 @@ public static unsafe class TrainOpsBench
         Rope.BuildTables(cos, sin, T, d, 10_000, 1);
         float* x = A((long)N * H, 13), res = A((long)N * H, 14), y = A((long)N * H, 15), z = A((long)N * H, 16), r1 = A(N, 17), r2 = A(N, 18);
         float* w1 = A(H, 19), w2 = A(H, 20), g1 = A(H, 21), g2 = A(H, 22), dy = A((long)N * H, 23), dres = A((long)N * H, 24), dx2 = A((long)N * H, 25), x2 = A((long)N * H, 26);
-        float* gu = A((long)N * 2 * I, 27), h = A((long)N * I, 28), dh = A((long)N * I, 29), dgu = A((long)N * 2 * I, 30);
         using (var setup = new Workers(1))
         {
             RmsNorm.Forward(setup, y, r1, x, w1, N, H, 1e-6);
@@ -80,12 +79,6 @@ public static unsafe class TrainOpsBench
                 RmsNorm.Backward(w, dres, g1, dy, x, r1, w1, N, H, accumulateDx: true);
                 RmsNorm.Backward(w, dx2, g2, dres, x2, r2, w2, N, H, accumulateDx: false);
             }, w => RmsNorm.BackwardThen(w, dres, g1, dy, x, r1, w1, true, dx2, g2, x2, r2, w2, N, H)),
-            ("GeGLU forward + backward, cached vs streaming stores", w =>
-            {
-                GeGlu.ForceCachedStores = true;
-                try { GeGlu.Forward(w, h, gu, N, I); GeGlu.Backward(w, dgu, dh, gu, N, I, h); }
-                finally { GeGlu.ForceCachedStores = false; }
-            }, w => { GeGlu.Forward(w, h, gu, N, I); GeGlu.Backward(w, dgu, dh, gu, N, I, h); }),
         };
 
         Console.WriteLine(BenchSupport.Inv($"# train-ops: {preset}, B={B}, T={T} (one layer's arrays); interleaved A/B, best of {reps}"));

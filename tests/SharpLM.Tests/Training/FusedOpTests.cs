@@ -212,43 +212,6 @@ public unsafe class FusedOpTests
     }
 
     [Theory]
-    [InlineData(37, 64)]    // streaming stores (64-byte aligned rows)
-    [InlineData(9, 40)]     // rows not 64-byte aligned: ordinary stores
-    public void GeGlu_streaming_stores_write_the_same_bits(int rows, int width)
-    {
-        using var gu = new SharpLM.Training.NativeArray<float>(rows * 2L * width);
-        using var dh = new SharpLM.Training.NativeArray<float>((long)rows * width);
-        var gv = Random(rows * 2 * width, 41, 3);
-        var dv = Random(rows * width, 42);
-        gv.CopyTo(new Span<float>(gu.At(0), gv.Length));
-        dv.CopyTo(new Span<float>(dh.At(0), dv.Length));
-        using var workers = new Workers(2);
-        float[][] Run(bool cached)
-        {
-            using var h = new SharpLM.Training.NativeArray<float>((long)rows * width);
-            using var h2 = new SharpLM.Training.NativeArray<float>((long)rows * width);
-            using var dgu = new SharpLM.Training.NativeArray<float>(rows * 2L * width);
-            GeGlu.ForceCachedStores = cached;
-            try
-            {
-                Assert.Equal(width % 16 == 0 && Vec.Use512, Vec.CanStream<float>(width, (nint)h.At(0), (nint)dgu.At(0)));
-                GeGlu.Forward(workers, h.At(0), gu.At(0), rows, width);
-                GeGlu.Backward(workers, dgu.At(0), dh.At(0), gu.At(0), rows, width, h2.At(0));
-            }
-            finally { GeGlu.ForceCachedStores = false; }
-            return [new Span<float>(h.At(0), rows * width).ToArray(), new Span<float>(h2.At(0), rows * width).ToArray(),
-                new Span<float>(dgu.At(0), rows * 2 * width).ToArray()];
-        }
-        var streamed = Run(cached: false);
-        var cachedOut = Run(cached: true);
-        for (int i = 0; i < 3; i++) Assert.Equal(cachedOut[i], streamed[i]);
-        Assert.Equal(streamed[0], streamed[1]); // the backward's recomputed h is the forward's
-        // one value against the formula, so the comparison above cannot pass on two equally wrong outputs
-        double z = gv[0], u = gv[width], expected = 0.5 * z * (1 + Math.Tanh(0.7978845608028654 * (z + 0.044715 * z * z * z))) * u;
-        Assert.Equal(expected, streamed[0][0], 1e-5);
-    }
-
-    [Theory]
     [InlineData(0, 1, 16)]
     [InlineData(0, 37, 48)]
     [InlineData(5, 21, 32)]

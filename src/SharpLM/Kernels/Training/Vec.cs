@@ -363,31 +363,8 @@ public static unsafe class Vec
     const double GeluC = 0.7978845608028654; // √(2/π)
     const double GeluA = 0.044715;
 
-    /// <summary>
-    /// Whether the GeGLU kernels may write <paramref name="n"/> floats at each of <paramref name="outputs"/> with
-    /// streaming (non-temporal) stores: AVX-512 float, n a multiple of 16 and every output 64-byte aligned.
-    /// </summary>
-    public static bool CanStream<T>(int n, params ReadOnlySpan<nint> outputs)
-    {
-        if (typeof(T) != typeof(float) || !Use512 || n % 16 != 0) return false;
-        foreach (var p in outputs) if ((p & 63) != 0) return false;
-        return true;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void Put(Vector512<float> v, float* p, bool stream)
-    {
-        if (stream) Avx512F.StoreAlignedNonTemporal(p, v);
-        else v.Store(p);
-    }
-
     /// <summary>h[i] = gelu(g[i])·u[i].</summary>
-    /// <param name="stream">
-    /// Write h with non-temporal stores (only where <see cref="CanStream{T}"/> says so; the caller then issues a
-    /// store fence before anyone reads h). For arrays far larger than L2 whose next reader comes after the whole
-    /// pass: the lines go to DRAM without first being read in (a third less traffic for this op).
-    /// </param>
-    public static void GeGlu<T>(T* g, T* u, T* h, int n, bool stream = false) where T : unmanaged, IFloatingPointIeee754<T>
+    public static void GeGlu<T>(T* g, T* u, T* h, int n) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int i = 0;
         if (typeof(T) == typeof(float) && Use512)
@@ -397,7 +374,7 @@ public static unsafe class Vec
             {
                 var z = Vector512.Load(gf + i);
                 var t = Tanh512(Vector512.Create((float)GeluC) * (z + Vector512.Create((float)GeluA) * z * z * z));
-                Put(Vector512.Create(0.5f) * z * (Vector512<float>.One + t) * Vector512.Load(uf + i), hf + i, stream);
+                (Vector512.Create(0.5f) * z * (Vector512<float>.One + t) * Vector512.Load(uf + i)).Store(hf + i);
             }
         }
         T c = T.CreateTruncating(GeluC), a = T.CreateTruncating(GeluA), half = T.CreateTruncating(0.5);
@@ -415,8 +392,7 @@ public static unsafe class Vec
     /// operations in the same order): the backward computes gelu anyway, so the forward's output needs no
     /// separate recompute pass (or a stored copy per layer) for the down projection's weight gradient.
     /// </summary>
-    /// <param name="stream">Write dg, du and h with non-temporal stores, as for <see cref="GeGlu{T}"/>.</param>
-    public static void GeGluBackward<T>(T* g, T* u, T* dh, T* dg, T* du, int n, T* h = null, bool stream = false) where T : unmanaged, IFloatingPointIeee754<T>
+    public static void GeGluBackward<T>(T* g, T* u, T* dh, T* dg, T* du, int n, T* h = null) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int i = 0;
         if (typeof(T) == typeof(float) && Use512)
@@ -436,9 +412,9 @@ public static unsafe class Vec
                 var dgelu = half * (one + t) + half * z * (one - t * t) * c * (one + a3 * z2);
                 var d = Vector512.Load(dhf + i);
                 var uv = Vector512.Load(uf + i);
-                Put(d * uv * dgelu, dgf + i, stream);
-                Put(d * gelu, duf + i, stream);
-                if (hf != null) Put(gelu * uv, hf + i, stream);
+                (d * uv * dgelu).Store(dgf + i);
+                (d * gelu).Store(duf + i);
+                if (hf != null) (gelu * uv).Store(hf + i);
             }
         }
         T cc = T.CreateTruncating(GeluC), aa = T.CreateTruncating(GeluA), oneHalf = T.CreateTruncating(0.5), three = T.CreateTruncating(3);

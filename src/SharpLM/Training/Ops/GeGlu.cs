@@ -1,5 +1,4 @@
 using System.Numerics;
-using System.Runtime.Intrinsics.X86;
 using SharpLM.Kernels.Training;
 
 namespace SharpLM.Training.Ops;
@@ -12,22 +11,15 @@ namespace SharpLM.Training.Ops;
 /// Shapes: gu, dgu [N, 2I] (row r: g_r = gu[r, 0..I), u_r = gu[r, I..2I)); h, dh [N, I].
 /// Backward: du = dh ⊙ gelu(g);  dg = dh ⊙ u ⊙ gelu'(g), gelu'(z) = ½(1 + tanh a) + ½·z·(1 − tanh² a)·√(2/π)·(1 + 3·0.044715·z²),
 /// a = √(2/π)(z + 0.044715 z³). The math lives in <see cref="Vec.GeGlu{T}"/> and <see cref="Vec.GeGluBackward{T}"/>.
-/// The outputs ([N, I] and [N, 2I], tens of MB at the presets' shapes) are written with streaming stores where
-/// <see cref="Vec.CanStream{T}"/> allows (the activation arena aligns every array to 64 bytes): nothing reads them
-/// before the whole pass is done, so caching their lines only costs a read of each line from DRAM first.
 /// </remarks>
 public static unsafe class GeGlu
 {
     const int RowsPerTask = 8;
 
-    /// <summary>Tests compare the streaming-store path with ordinary stores (read on the calling thread).</summary>
-    [ThreadStatic] internal static bool ForceCachedStores;
-
     public static void Forward<T>(Workers workers, T* h, T* gu, int rows, int width) where T : unmanaged, IFloatingPointIeee754<T>
     {
         var job = workers.Shared<Job<T>>();
         job.H = h; job.Dh = null; job.Gu = gu; job.Rows = rows; job.Width = width; job.Backward = false;
-        job.Stream = Vec.CanStream<T>(width, (nint)h) && !ForceCachedStores;
         workers.For(job, (rows + RowsPerTask - 1) / RowsPerTask);
     }
 
@@ -36,7 +28,6 @@ public static unsafe class GeGlu
     {
         var job = workers.Shared<Job<T>>();
         job.Dh = dh; job.H = h; job.Gu = gu; job.Dgu = dgu; job.Rows = rows; job.Width = width; job.Backward = true;
-        job.Stream = Vec.CanStream<T>(width, (nint)dgu, (nint)h) && !ForceCachedStores;
         workers.For(job, (rows + RowsPerTask - 1) / RowsPerTask);
     }
 
@@ -44,7 +35,7 @@ public static unsafe class GeGlu
     {
         public T* H, Dh, Gu, Dgu;
         public int Rows, Width;
-        public bool Backward, Stream;
+        public bool Backward;
 
         public override void Run(int index, int worker)
         {
@@ -55,11 +46,10 @@ public static unsafe class GeGlu
                 if (Backward)
                 {
                     T* dg = Dgu + (long)r * 2 * I;
-                    Vec.GeGluBackward(g, u, Dh + (long)r * I, dg, dg + I, I, h, Stream);
+                    Vec.GeGluBackward(g, u, Dh + (long)r * I, dg, dg + I, I, h);
                 }
-                else Vec.GeGlu(g, u, h, I, Stream);
+                else Vec.GeGlu(g, u, h, I);
             }
-            if (Stream) Sse.StoreFence(); // streaming stores are weakly ordered: drain them before the task counts as done
         }
     }
 }
