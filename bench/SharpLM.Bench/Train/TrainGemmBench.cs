@@ -101,8 +101,10 @@ public static unsafe class TrainGemmBench
     static int RunParallel(string[] presets, int batch, int seq, int reps, int workerCount, double peak, string? only)
     {
         Console.WriteLine(BenchSupport.Inv($"# {workerCount} workers, wall time, best of {reps}; load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}"));
-        Console.WriteLine(BenchSupport.Inv($"| model | product | M×N×K | GFLOP/s ({workerCount} workers) | % of {workerCount}× peak | pack ms | tiles ms | ms per step |"));
-        Console.WriteLine("|---|---|---|---|---|---|---|---|");
+        // busy: the process's CPU time over wall × workers in the best rep. On a quiet machine, below ~100 % means a worker
+        // waited (blocked, or a late start); near 100 % with a low rate means both ran but slower (memory contention).
+        Console.WriteLine(BenchSupport.Inv($"| model | product | M×N×K | GFLOP/s ({workerCount} workers) | % of {workerCount}× peak | pack ms | tiles ms | ms per step | busy |"));
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
         foreach (var preset in presets)
         {
             var config = TrainingPresets.Get(preset) ?? throw new ArgumentException($"unknown preset {preset}");
@@ -112,17 +114,17 @@ public static unsafe class TrainGemmBench
             double flopsAll = 0, timeAll = 0;
             foreach (var s in shapes)
             {
-                var (wall, pack, tiles) = MeasureParallel(s, reps, workerCount);
+                var (wall, pack, tiles, cpu) = MeasureParallel(s, reps, workerCount);
                 double flops = 2.0 * s.M * s.N * s.K;
                 double rate = flops / wall / 1e9;
                 flopsAll += flops * s.PerStep;
                 timeAll += wall * s.PerStep;
                 Console.WriteLine(BenchSupport.Inv(
-                    $"| {preset} | {s.Name} ×{s.PerStep} | {s.M}×{s.N}×{s.K} | {rate:F1} | {100 * rate / (peak * workerCount):F0} % | {pack * 1e3:F2} | {tiles * 1e3:F2} | {wall * s.PerStep * 1e3:F0} |"));
+                    $"| {preset} | {s.Name} ×{s.PerStep} | {s.M}×{s.N}×{s.K} | {rate:F1} | {100 * rate / (peak * workerCount):F0} % | {pack * 1e3:F2} | {tiles * 1e3:F2} | {wall * s.PerStep * 1e3:F0} | {100 * cpu / (wall * workerCount):F0} % |"));
             }
             double all = flopsAll / timeAll / 1e9;
             Console.WriteLine(BenchSupport.Inv(
-                $"| {preset} | **all GEMMs of a step** | {flopsAll / 1e9:F1} GFLOP | {all:F1} | {100 * all / (peak * workerCount):F0} % | | | {timeAll * 1e3:F0} |"));
+                $"| {preset} | **all GEMMs of a step** | {flopsAll / 1e9:F1} GFLOP | {all:F1} | {100 * all / (peak * workerCount):F0} % | | | {timeAll * 1e3:F0} | |"));
         }
         return 0;
     }
@@ -188,26 +190,28 @@ public static unsafe class TrainGemmBench
         return 0;
     }
 
-    /// <summary>Best wall time of one Gemm.Multiply with <paramref name="workerCount"/> workers, and that run's packing and tile time (Workers.Profile).</summary>
-    static (double Wall, double Pack, double Tiles) MeasureParallel(Shape s, int reps, int workerCount)
+    /// <summary>Best wall time of one Gemm.Multiply with <paramref name="workerCount"/> workers, and that run's packing and tile time (Workers.Profile) and process CPU time.</summary>
+    static (double Wall, double Pack, double Tiles, double Cpu) MeasureParallel(Shape s, int reps, int workerCount)
     {
         using var workers = new Workers(workerCount);
         using var operands = new Operands(s);
         operands.Multiply(workers); // warm-up
-        (double Wall, double Pack, double Tiles) best = (double.MaxValue, 0, 0);
+        (double Wall, double Pack, double Tiles, double Cpu) best = (double.MaxValue, 0, 0, 0);
         for (int r = 0; r < reps; r++)
         {
             var profile = new Dictionary<Type, (long Ticks, long Calls)>();
             workers.Profile = profile;
+            double cpu0 = ProcessCpuSeconds();
             long t0 = Stopwatch.GetTimestamp();
             operands.Multiply(workers);
             double wall = (Stopwatch.GetTimestamp() - t0) / (double)Stopwatch.Frequency;
+            double cpu = ProcessCpuSeconds() - cpu0;
             workers.Profile = null;
             double pack = 0, tiles = 0;
             foreach (var (type, v) in profile)
                 if (type.Name.StartsWith("PackJob", StringComparison.Ordinal)) pack += v.Ticks / (double)Stopwatch.Frequency;
                 else tiles += v.Ticks / (double)Stopwatch.Frequency;
-            if (wall < best.Wall) best = (wall, pack, tiles);
+            if (wall < best.Wall) best = (wall, pack, tiles, cpu);
         }
         return best;
     }
