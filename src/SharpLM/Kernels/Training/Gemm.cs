@@ -127,7 +127,7 @@ public static unsafe class Gemm
             // Column blocks as wide as SweepCols allows, evened out (576 columns as one block of 18 panels with
             // the default 768, 3072 as 4×768): each block's packed B slice (kc × block) is what stays in L2.
             // Blocks are narrower when the K slice is longer than KC (SingleSliceK), so kc × block stays within SweepSliceFloats.
-            int widest = Math.Max(b.Nr, Math.Min(SweepCols, SweepSliceFloats / b.KSlice / b.Nr * b.Nr));
+            int widest = b.KSlice > KC ? Math.Max(b.Nr, Math.Min(SweepCols, SweepSliceFloats / b.KSlice / b.Nr * b.Nr)) : SweepCols;
             int blocks = Tiles(N, widest);
             sweep.BlockCols = RoundUp((N + blocks - 1) / blocks, b.Nr);
             sweep.Blocks = Tiles(N, sweep.BlockCols);
