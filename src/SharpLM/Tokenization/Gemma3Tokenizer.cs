@@ -351,7 +351,10 @@ public sealed class Gemma3Tokenizer
     {
         ArgumentNullException.ThrowIfNull(texts);
         var results = new int[texts.Count][];
-        ForEachText(texts.Count, Workers(texts.Count, maxThreads), (_, i) => results[i] = Encode(texts[i], addBos, parseSpecial));
+        int workers = Workers(texts.Count, maxThreads);
+        Timeline?.Begin(workers);
+        ForEachText(texts.Count, workers, (_, i) => results[i] = Encode(texts[i], addBos, parseSpecial));
+        Timeline?.End(encodeEnd: true);
         return results;
     }
 
@@ -367,6 +370,7 @@ public sealed class Gemma3Tokenizer
         ArgumentNullException.ThrowIfNull(into);
         int count = texts.Count, workers = Workers(count, maxThreads);
         into.Reset(count, workers);
+        Timeline?.Begin(workers);
         ForEachText(count, workers, (w, i) =>
         {
             // Each worker appends to its own part; then the texts are placed in order in one buffer.
@@ -377,7 +381,9 @@ public sealed class Gemma3Tokenizer
             into.Start[i] = start;
             into.Length[i] = part.Count - start;
         });
-        if (into.Layout(count, workers)) ForEachText(count, workers, (_, i) => into.Place(i));
+        Timeline?.End(encodeEnd: true);
+        if (into.Layout(count, workers)) ForEachText(count, workers, (_, i) => into.Place(i), traced: false);
+        Timeline?.End(encodeEnd: false);
     }
 
     static int Workers(int count, int maxThreads) => Math.Max(1, Math.Min(count, maxThreads > 0 ? maxThreads : Environment.ProcessorCount));
@@ -387,8 +393,13 @@ public sealed class Gemma3Tokenizer
     /// caller's among them), each taking the next index from a shared counter: no thread idles while texts remain,
     /// however uneven their lengths. Threads need no affinity to texts since the word cache is shared.
     /// </summary>
-    static void ForEachText(int count, int workers, Action<int, int> encode)
+    void ForEachText(int count, int workers, Action<int, int> encode, bool traced = true)
     {
+        if (traced && Timeline is { } timeline && workers > 1)
+        {
+            ForEachTextTraced(count, workers, encode, timeline);
+            return;
+        }
         if (workers <= 1)
         {
             for (int i = 0; i < count; i++) encode(0, i);
@@ -398,6 +409,31 @@ public sealed class Gemma3Tokenizer
         Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, w =>
         {
             for (int i = Interlocked.Increment(ref next); i < count; i = Interlocked.Increment(ref next)) encode(w, i);
+        });
+    }
+
+    /// <summary>Diagnostics (benchmarks): when set, multi-thread batches record where their time went (see <see cref="BatchTimeline"/>).</summary>
+    internal BatchTimeline? Timeline { get; set; }
+
+    /// <summary><see cref="ForEachText"/> with the timestamps of <see cref="BatchTimeline"/> around every text.</summary>
+    static void ForEachTextTraced(int count, int workers, Action<int, int> encode, BatchTimeline timeline)
+    {
+        long t0 = timeline.CallStart;
+        int next = -1;
+        Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, w =>
+        {
+            var me = timeline.Workers[w];
+            double cpu = BatchTimeline.ThreadCpuSeconds();
+            for (int i = Interlocked.Increment(ref next); i < count; i = Interlocked.Increment(ref next))
+            {
+                long a = System.Diagnostics.Stopwatch.GetTimestamp();
+                encode(w, i);
+                long b = System.Diagnostics.Stopwatch.GetTimestamp();
+                if (me.Texts++ == 0) me.FirstStart = a - t0;
+                me.LastEnd = b - t0;
+                me.Busy += b - a;
+            }
+            me.CpuSeconds += BatchTimeline.ThreadCpuSeconds() - cpu;
         });
     }
 
