@@ -39,34 +39,63 @@ public static class TokenizerTimelineBench
         foreach (var v in variants) { v.Run(1); v.Run(threads); }
         var timeline = new BatchTimeline();
         static double Ms(long ticks) => BatchTimeline.Seconds(ticks) * 1e3;
+        var kinds = new[] { Gemma3Tokenizer.BatchThreadingKind.ParallelFor, Gemma3Tokenizer.BatchThreadingKind.PersistentWorkers };
         foreach (var v in variants)
         {
-            Console.WriteLine();
-            Console.WriteLine($"## EncodeBatch → {v.Name}: 1-thread call (wall, thread CPU) vs {threads}-thread call; per worker: first start / last end / busy / CPU (ms)");
-            Console.WriteLine("| round | 1 thread ms (CPU) | N threads ms | perfect split ms | encode phase end | workers: first start / last end / busy / CPU / texts | busy sum ÷ 1-thread |");
-            Console.WriteLine("|---|---|---|---|---|---|---|");
-            var lossStart = new List<double>(); var lossTail = new List<double>(); var lossWork = new List<double>(); var ratio = new List<double>();
+            var wall = kinds.ToDictionary(k => k, _ => new List<double>());
+            var cpu = kinds.ToDictionary(k => k, _ => new List<double>());
+            var traced = kinds.ToDictionary(k => k, _ => new List<string>());
             for (int r = 0; r < rounds; r++)
             {
+                // Untimed by the timeline: 1 thread, then N threads with each threading kind, back to back.
                 double c0 = BatchTimeline.ThreadCpuSeconds();
                 var sw = Stopwatch.StartNew();
                 v.Run(1);
                 double one = sw.Elapsed.TotalMilliseconds, oneCpu = (BatchTimeline.ThreadCpuSeconds() - c0) * 1e3;
-                tok.Timeline = timeline;
-                sw.Restart();
-                v.Run(threads);
-                double many = sw.Elapsed.TotalMilliseconds;
-                tok.Timeline = null;
-                var ws = timeline.Workers.Take(threads).ToArray();
-                double busy = ws.Sum(w => Ms(w.Busy));
-                string per = string.Join("; ", ws.Select(w => Inv($"{Ms(w.FirstStart == long.MaxValue ? 0 : w.FirstStart):F2}/{Ms(w.LastEnd):F1}/{Ms(w.Busy):F1}/{w.CpuSeconds * 1e3:F1}/{w.Texts}")));
-                Console.WriteLine(Inv($"| {r} | {one:F1} ({oneCpu:F1}) | {many:F1} | {one / threads:F1} | {Ms(timeline.EncodeEnd):F1} (call {Ms(timeline.CallEnd):F1}) | {per} | {busy / one:F2} |"));
-                ratio.Add(one / many);
+                foreach (var k in kinds)
+                {
+                    tok.BatchThreading = k;
+                    var proc = Process.GetCurrentProcess();
+                    var p0 = proc.TotalProcessorTime;
+                    sw.Restart();
+                    v.Run(threads);
+                    double many = sw.Elapsed.TotalMilliseconds;
+                    proc.Refresh();
+                    wall[k].Add(one / many);
+                    cpu[k].Add(oneCpu / (proc.TotalProcessorTime - p0).TotalMilliseconds);
+                }
+                // Then each kind once more with the timeline (its timestamps and CPU clock reads cost ~1 %).
+                foreach (var k in kinds)
+                {
+                    tok.BatchThreading = k;
+                    tok.Timeline = timeline;
+                    sw.Restart();
+                    v.Run(threads);
+                    double many = sw.Elapsed.TotalMilliseconds;
+                    tok.Timeline = null;
+                    var ws = timeline.Workers.Take(threads).ToArray();
+                    string per = string.Join("; ", ws.Select(w => Inv($"{Ms(w.FirstStart == long.MaxValue ? 0 : w.FirstStart):F2}/{Ms(w.LastEnd):F1}/{Ms(w.Busy):F1}/{w.CpuSeconds * 1e3:F1}/{w.Texts}")));
+                    traced[k].Add(Inv($"| {r} | {one:F1} ({oneCpu:F1}) | {many:F1} | {one / threads:F1} | {Ms(timeline.EncodeEnd):F1} / {Ms(timeline.CallEnd):F1} | {per} | {ws.Sum(w => Ms(w.Busy)) / one:F2} | {ws.Sum(w => w.CpuSeconds * 1e3) / oneCpu:F2} |"));
+                }
             }
-            ratio.Sort();
-            Console.WriteLine(Inv($"paired 1-thread ÷ {threads}-thread wall: median {ratio[ratio.Count / 2]:F2}× (min {ratio[0]:F2}, max {ratio[^1]:F2})"));
+            tok.BatchThreading = Gemma3Tokenizer.BatchThreadingKind.PersistentWorkers;
+            foreach (var k in kinds)
+            {
+                Console.WriteLine();
+                Console.WriteLine($"## EncodeBatch → {v.Name}, {k}: traced {threads}-thread calls; per worker: first text start / last text end / time in texts / thread CPU in texts (ms) / texts");
+                Console.WriteLine("| round | 1 thread ms (CPU) | traced N-thread ms | perfect split ms | encode phase end / call end | workers | time in texts ÷ 1-thread | CPU in texts ÷ 1-thread CPU |");
+                Console.WriteLine("|---|---|---|---|---|---|---|---|");
+                traced[k].ForEach(Console.WriteLine);
+            }
+            Console.WriteLine();
+            Console.WriteLine($"| EncodeBatch → {v.Name}, untraced, paired per round | 1-thread ÷ {threads}-thread wall: median (min–max) | 1-thread thread CPU ÷ {threads}-thread process CPU: median (min–max) |");
+            Console.WriteLine("|---|---|---|");
+            foreach (var k in kinds)
+                Console.WriteLine(Inv($"| {k} | {MedianOf(wall[k]):F2}× ({wall[k].Min():F2}–{wall[k].Max():F2}) | {MedianOf(cpu[k]):F2} ({cpu[k].Min():F2}–{cpu[k].Max():F2}) |"));
         }
         Console.WriteLine($"load average at end: {File.ReadAllText("/proc/loadavg").Trim()}");
         return 0;
     }
+
+    static double MedianOf(List<double> xs) { var s = xs.OrderBy(x => x).ToList(); return s[s.Count / 2]; }
 }

@@ -40,6 +40,25 @@ internal sealed partial class BatchTimeline
         CallStart = Stopwatch.GetTimestamp();
     }
 
+    /// <summary><paramref name="encode"/> with timestamps and thread CPU time around every text, per worker index.</summary>
+    internal Action<int, int> Wrap(Action<int, int> encode)
+    {
+        long t0 = CallStart;
+        return (w, i) =>
+        {
+            var me = Workers[w];
+            bool first = me.Texts++ == 0;
+            double cpu = ThreadCpuSeconds();
+            long a = Stopwatch.GetTimestamp();
+            encode(w, i);
+            long b = Stopwatch.GetTimestamp();
+            if (first) me.FirstStart = a - t0;
+            me.LastEnd = b - t0;
+            me.Busy += b - a;
+            me.CpuSeconds += ThreadCpuSeconds() - cpu;
+        };
+    }
+
     /// <summary>Marks the end of the encode phase (and of the call, for now), or of the call only.</summary>
     internal void End(bool encodeEnd)
     {

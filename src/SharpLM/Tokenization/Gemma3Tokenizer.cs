@@ -346,7 +346,7 @@ public sealed class Gemma3Tokenizer
     /// Encodes many texts in parallel; the result at index i is the encoding of <c>texts[i]</c>, identical to
     /// calling <see cref="Encode(string, bool, bool)"/> on it.
     /// </summary>
-    /// <param name="maxThreads">Worker threads; −1 uses every core.</param>
+    /// <param name="maxThreads">Threads, the caller's included; −1 (or more than the cores) uses every core.</param>
     public int[][] EncodeBatch(IReadOnlyList<string> texts, bool addBos = false, bool parseSpecial = true, int maxThreads = -1)
     {
         ArgumentNullException.ThrowIfNull(texts);
@@ -363,7 +363,7 @@ public sealed class Gemma3Tokenizer
     /// offsets instead of an array per text, so a reused <see cref="TokenBatch"/> makes batch encoding
     /// allocation-free (no garbage collection pausing the workers). Text i's ids equal <c>Encode(texts[i])</c>.
     /// </summary>
-    /// <param name="maxThreads">Worker threads; −1 uses every core.</param>
+    /// <param name="maxThreads">Threads, the caller's included; −1 (or more than the cores) uses every core.</param>
     public void EncodeBatch(IReadOnlyList<string> texts, TokenBatch into, bool addBos = false, bool parseSpecial = true, int maxThreads = -1)
     {
         ArgumentNullException.ThrowIfNull(texts);
@@ -386,7 +386,15 @@ public sealed class Gemma3Tokenizer
         Timeline?.End(encodeEnd: false);
     }
 
-    static int Workers(int count, int maxThreads) => Math.Max(1, Math.Min(count, maxThreads > 0 ? maxThreads : Environment.ProcessorCount));
+    int Workers(int count, int maxThreads)
+    {
+        int most = _threads?.MaxThreads ?? Environment.ProcessorCount; // the shared pool's size, without making it for a one-thread batch
+        return Math.Max(1, Math.Min(count, maxThreads > 0 ? Math.Min(maxThreads, most) : most));
+    }
+
+    /// <summary>The threads of this tokenizer's multi-thread batches: <see cref="BatchWorkers.Shared"/> unless a test sets its own.</summary>
+    internal BatchWorkers Threads { get => _threads ?? BatchWorkers.Shared; set => _threads = value; }
+    BatchWorkers? _threads;
 
     /// <summary>
     /// Runs <paramref name="encode"/>(worker, i) for i = 0 … count−1 on <paramref name="workers"/> threads (the
@@ -395,45 +403,32 @@ public sealed class Gemma3Tokenizer
     /// </summary>
     void ForEachText(int count, int workers, Action<int, int> encode, bool traced = true)
     {
-        if (traced && Timeline is { } timeline && workers > 1)
-        {
-            ForEachTextTraced(count, workers, encode, timeline);
-            return;
-        }
         if (workers <= 1)
         {
             for (int i = 0; i < count; i++) encode(0, i);
             return;
         }
-        int next = -1;
-        Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, w =>
-        {
-            for (int i = Interlocked.Increment(ref next); i < count; i = Interlocked.Increment(ref next)) encode(w, i);
-        });
+        if (traced && Timeline is { } timeline) encode = timeline.Wrap(encode);
+        if (BatchThreading == BatchThreadingKind.ParallelFor) ForEachTextParallelFor(count, workers, encode);
+        else Threads.ForEach(count, workers, encode);
     }
+
+    /// <summary>How multi-thread batches get their threads (benchmarks compare the two in one process).</summary>
+    internal enum BatchThreadingKind { PersistentWorkers, ParallelFor }
+
+    /// <summary>Default <see cref="BatchThreadingKind.PersistentWorkers"/> (see <see cref="BatchWorkers"/>).</summary>
+    internal BatchThreadingKind BatchThreading { get; set; }
 
     /// <summary>Diagnostics (benchmarks): when set, multi-thread batches record where their time went (see <see cref="BatchTimeline"/>).</summary>
     internal BatchTimeline? Timeline { get; set; }
 
-    /// <summary><see cref="ForEachText"/> with the timestamps of <see cref="BatchTimeline"/> around every text.</summary>
-    static void ForEachTextTraced(int count, int workers, Action<int, int> encode, BatchTimeline timeline)
+    /// <summary>Session 6's threading, kept to measure against: a <c>Parallel.For</c> over the workers per call.</summary>
+    static void ForEachTextParallelFor(int count, int workers, Action<int, int> encode)
     {
-        long t0 = timeline.CallStart;
         int next = -1;
         Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, w =>
         {
-            var me = timeline.Workers[w];
-            double cpu = BatchTimeline.ThreadCpuSeconds();
-            for (int i = Interlocked.Increment(ref next); i < count; i = Interlocked.Increment(ref next))
-            {
-                long a = System.Diagnostics.Stopwatch.GetTimestamp();
-                encode(w, i);
-                long b = System.Diagnostics.Stopwatch.GetTimestamp();
-                if (me.Texts++ == 0) me.FirstStart = a - t0;
-                me.LastEnd = b - t0;
-                me.Busy += b - a;
-            }
-            me.CpuSeconds += BatchTimeline.ThreadCpuSeconds() - cpu;
+            for (int i = Interlocked.Increment(ref next); i < count; i = Interlocked.Increment(ref next)) encode(w, i);
         });
     }
 
