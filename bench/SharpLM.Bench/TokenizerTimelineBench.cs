@@ -45,6 +45,9 @@ public static class TokenizerTimelineBench
             var wall = kinds.ToDictionary(k => k, _ => new List<double>());
             var cpu = kinds.ToDictionary(k => k, _ => new List<double>());
             var traced = kinds.ToDictionary(k => k, _ => new List<string>());
+            // Per round, the N-thread call's time beyond a perfect split of the 1-thread call, and its parts (ms).
+            // extra = start + slower texts + gaps + tail + placing + rest, exactly (see the table's header).
+            var split = kinds.ToDictionary(k => k, _ => new List<(double Extra, double Start, double SlowerTexts, double Gaps, double Tail, double Place, double Other)>());
             for (int r = 0; r < rounds; r++)
             {
                 // Untimed by the timeline: 1 thread, then N threads with each threading kind, back to back.
@@ -69,13 +72,26 @@ public static class TokenizerTimelineBench
                 {
                     tok.BatchThreading = k;
                     tok.Timeline = timeline;
+                    double steal0 = StealMs();
+                    int gc0 = GC.CollectionCount(0);
                     sw.Restart();
                     v.Run(threads);
                     double many = sw.Elapsed.TotalMilliseconds;
+                    double steal = StealMs() - steal0;
+                    int gcs = GC.CollectionCount(0) - gc0;
                     tok.Timeline = null;
                     var ws = timeline.Workers.Take(threads).ToArray();
                     string per = string.Join("; ", ws.Select(w => Inv($"{Ms(w.FirstStart == long.MaxValue ? 0 : w.FirstStart):F2}/{Ms(w.LastEnd):F1}/{Ms(w.Busy):F1}/{w.CpuSeconds * 1e3:F1}/{w.Texts}")));
-                    traced[k].Add(Inv($"| {r} | {one:F1} ({oneCpu:F1}) | {many:F1} | {one / threads:F1} | {Ms(timeline.EncodeEnd):F1} / {Ms(timeline.CallEnd):F1} | {per} | {ws.Sum(w => Ms(w.Busy)) / one:F2} | {ws.Sum(w => w.CpuSeconds * 1e3) / oneCpu:F2} |"));
+                    var active = ws.Where(w => w.Texts > 0).ToArray();
+                    // Averages over the N workers (an idle one counts as starting and ending at the call's start).
+                    double start = ws.Sum(w => w.Texts > 0 ? Ms(w.FirstStart) : 0) / threads;
+                    double slower = (ws.Sum(w => Ms(w.Busy)) - one) / threads;
+                    double gaps = ws.Sum(w => w.Texts > 0 ? Ms(w.LastEnd - w.FirstStart - w.Busy) : 0) / threads;
+                    double tail = Ms(active.Max(w => w.LastEnd)) - ws.Sum(w => Ms(w.LastEnd)) / threads;
+                    double place = Ms(timeline.CallEnd - timeline.EncodeEnd);
+                    double extra = many - one / threads;
+                    split[k].Add((extra, start, slower, gaps, tail, place, extra - start - slower - gaps - tail - place));
+                    traced[k].Add(Inv($"| {r} | {one:F1} ({oneCpu:F1}) | {many:F1} | {one / threads:F1} | {Ms(timeline.EncodeEnd):F1} / {Ms(timeline.CallEnd):F1} | {per} | {ws.Sum(w => Ms(w.Busy)) / one:F2} | {ws.Sum(w => w.CpuSeconds * 1e3) / oneCpu:F2} | {gcs} | {steal:F0} |"));
                 }
             }
             tok.BatchThreading = Gemma3Tokenizer.BatchThreadingKind.PersistentWorkers;
@@ -83,9 +99,18 @@ public static class TokenizerTimelineBench
             {
                 Console.WriteLine();
                 Console.WriteLine($"## EncodeBatch → {v.Name}, {k}: traced {threads}-thread calls; per worker: first text start / last text end / time in texts / thread CPU in texts (ms) / texts");
-                Console.WriteLine("| round | 1 thread ms (CPU) | traced N-thread ms | perfect split ms | encode phase end / call end | workers | time in texts ÷ 1-thread | CPU in texts ÷ 1-thread CPU |");
-                Console.WriteLine("|---|---|---|---|---|---|---|---|");
+                Console.WriteLine("| round | 1 thread ms (CPU) | traced N-thread ms | perfect split ms | encode phase end / call end | workers | time in texts ÷ 1-thread | CPU in texts ÷ 1-thread CPU | GCs | host steal ms (all vCPUs, 10 ms ticks) |");
+                Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
                 traced[k].ForEach(Console.WriteLine);
+            }
+            Console.WriteLine();
+            Console.WriteLine($"| EncodeBatch → {v.Name}, traced: N-thread call − perfect split of the 1-thread call = the columns after it (ms, median over rounds; each column's own median, so they need not add up) | extra | start-up (mean first-text start) | slower texts ((time in texts − 1-thread) ÷ N) | gaps between texts (mean) | tail (latest last end − mean) | after the encode phase (layout, placing) | other (call overhead) |");
+            Console.WriteLine("|---|---|---|---|---|---|---|---|");
+            foreach (var k in kinds)
+            {
+                var x = split[k];
+                double M(Func<(double Extra, double Start, double SlowerTexts, double Gaps, double Tail, double Place, double Other), double> f) => MedianOf(x.Select(f).ToList());
+                Console.WriteLine(Inv($"| {k} | {M(e => e.Extra):F1} | {M(e => e.Start):F2} | {M(e => e.SlowerTexts):F1} | {M(e => e.Gaps):F2} | {M(e => e.Tail):F2} | {M(e => e.Place):F2} | {M(e => e.Other):F2} |"));
             }
             Console.WriteLine();
             Console.WriteLine($"| EncodeBatch → {v.Name}, untraced, paired per round | 1-thread ÷ {threads}-thread wall: median (min–max) | 1-thread thread CPU ÷ {threads}-thread process CPU: median (min–max) |");
@@ -95,6 +120,15 @@ public static class TokenizerTimelineBench
         }
         Console.WriteLine($"load average at end: {File.ReadAllText("/proc/loadavg").Trim()}");
         return 0;
+    }
+
+    /// <summary>Time the host took the VM's vCPUs away (the steal column of /proc/stat, all CPUs), in ms; NaN off Linux.</summary>
+    static double StealMs()
+    {
+        if (!File.Exists("/proc/stat")) return double.NaN;
+        using var r = new StreamReader("/proc/stat");
+        var f = r.ReadLine()!.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return f.Length > 8 ? long.Parse(f[8], CultureInfo.InvariantCulture) * 10.0 : double.NaN;   // USER_HZ = 100
     }
 
     static double MedianOf(List<double> xs) { var s = xs.OrderBy(x => x).ToList(); return s[s.Count / 2]; }
