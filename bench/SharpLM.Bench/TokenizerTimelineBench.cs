@@ -118,9 +118,57 @@ public static class TokenizerTimelineBench
             foreach (var k in kinds)
                 Console.WriteLine(Inv($"| {k} | {MedianOf(wall[k]):F2}× ({wall[k].Min():F2}–{wall[k].Max():F2}) | {MedianOf(cpu[k]):F2} ({cpu[k].Min():F2}–{cpu[k].Max():F2}) |"));
         }
+        CoreSpeeds(tok, chunks, mbytes, rounds);
         Console.WriteLine($"load average at end: {File.ReadAllText("/proc/loadavg").Trim()}");
         return 0;
     }
+
+    /// <summary>
+    /// One thread pinned to each vCPU in turn, encoding the corpus: how fast each core is at the moment. A batch over
+    /// both cores can be at most (speed 0 + speed 1) ÷ the speed of the core the one-thread arm ran on; on this VM a
+    /// core's speed moves with work outside it (the other hyperthread of its physical core, memory), so this bounds
+    /// what any batch code can show.
+    /// </summary>
+    static void CoreSpeeds(Gemma3Tokenizer tok, List<string> chunks, double mbytes, int rounds)
+    {
+        int cores = Environment.ProcessorCount;
+        if (!OperatingSystem.IsLinux() || cores > 64) return;
+        var wall = Enumerable.Range(0, cores).Select(_ => new List<double>()).ToArray();
+        var cpu = Enumerable.Range(0, cores).Select(_ => new List<double>()).ToArray();
+        var failed = false;
+        var t = new Thread(() =>
+        {
+            var output = new List<int>();
+            for (int r = 0; r < rounds && !failed; r++)
+                for (int c = 0; c < cores; c++)
+                {
+                    ulong mask = 1UL << c;
+                    if (SchedSetAffinity(0, sizeof(ulong), ref mask) != 0) { failed = true; return; }
+                    Thread.Yield();
+                    double c0 = BatchTimeline.ThreadCpuSeconds();
+                    var sw = Stopwatch.StartNew();
+                    foreach (var ch in chunks) { output.Clear(); tok.Encode(ch.AsSpan(), output); }
+                    wall[c].Add(mbytes / sw.Elapsed.TotalSeconds);
+                    cpu[c].Add(mbytes / (BatchTimeline.ThreadCpuSeconds() - c0));
+                }
+        });
+        t.Start();
+        t.Join();
+        Console.WriteLine();
+        if (failed) { Console.WriteLine("per-vCPU speed: sched_setaffinity failed, not measured"); return; }
+        Console.WriteLine("| one thread pinned to each vCPU in turn, Encode loop | vCPU | MB/s wall (median, min–max) | MB per thread-CPU-second (median) |");
+        Console.WriteLine("|---|---|---|---|");
+        for (int c = 0; c < cores; c++)
+            Console.WriteLine(Inv($"| | {c} | {MedianOf(wall[c]):F1} ({wall[c].Min():F1}–{wall[c].Max():F1}) | {MedianOf(cpu[c]):F1} |"));
+        if (cores == 2)
+        {
+            var bound = Enumerable.Range(0, rounds).Select(r => (wall[0][r] + wall[1][r]) / Math.Max(wall[0][r], wall[1][r])).ToList();
+            Console.WriteLine(Inv($"best 2-thread ÷ 1-thread ratio these core speeds allow, per round ((s0 + s1) ÷ max): median {MedianOf(bound):F2}× (min {bound.Min():F2}, max {bound.Max():F2})"));
+        }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "sched_setaffinity")]
+    static extern int SchedSetAffinity(int pid, nint size, ref ulong mask);
 
     /// <summary>Time the host took the VM's vCPUs away (the steal column of /proc/stat, all CPUs), in ms; NaN off Linux.</summary>
     static double StealMs()
