@@ -346,6 +346,9 @@ public sealed class Gemma3Tokenizer
     /// Encodes many texts in parallel; the result at index i is the encoding of <c>texts[i]</c>, identical to
     /// calling <see cref="Encode(string, bool, bool)"/> on it.
     /// </summary>
+    /// <remarks>Batches run on the calling thread plus the process's batch workers (see <see cref="BatchWorkers"/>);
+    /// a batch started while another one holds them (from a second thread) runs whole on its own thread. An
+    /// exception from reading a text is rethrown here as itself.</remarks>
     /// <param name="maxThreads">Threads, the caller's included; −1 (or more than the cores) uses every core.</param>
     public int[][] EncodeBatch(IReadOnlyList<string> texts, bool addBos = false, bool parseSpecial = true, int maxThreads = -1)
     {
