@@ -30,7 +30,10 @@ public static unsafe class TrainGemmBench
         GFLOP/s, % of N cores' peak, and the wall time split into B packing and tiles.
         --ab alternates the tile schedules (CPU time with 1 worker, wall time with more) (fixed tiles of sessions 3–5 vs row sweeps) rep by rep on the same buffers
         and prints both best times and their ratio.
-        --ab-kc N instead alternates the K slice (row sweeps both): the current one (256, or SHARPLM_GEMM_KC) vs up to N.
+        --ab-kc N instead alternates the K slice (row sweeps both): the current one (384, or SHARPLM_GEMM_KC) vs up to N.
+        --ab-pad N alternates operands with packed rows (leading dimension = row length) and rows N floats longer.
+        SHARPLM_BENCH_CLOCK=cpu with --workers N and an --ab switch: process CPU time instead of wall (work per CPU-second; holds better on a busy machine).
+        --ab-single N alternates Gemm.SingleSliceK (K up to it in one slice, narrower column blocks): the current one vs N.
         """;
 
     public static int Run(string[] args)
@@ -55,8 +58,10 @@ public static unsafe class TrainGemmBench
         }
         Console.WriteLine();
         int? abKc = BenchSupport.Option(args, "--ab-kc") is { } abKcText ? int.Parse(abKcText, CultureInfo.InvariantCulture) : null;
+        int? abSingle = BenchSupport.Option(args, "--ab-single") is { } abSingleText ? int.Parse(abSingleText, CultureInfo.InvariantCulture) : null;
+        int? abPad = BenchSupport.Option(args, "--ab-pad") is { } abPadText ? int.Parse(abPadText, CultureInfo.InvariantCulture) : null;
         if (abKc is < 16 or > 1024) throw new ArgumentException("--ab-kc must be a K slice length from 16 to 1024");
-        if (args.Contains("--ab") || abKc is not null) return RunScheduleAb(presets, batch, seq, reps, workerCount, double.IsNaN(p512) ? p256 : p512, BenchSupport.Option(args, "--only"), abKc);
+        if (args.Contains("--ab") || abKc is not null || abSingle is not null || abPad is not null) return RunScheduleAb(presets, batch, seq, reps, workerCount, double.IsNaN(p512) ? p256 : p512, BenchSupport.Option(args, "--only"), abKc, abSingle, abPad);
         if (workerCount > 1) return RunParallel(presets, batch, seq, reps, workerCount, double.IsNaN(p512) ? p256 : p512, BenchSupport.Option(args, "--only"));
         Console.WriteLine("| model | product | M×N×K | SharpLM GFLOP/s | % of peak | PyTorch GFLOP/s | ratio |");
         Console.WriteLine("|---|---|---|---|---|---|---|");
@@ -96,8 +101,10 @@ public static unsafe class TrainGemmBench
     static int RunParallel(string[] presets, int batch, int seq, int reps, int workerCount, double peak, string? only)
     {
         Console.WriteLine(BenchSupport.Inv($"# {workerCount} workers, wall time, best of {reps}; load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}"));
-        Console.WriteLine(BenchSupport.Inv($"| model | product | M×N×K | GFLOP/s ({workerCount} workers) | % of {workerCount}× peak | pack ms | tiles ms | ms per step |"));
-        Console.WriteLine("|---|---|---|---|---|---|---|---|");
+        // busy: the process's CPU time over wall × workers in the best rep. On a quiet machine, below ~100 % means a worker
+        // waited (blocked, or a late start); near 100 % with a low rate means both ran but slower (memory contention).
+        Console.WriteLine(BenchSupport.Inv($"| model | product | M×N×K | GFLOP/s ({workerCount} workers) | % of {workerCount}× peak | pack ms | tiles ms | ms per step | busy |"));
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
         foreach (var preset in presets)
         {
             var config = TrainingPresets.Get(preset) ?? throw new ArgumentException($"unknown preset {preset}");
@@ -107,17 +114,17 @@ public static unsafe class TrainGemmBench
             double flopsAll = 0, timeAll = 0;
             foreach (var s in shapes)
             {
-                var (wall, pack, tiles) = MeasureParallel(s, reps, workerCount);
+                var (wall, pack, tiles, cpu) = MeasureParallel(s, reps, workerCount);
                 double flops = 2.0 * s.M * s.N * s.K;
                 double rate = flops / wall / 1e9;
                 flopsAll += flops * s.PerStep;
                 timeAll += wall * s.PerStep;
                 Console.WriteLine(BenchSupport.Inv(
-                    $"| {preset} | {s.Name} ×{s.PerStep} | {s.M}×{s.N}×{s.K} | {rate:F1} | {100 * rate / (peak * workerCount):F0} % | {pack * 1e3:F2} | {tiles * 1e3:F2} | {wall * s.PerStep * 1e3:F0} |"));
+                    $"| {preset} | {s.Name} ×{s.PerStep} | {s.M}×{s.N}×{s.K} | {rate:F1} | {100 * rate / (peak * workerCount):F0} % | {pack * 1e3:F2} | {tiles * 1e3:F2} | {wall * s.PerStep * 1e3:F0} | {100 * cpu / (wall * workerCount):F0} % |"));
             }
             double all = flopsAll / timeAll / 1e9;
             Console.WriteLine(BenchSupport.Inv(
-                $"| {preset} | **all GEMMs of a step** | {flopsAll / 1e9:F1} GFLOP | {all:F1} | {100 * all / (peak * workerCount):F0} % | | | {timeAll * 1e3:F0} |"));
+                $"| {preset} | **all GEMMs of a step** | {flopsAll / 1e9:F1} GFLOP | {all:F1} | {100 * all / (peak * workerCount):F0} % | | | {timeAll * 1e3:F0} | |"));
         }
         return 0;
     }
@@ -126,14 +133,18 @@ public static unsafe class TrainGemmBench
     /// Fixed tiles vs row sweeps per shape, alternating rep by rep on the same buffers (so a busy or drifting machine
     /// hits both alike): best wall time of each with <paramref name="workerCount"/> workers and sweep's speed-up.
     /// </summary>
-    static int RunScheduleAb(string[] presets, int batch, int seq, int reps, int workerCount, double peak, string? only, int? abKc)
+    static int RunScheduleAb(string[] presets, int batch, int seq, int reps, int workerCount, double peak, string? only, int? abKc, int? abSingle, int? abPad)
     {
-        // --ab-kc: arm 0 is the current K slice, arm 1 the other one; both row sweeps.
-        int kcA = Gemm.KC;
-        string nameA = abKc is null ? "tiles" : BenchSupport.Inv($"kc {kcA}"), nameB = abKc is null ? "sweep" : BenchSupport.Inv($"kc {abKc}");
+        // --ab-kc: arm 0 is the current K slice, arm 1 the other one; both row sweeps. --ab-single likewise for Gemm.SingleSliceK.
+        int kcA = Gemm.KC, singleA = Gemm.SingleSliceK;
+        string nameA = abPad is not null ? "pad 0" : abSingle is not null ? BenchSupport.Inv($"single {singleA}") : abKc is null ? "tiles" : BenchSupport.Inv($"kc {kcA}");
+        string nameB = abPad is not null ? BenchSupport.Inv($"pad {abPad}") : abSingle is not null ? BenchSupport.Inv($"single {abSingle}") : abKc is null ? "sweep" : BenchSupport.Inv($"kc {abKc}");
         // One worker: CPU time of this thread (holds on a busy machine); several: wall time (needs a quiet one).
-        Func<double> Clock = workerCount == 1 ? ThreadCpuSeconds : () => Stopwatch.GetTimestamp() / (double)Stopwatch.Frequency;
-        Console.WriteLine(BenchSupport.Inv($"# {workerCount} worker(s), {(workerCount == 1 ? "thread CPU" : "wall")} time, best of {reps} alternating; load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}"));
+        // SHARPLM_BENCH_CLOCK=cpu with several workers: CPU time of the whole process (work per CPU-second of both
+        // workers together; a busy machine disturbs it far less than wall time, but it cannot see idle workers).
+        bool processCpu = workerCount > 1 && Environment.GetEnvironmentVariable("SHARPLM_BENCH_CLOCK") == "cpu";
+        Func<double> Clock = workerCount == 1 ? ThreadCpuSeconds : processCpu ? ProcessCpuSeconds : () => Stopwatch.GetTimestamp() / (double)Stopwatch.Frequency;
+        Console.WriteLine(BenchSupport.Inv($"# {workerCount} worker(s), {(workerCount == 1 ? "thread CPU" : processCpu ? "process CPU (GFLOP/s × workers = GFLOP per CPU-second)" : "wall")} time, best of {reps} alternating; load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}"));
         Console.WriteLine($"| model | product | M×N×K | {nameA} GFLOP/s | {nameB} GFLOP/s | % of peak ({nameB}) | {nameB} speed-up |");
         Console.WriteLine("|---|---|---|---|---|---|---|");
         var saved = Gemm.Scheduling;
@@ -150,15 +161,19 @@ public static unsafe class TrainGemmBench
                 foreach (var s in shapes)
                 {
                     using var workers = new Workers(workerCount);
-                    using var operands = new Operands(s);
+                    // --ab-pad: arm 1 multiplies operands whose leading dimensions are abPad floats longer.
+                    using var operands = new Operands(s, abPad is null ? null : 0);
+                    using var padded = abPad is null ? null : new Operands(s, abPad.Value);
                     var best = new[] { double.MaxValue, double.MaxValue };
                     for (int r = -1; r < reps; r++) // r = −1 warms both up
                         for (int which = 0; which < 2; which++)
                         {
-                            if (abKc is null) Gemm.Scheduling = which == 0 ? Gemm.Schedule.Tiles : Gemm.Schedule.Sweep;
-                            else Gemm.KC = which == 0 ? kcA : abKc.Value;
+                            // The arm's switch (--ab-pad switches operands instead, below; the schedule stays as set).
+                            if (abSingle is not null) Gemm.SingleSliceK = which == 0 ? singleA : abSingle.Value;
+                            else if (abKc is not null) Gemm.KC = which == 0 ? kcA : abKc.Value;
+                            else if (abPad is null) Gemm.Scheduling = which == 0 ? Gemm.Schedule.Tiles : Gemm.Schedule.Sweep;
                             double t0 = Clock();
-                            operands.Multiply(workers);
+                            (which == 1 && padded is not null ? padded : operands).Multiply(workers);
                             double wall = Clock() - t0;
                             if (r >= 0) best[which] = Math.Min(best[which], wall);
                         }
@@ -171,30 +186,32 @@ public static unsafe class TrainGemmBench
                     $"| {preset} | **all GEMMs of a step** | {flopsAll / 1e9:F1} GFLOP | {flopsAll / tilesAll / 1e9:F1} | {flopsAll / sweepAll / 1e9:F1} | {100 * flopsAll / sweepAll / 1e9 / (peak * workerCount):F0} % | {tilesAll / sweepAll:F2}× |"));
             }
         }
-        finally { Gemm.Scheduling = saved; Gemm.KC = savedKc; }
+        finally { Gemm.Scheduling = saved; Gemm.KC = savedKc; Gemm.SingleSliceK = singleA; }
         return 0;
     }
 
-    /// <summary>Best wall time of one Gemm.Multiply with <paramref name="workerCount"/> workers, and that run's packing and tile time (Workers.Profile).</summary>
-    static (double Wall, double Pack, double Tiles) MeasureParallel(Shape s, int reps, int workerCount)
+    /// <summary>Best wall time of one Gemm.Multiply with <paramref name="workerCount"/> workers, and that run's packing and tile time (Workers.Profile) and process CPU time.</summary>
+    static (double Wall, double Pack, double Tiles, double Cpu) MeasureParallel(Shape s, int reps, int workerCount)
     {
         using var workers = new Workers(workerCount);
         using var operands = new Operands(s);
         operands.Multiply(workers); // warm-up
-        (double Wall, double Pack, double Tiles) best = (double.MaxValue, 0, 0);
+        (double Wall, double Pack, double Tiles, double Cpu) best = (double.MaxValue, 0, 0, 0);
         for (int r = 0; r < reps; r++)
         {
             var profile = new Dictionary<Type, (long Ticks, long Calls)>();
             workers.Profile = profile;
+            double cpu0 = ProcessCpuSeconds();
             long t0 = Stopwatch.GetTimestamp();
             operands.Multiply(workers);
             double wall = (Stopwatch.GetTimestamp() - t0) / (double)Stopwatch.Frequency;
+            double cpu = ProcessCpuSeconds() - cpu0;
             workers.Profile = null;
             double pack = 0, tiles = 0;
             foreach (var (type, v) in profile)
                 if (type.Name.StartsWith("PackJob", StringComparison.Ordinal)) pack += v.Ticks / (double)Stopwatch.Frequency;
                 else tiles += v.Ticks / (double)Stopwatch.Frequency;
-            if (wall < best.Wall) best = (wall, pack, tiles);
+            if (wall < best.Wall) best = (wall, pack, tiles, cpu);
         }
         return best;
     }
@@ -204,11 +221,21 @@ public static unsafe class TrainGemmBench
     {
         readonly Shape _s;
         readonly float* _a, _b, _c;
+        readonly int _lda, _ldb, _ldc;
 
-        public Operands(Shape s)
+        /// <summary>
+        /// SHARPLM_GEMM_PAD=N adds N floats to every leading dimension (tuning switch: are row strides that are a
+        /// multiple of 4 KiB, e.g. 3072 floats, slower through cache-set conflicts?). Results never change.
+        /// </summary>
+        static int EnvPad => Environment.GetEnvironmentVariable("SHARPLM_GEMM_PAD") is { } v ? int.Parse(v, CultureInfo.InvariantCulture) : 0;
+
+        /// <param name="pad">Floats added to every leading dimension (null: SHARPLM_GEMM_PAD, else 0).</param>
+        public Operands(Shape s, int? pad = null)
         {
             _s = s;
-            long aLen = (long)s.M * s.K, bLen = (long)s.K * s.N, cLen = (long)s.M * s.N;
+            pad ??= EnvPad;
+            _lda = (s.ATransposed ? s.M : s.K) + pad.Value; _ldb = (s.BTransposed ? s.K : s.N) + pad.Value; _ldc = s.N + pad.Value;
+            long aLen = (long)(s.ATransposed ? s.K : s.M) * _lda, bLen = (long)(s.BTransposed ? s.N : s.K) * _ldb, cLen = (long)s.M * _ldc;
             _a = Alloc(aLen); _b = Alloc(bLen); _c = Alloc(cLen);
             var rng = new Random(1);
             for (long i = 0; i < aLen; i++) _a[i] = (float)rng.NextDouble() - 0.5f;
@@ -218,8 +245,7 @@ public static unsafe class TrainGemmBench
 
         /// <summary>The product as the training step calls it (A or B stored transposed per the shape).</summary>
         public void Multiply(Workers workers) =>
-            Gemm.Multiply(workers, _s.M, _s.N, _s.K, _a, _s.ATransposed ? _s.M : _s.K, _s.ATransposed,
-                _b, _s.BTransposed ? _s.K : _s.N, _s.BTransposed, _c, _s.N, _s.Accumulate);
+            Gemm.Multiply(workers, _s.M, _s.N, _s.K, _a, _lda, _s.ATransposed, _b, _ldb, _s.BTransposed, _c, _ldc, _s.Accumulate);
 
         public void Dispose()
         {
@@ -324,6 +350,13 @@ public static unsafe class TrainGemmBench
                 ? kc : throw new ArgumentException($"SHARPLM_GEMM_KC must be a K slice length from 16 to 1024, not '{kcText}'");
             Console.Error.WriteLine($"# GEMM K slice: up to {kc}");
         }
+        if (Environment.GetEnvironmentVariable("SHARPLM_GEMM_SINGLE_SLICE") is { } singleText)
+        {
+            // K up to N in one slice (0 = off): changes the order of sums (results change slightly); tuning switch only.
+            Gemm.SingleSliceK = int.TryParse(singleText, CultureInfo.InvariantCulture, out int single) && single >= 0 && single <= 1024
+                ? single : throw new ArgumentException($"SHARPLM_GEMM_SINGLE_SLICE must be a K length from 0 to 1024, not '{singleText}'");
+            Console.Error.WriteLine($"# GEMM single K slice: K up to {single}");
+        }
         if (Environment.GetEnvironmentVariable("SHARPLM_GEMM_SWEEP") is { } sweep)
         {
             // rows,cols: the sweep's largest row chunk and column block (tuning switch; results never change).
@@ -424,6 +457,14 @@ public static unsafe class TrainGemmBench
 
     [StructLayout(LayoutKind.Sequential)]
     struct TimeSpec { public long Seconds; public long Nanoseconds; }
+
+    /// <summary>CPU time of the whole process, all threads (Linux CLOCK_PROCESS_CPUTIME_ID).</summary>
+    internal static double ProcessCpuSeconds()
+    {
+        const int ClockProcessCpuTime = 2;
+        if (!OperatingSystem.IsLinux() || ClockGetTime(ClockProcessCpuTime, out var t) != 0) throw new PlatformNotSupportedException("process CPU time needs Linux");
+        return t.Seconds + t.Nanoseconds * 1e-9;
+    }
 
     /// <summary>CPU time of the calling thread (Linux CLOCK_THREAD_CPUTIME_ID); wall time elsewhere.</summary>
     internal static double ThreadCpuSeconds()

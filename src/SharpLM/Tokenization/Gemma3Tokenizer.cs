@@ -346,12 +346,18 @@ public sealed class Gemma3Tokenizer
     /// Encodes many texts in parallel; the result at index i is the encoding of <c>texts[i]</c>, identical to
     /// calling <see cref="Encode(string, bool, bool)"/> on it.
     /// </summary>
-    /// <param name="maxThreads">Worker threads; −1 uses every core.</param>
+    /// <remarks>Batches run on the calling thread plus the process's batch workers (see <see cref="BatchWorkers"/>);
+    /// a batch started while another one holds them (from a second thread) runs whole on its own thread. An
+    /// exception from reading a text is rethrown here as itself.</remarks>
+    /// <param name="maxThreads">Threads, the caller's included; −1 (or more than the cores) uses every core.</param>
     public int[][] EncodeBatch(IReadOnlyList<string> texts, bool addBos = false, bool parseSpecial = true, int maxThreads = -1)
     {
         ArgumentNullException.ThrowIfNull(texts);
         var results = new int[texts.Count][];
-        ForEachText(texts.Count, Workers(texts.Count, maxThreads), (_, i) => results[i] = Encode(texts[i], addBos, parseSpecial));
+        int workers = Workers(texts.Count, maxThreads);
+        Timeline?.Begin(workers);
+        ForEachText(texts.Count, workers, (_, i) => results[i] = Encode(texts[i], addBos, parseSpecial));
+        Timeline?.End(encodeEnd: true);
         return results;
     }
 
@@ -360,13 +366,14 @@ public sealed class Gemma3Tokenizer
     /// offsets instead of an array per text, so a reused <see cref="TokenBatch"/> makes batch encoding
     /// allocation-free (no garbage collection pausing the workers). Text i's ids equal <c>Encode(texts[i])</c>.
     /// </summary>
-    /// <param name="maxThreads">Worker threads; −1 uses every core.</param>
+    /// <param name="maxThreads">Threads, the caller's included; −1 (or more than the cores) uses every core.</param>
     public void EncodeBatch(IReadOnlyList<string> texts, TokenBatch into, bool addBos = false, bool parseSpecial = true, int maxThreads = -1)
     {
         ArgumentNullException.ThrowIfNull(texts);
         ArgumentNullException.ThrowIfNull(into);
         int count = texts.Count, workers = Workers(count, maxThreads);
         into.Reset(count, workers);
+        Timeline?.Begin(workers);
         ForEachText(count, workers, (w, i) =>
         {
             // Each worker appends to its own part; then the texts are placed in order in one buffer.
@@ -377,23 +384,50 @@ public sealed class Gemma3Tokenizer
             into.Start[i] = start;
             into.Length[i] = part.Count - start;
         });
-        if (into.Layout(count, workers)) ForEachText(count, workers, (_, i) => into.Place(i));
+        Timeline?.End(encodeEnd: true);
+        if (into.Layout(count, workers)) ForEachText(count, workers, (_, i) => into.Place(i), traced: false);
+        Timeline?.End(encodeEnd: false);
     }
 
-    static int Workers(int count, int maxThreads) => Math.Max(1, Math.Min(count, maxThreads > 0 ? maxThreads : Environment.ProcessorCount));
+    int Workers(int count, int maxThreads)
+    {
+        int most = _threads?.MaxThreads ?? Environment.ProcessorCount; // the shared pool's size, without making it for a one-thread batch
+        return Math.Max(1, Math.Min(count, maxThreads > 0 ? Math.Min(maxThreads, most) : most));
+    }
+
+    /// <summary>The threads of this tokenizer's multi-thread batches: <see cref="BatchWorkers.Shared"/> unless a test sets its own.</summary>
+    internal BatchWorkers Threads { get => _threads ?? BatchWorkers.Shared; set => _threads = value; }
+    BatchWorkers? _threads;
 
     /// <summary>
     /// Runs <paramref name="encode"/>(worker, i) for i = 0 … count−1 on <paramref name="workers"/> threads (the
     /// caller's among them), each taking the next index from a shared counter: no thread idles while texts remain,
     /// however uneven their lengths. Threads need no affinity to texts since the word cache is shared.
     /// </summary>
-    static void ForEachText(int count, int workers, Action<int, int> encode)
+    void ForEachText(int count, int workers, Action<int, int> encode, bool traced = true)
     {
         if (workers <= 1)
         {
             for (int i = 0; i < count; i++) encode(0, i);
             return;
         }
+        if (traced && Timeline is { } timeline) encode = timeline.Wrap(encode);
+        if (BatchThreading == BatchThreadingKind.ParallelFor) ForEachTextParallelFor(count, workers, encode);
+        else Threads.ForEach(count, workers, encode);
+    }
+
+    /// <summary>How multi-thread batches get their threads (benchmarks compare the two in one process).</summary>
+    internal enum BatchThreadingKind { PersistentWorkers, ParallelFor }
+
+    /// <summary>Default <see cref="BatchThreadingKind.PersistentWorkers"/> (see <see cref="BatchWorkers"/>).</summary>
+    internal BatchThreadingKind BatchThreading { get; set; }
+
+    /// <summary>Diagnostics (benchmarks): when set, multi-thread batches record where their time went (see <see cref="BatchTimeline"/>).</summary>
+    internal BatchTimeline? Timeline { get; set; }
+
+    /// <summary>Session 6's threading, kept to measure against: a <c>Parallel.For</c> over the workers per call.</summary>
+    static void ForEachTextParallelFor(int count, int workers, Action<int, int> encode)
+    {
         int next = -1;
         Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, w =>
         {
