@@ -16,10 +16,13 @@ public static class TestPaths
     /// <summary>A file under <see cref="SharedData"/>, which must exist.</summary>
     public static string Shared(string relative) => Require(Path.Combine(SharedData, relative));
 
-    /// <summary>A fresh empty temp folder for one test (deleted by the OS's tmp cleaning, not by us: failed runs stay inspectable).</summary>
+    /// <summary>
+    /// A fresh empty temp folder for one test, under this test run's <see cref="TestTempRoot"/> (removed when the run
+    /// ends; <c>SHARPLM_KEEP_TEST_TEMP=1</c> keeps it for inspection).
+    /// </summary>
     public static string NewTempDir(string prefix = "sharplm-test")
     {
-        var d = Path.Combine(Path.GetTempPath(), $"{prefix}-{Guid.NewGuid():N}");
+        var d = Path.Combine(TestTempRoot.Path, $"{prefix}-{Guid.NewGuid():N}");
         Directory.CreateDirectory(d);
         return d;
     }

@@ -74,7 +74,7 @@ public class KillResumeTests
         var psi = new ProcessStartInfo(w.FileName) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
         foreach (var a in w.PrefixArgs) psi.ArgumentList.Add(a);
         foreach (var a in new[] { "data", "pipeline", "--config", configPath }) psi.ArgumentList.Add(a);
-        var p = Process.Start(psi)!;
+        var p = Process.Start(psi.ConfineTemp())!;
         p.StandardOutput.ReadToEndAsync(); // drain
         return p;
     }

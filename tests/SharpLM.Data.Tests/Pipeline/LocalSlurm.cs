@@ -15,7 +15,8 @@ internal sealed class LocalSlurm : IDisposable
     readonly List<Process> _daemons = [];
     public string Dir { get; }
     public string ConfPath => Path.Combine(Dir, "slurm.conf");
-    public IReadOnlyDictionary<string, string> Environment => new Dictionary<string, string> { ["SLURM_CONF"] = ConfPath };
+    /// <summary>For the Slurm executor's sbatch/squeue: this cluster's config, and the test run's temp root (sbatch passes it on to the jobs).</summary>
+    public IReadOnlyDictionary<string, string> Environment => new Dictionary<string, string> { ["SLURM_CONF"] = ConfPath, ["TMPDIR"] = TestTempRoot.Path };
 
     public LocalSlurm()
     {
@@ -89,6 +90,7 @@ internal sealed class LocalSlurm : IDisposable
         var psi = new ProcessStartInfo(exe) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment["SLURM_CONF"] = ConfPath;
+        psi.ConfineTemp();
         var p = Process.Start(psi)!;
         p.OutputDataReceived += (_, _) => { };
         p.ErrorDataReceived += (_, _) => { };
@@ -102,6 +104,7 @@ internal sealed class LocalSlurm : IDisposable
         var psi = new ProcessStartInfo(exe) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment["SLURM_CONF"] = ConfPath;
+        psi.ConfineTemp();
         using var p = Process.Start(psi)!;
         var o = p.StandardOutput.ReadToEndAsync();
         p.StandardError.ReadToEnd();

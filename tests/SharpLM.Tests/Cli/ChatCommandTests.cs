@@ -87,7 +87,7 @@ public class ChatCommandTests
         psi.ArgumentList.Add("chat");
         psi.ArgumentList.Add(model);
         foreach (var o in options) psi.ArgumentList.Add(o);
-        using var p = Process.Start(psi)!;
+        using var p = Process.Start(psi.ConfineTemp())!;
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         p.StandardInput.Write(stdin);

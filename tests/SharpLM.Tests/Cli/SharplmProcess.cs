@@ -12,7 +12,7 @@ public static class SharplmProcess
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         psi.ArgumentList.Add(Dll);
         foreach (var a in args) psi.ArgumentList.Add(a);
-        return Process.Start(psi)!;
+        return Process.Start(psi.ConfineTemp())!;
     }
 
     public static (int Code, string Stdout, string Stderr) Run(params string[] args) => Run(TimeSpan.FromMinutes(5), args);

@@ -16,6 +16,7 @@ public static class CliProcess
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment["SHARPLM_SHARED_DATA"] = TestPaths.SharedData;
         psi.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        psi.ConfineTemp();
         return psi;
     }
 

@@ -27,7 +27,7 @@ public static class NodeOracle
         };
         psi.ArgumentList.Add(file);
         foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi) ?? throw new InvalidOperationException("cannot start node");
+        using var p = Process.Start(psi.ConfineTemp()) ?? throw new InvalidOperationException("cannot start node");
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         using (var w = new StreamWriter(p.StandardInput.BaseStream, new UTF8Encoding(false))) w.Write(stdin);

@@ -18,7 +18,7 @@ public class TokenizerCliTests
         };
         psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "sharplm.dll"));
         foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
+        using var p = Process.Start(psi.ConfineTemp())!;
         var o = p.StandardOutput.ReadToEndAsync();
         var e = p.StandardError.ReadToEndAsync();
         using (var w = new StreamWriter(p.StandardInput.BaseStream, new UTF8Encoding(false))) w.Write(stdin ?? "");
