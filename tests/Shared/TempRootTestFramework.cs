@@ -36,8 +36,13 @@ public sealed class TempRootTestFramework(IMessageSink diagnosticMessageSink) : 
         protected override async Task AfterTestAssemblyStartingAsync()
         {
             await base.AfterTestAssemblyStartingAsync();
-            // A failure here (an unwritable temp folder) fails every test with its reason.
-            Aggregator.Run(() => _ = TestTempRoot.Path);
+            // A failure here (an unwritable temp folder) fails every test with its reason. The test host's stdout and
+            // stderr never reach the `dotnet test` console; xunit's diagnostic messages do (`-- xUnit.DiagnosticMessages=true`).
+            Aggregator.Run(() =>
+            {
+                string root = TestTempRoot.Path;
+                if (TestTempRoot.Keep) DiagnosticMessageSink.OnMessage(new DiagnosticMessage($"{TestTempRoot.KeepVariable}=1: this test run's temporary files stay in {root}"));
+            });
         }
 
         protected override async Task BeforeTestAssemblyFinishedAsync()

@@ -9,8 +9,8 @@ namespace SharpLM.Testing;
 /// The one folder a test process writes its temporary files under: <c>$TMPDIR/sharplm-tests-&lt;pid&gt;-&lt;random&gt;/</c>.
 /// Created (after sweeping the roots of dead test processes) when the assembly's tests start, removed when they
 /// end (<see cref="TempRootTestFramework"/>), so repeated runs do not fill the disk (left-behind test folders once
-/// filled /tmp with 47 GB). <c>SHARPLM_KEEP_TEST_TEMP=1</c> keeps it for inspection: its path is printed once and it
-/// is marked so that later sweeps leave it too (delete it by hand).
+/// filled /tmp with 47 GB). <c>SHARPLM_KEEP_TEST_TEMP=1</c> keeps it for inspection: it is marked so that later
+/// sweeps leave it too (delete it by hand), and its path is printed once as an xunit diagnostic message.
 /// </summary>
 public static partial class TestTempRoot
 {
@@ -41,12 +41,7 @@ public static partial class TestTempRoot
                 string random = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
                 string path = System.IO.Path.Combine(parent, $"{Prefix}{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}-{random}");
                 Directory.CreateDirectory(path);
-                if (Keep)
-                {
-                    File.WriteAllText(System.IO.Path.Combine(path, KeptMarker), "kept on request; test sweeps leave this folder: delete it by hand\n");
-                    // stderr of the test host reaches the console of `dotnet test`; stdout does not.
-                    Console.Error.WriteLine($"{KeepVariable}=1: this test run's temporary files stay in {path}");
-                }
+                if (Keep) File.WriteAllText(System.IO.Path.Combine(path, KeptMarker), "kept on request; test sweeps leave this folder: delete it by hand\n");
                 s_path = path;
                 return path;
             }
