@@ -22,7 +22,7 @@ internal sealed class LocalSlurm : IDisposable
     {
         foreach (var tool in new[] { "/usr/sbin/munged", "/usr/sbin/slurmctld", "/usr/sbin/slurmd", "/usr/bin/sbatch" })
             if (!File.Exists(tool)) throw new FileNotFoundException($"{tool} missing: run scripts/setup.sh (Debian slurm-wlm and munge)", tool);
-        Dir = TestPaths.NewTempDir("sharplm-slurm");
+        Dir = ShortTempDir();
         Directory.CreateDirectory(Path.Combine(Dir, "state"));
         Directory.CreateDirectory(Path.Combine(Dir, "spool"));
         var key = Path.Combine(Dir, "munge.key");
@@ -73,6 +73,21 @@ internal sealed class LocalSlurm : IDisposable
         {
             Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// A short-named folder under the run root: slurmd and munged put Unix sockets in it (e.g. spool/&lt;host&gt;_&lt;job&gt;.4294967291),
+    /// whose paths may not exceed 108 bytes; a job that cannot create its socket is requeued forever.
+    /// </summary>
+    static string ShortTempDir()
+    {
+        while (true)
+        {
+            var d = Path.Combine(TestTempRoot.Path, "slurm-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(3)));
+            if (Directory.Exists(d)) continue;
+            Directory.CreateDirectory(d);
+            return d;
         }
     }
 
