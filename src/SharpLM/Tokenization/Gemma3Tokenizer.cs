@@ -384,8 +384,8 @@ public sealed class Gemma3Tokenizer
     /// <summary>Per-worker id buffers of the last multi-thread <c>int[][]</c> batch, kept for the next one (null while one runs).</summary>
     TokenBatch? _batchParts;
 
-    /// <summary>Most ids whose buffers are kept between <c>int[][]</c> batches (4M ids, 16 MB; a 4 MB text batch has ~1.4M): bigger batches allocate theirs anew.</summary>
-    const long KeptBatchIds = 4L << 20;
+    /// <summary>Most ids whose buffers are kept between <c>int[][]</c> batches (64 MB): bigger batches allocate theirs anew.</summary>
+    const long KeptBatchIds = 16L << 20;
 
     /// <summary>
     /// Whether a multi-thread <c>int[][]</c> batch makes its result arrays after the parallel encode (default) or
