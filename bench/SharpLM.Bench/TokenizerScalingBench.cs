@@ -45,9 +45,7 @@ public static class TokenizerScalingBench
         var batch = new TokenBatch();
         var variants = new (string Name, Action<int> Run)[]
         {
-            ("EncodeBatch → int[][]", t => { tok.ArraysAfterEncoding = true; tok.EncodeBatch(chunks, maxThreads: t); }),
-            // The earlier int[][] batch: each worker allocates its texts' arrays inside the parallel pass (A/B).
-            ("EncodeBatch → int[][], arrays inside the parallel pass", t => { tok.ArraysAfterEncoding = false; tok.EncodeBatch(chunks, maxThreads: t); }),
+            ("EncodeBatch → int[][]", t => tok.EncodeBatch(chunks, maxThreads: t)),
             ("EncodeBatch → TokenBatch", t => tok.EncodeBatch(chunks, batch, maxThreads: t)),
         };
         var counts = new[] { 1, threads };

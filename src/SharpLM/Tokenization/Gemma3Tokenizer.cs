@@ -353,45 +353,13 @@ public sealed class Gemma3Tokenizer
     public int[][] EncodeBatch(IReadOnlyList<string> texts, bool addBos = false, bool parseSpecial = true, int maxThreads = -1)
     {
         ArgumentNullException.ThrowIfNull(texts);
-        int count = texts.Count, workers = Workers(count, maxThreads);
-        var results = new int[count][];
-        if (workers == 1 || !ArraysAfterEncoding)
-        {
-            Timeline?.Begin(workers);
-            ForEachText(count, workers, (_, i) => results[i] = Encode(texts[i], addBos, parseSpecial));
-            Timeline?.End(encodeEnd: true);
-            return results;
-        }
-        // Several threads: they encode into per-worker buffers (no allocation), then this thread alone makes the
-        // result arrays. Allocating them inside the parallel pass made the two threads take the GC's allocation
-        // lock and pause each other for collections while encoding; here the ids are copied once, from cache.
-        var parts = Interlocked.Exchange(ref _batchParts, null) ?? new TokenBatch();
-        parts.Reset(count, workers);
+        var results = new int[texts.Count][];
+        int workers = Workers(texts.Count, maxThreads);
         Timeline?.Begin(workers);
-        EncodeParts(texts, parts, addBos, parseSpecial, count, workers);
+        ForEachText(texts.Count, workers, (_, i) => results[i] = Encode(texts[i], addBos, parseSpecial));
         Timeline?.End(encodeEnd: true);
-        long total = 0;
-        for (int i = 0; i < count; i++)
-        {
-            results[i] = parts.Parts[parts.Part[i]].Items.AsSpan(parts.Start[i], parts.Length[i]).ToArray();
-            total += parts.Length[i];
-        }
-        Timeline?.End(encodeEnd: false);
-        if (total <= KeptBatchIds) _batchParts = parts; // a later batch reuses the buffers; a huge one's are let go
         return results;
     }
-
-    /// <summary>Per-worker id buffers of the last multi-thread <c>int[][]</c> batch, kept for the next one (null while one runs).</summary>
-    TokenBatch? _batchParts;
-
-    /// <summary>Most ids whose buffers are kept between <c>int[][]</c> batches (64 MB): bigger batches allocate theirs anew.</summary>
-    const long KeptBatchIds = 16L << 20;
-
-    /// <summary>
-    /// Whether a multi-thread <c>int[][]</c> batch makes its result arrays after the parallel encode (default) or
-    /// inside it (the earlier way, kept for the benchmark's A/B). Results are identical.
-    /// </summary>
-    internal bool ArraysAfterEncoding { get; set; } = true;
 
     /// <summary>
     /// Encodes many texts in parallel into <paramref name="into"/> (replacing its contents): one id buffer and
@@ -406,16 +374,9 @@ public sealed class Gemma3Tokenizer
         int count = texts.Count, workers = Workers(count, maxThreads);
         into.Reset(count, workers);
         Timeline?.Begin(workers);
-        EncodeParts(texts, into, addBos, parseSpecial, count, workers);
-        Timeline?.End(encodeEnd: true);
-        if (into.Layout(count, workers)) ForEachText(count, workers, (_, i) => into.Place(i), traced: false);
-        Timeline?.End(encodeEnd: false);
-    }
-
-    /// <summary>The parallel pass of both batch APIs: each worker appends its texts' ids to its own part of <paramref name="into"/> and records where.</summary>
-    void EncodeParts(IReadOnlyList<string> texts, TokenBatch into, bool addBos, bool parseSpecial, int count, int workers) =>
         ForEachText(count, workers, (w, i) =>
         {
+            // Each worker appends to its own part; then the texts are placed in order in one buffer.
             var part = into.Parts[w];
             int start = part.Count;
             EncodeInto(texts[i].AsSpan(), addBos, parseSpecial, _scratch.Value!, part);
@@ -423,6 +384,10 @@ public sealed class Gemma3Tokenizer
             into.Start[i] = start;
             into.Length[i] = part.Count - start;
         });
+        Timeline?.End(encodeEnd: true);
+        if (into.Layout(count, workers)) ForEachText(count, workers, (_, i) => into.Place(i), traced: false);
+        Timeline?.End(encodeEnd: false);
+    }
 
     int Workers(int count, int maxThreads)
     {
