@@ -22,11 +22,9 @@ public static class TokenizerBench
 {
     public static int Run(string[] args)
     {
-        string tokPath = Option(args, "--tokenizer") ?? FindTokenizer();
-        string data = Option(args, "--data") ?? Environment.GetEnvironmentVariable("SHARPLM_SHARED_DATA") ?? FindSharedData();
-        double mb = double.Parse(Option(args, "--mb") ?? "8", CultureInfo.InvariantCulture);
-        int rounds = int.Parse(Option(args, "--rounds") ?? "5", CultureInfo.InvariantCulture);
-        int maxThreads = int.Parse(Option(args, "--threads") ?? Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
+        var options = TokenizerBenchOptions.Parse(args, defaultMb: 8, defaultRounds: 5);
+        string tokPath = options.TokenizerPath, data = options.DataDir;
+        int rounds = options.Rounds, maxThreads = options.Threads;
 
         Console.WriteLine($"# tokenizer benchmark: SharpLM vs HF tokenizers (Tokenizers.DotNet 1.4.1)");
         Console.WriteLine($"tokenizer: {tokPath}");
@@ -49,7 +47,7 @@ public static class TokenizerBench
         Console.WriteLine(Inv($"| Gemma 3, 33 MB | {coldMs:F0} ms | {Math.Min(warmMs, Math.Min(warm2Ms, warm3Ms)):F0} ms | {warmCpuMs:F0} ms | {hfLoadMs:F0} ms | {allocMb:F0} MB | {retainedMb:F0} MB | {nativeMb:F0} MB |"));
 
         // ---- corpus ----
-        var chunks = Corpus(data, (long)(mb * 1e6));
+        var (chunks, _) = options.Corpus();
         long bytes = chunks.Sum(c => (long)Encoding.UTF8.GetByteCount(c));
         Console.WriteLine();
         Console.WriteLine(Inv($"corpus: {chunks.Count} chunks of ≤4 KB, {bytes / 1e6:F2} MB UTF-8 from {data}"));

@@ -25,14 +25,10 @@ public static class TokenizerFootprintBench
 {
     public static int Run(string[] args)
     {
-        string tokPath = Option(args, "--tokenizer") ?? FindTokenizer();
-        string data = Option(args, "--data") ?? Environment.GetEnvironmentVariable("SHARPLM_SHARED_DATA") ?? FindSharedData();
-        double mb = double.Parse(Option(args, "--mb") ?? "4", CultureInfo.InvariantCulture);
-        int rounds = int.Parse(Option(args, "--rounds") ?? "5", CultureInfo.InvariantCulture);
-
-        var tok = Gemma3Tokenizer.Load(tokPath);
-        var real = TokenizerBench.Corpus(data, (long)(mb * 1e6));
-        double realMb = real.Sum(c => (long)Encoding.UTF8.GetByteCount(c)) / 1e6;
+        var options = TokenizerBenchOptions.Parse(args, defaultMb: 4, defaultRounds: 5);
+        int rounds = options.Rounds;
+        var tok = Gemma3Tokenizer.Load(options.TokenizerPath);
+        var (real, realMb) = options.Corpus();
         Action EncodeAll(List<string> chunks, bool pipelined = true) => () =>
         {
             tok.PipelinedLookups = pipelined;   // set by every thread of an arm alike, before its first text

@@ -21,15 +21,10 @@ public static class TokenizerScalingBench
 {
     public static int Run(string[] args)
     {
-        string tokPath = Option(args, "--tokenizer") ?? FindTokenizer();
-        string data = Option(args, "--data") ?? Environment.GetEnvironmentVariable("SHARPLM_SHARED_DATA") ?? FindSharedData();
-        double mb = double.Parse(Option(args, "--mb") ?? "4", CultureInfo.InvariantCulture);
-        int rounds = int.Parse(Option(args, "--rounds") ?? "5", CultureInfo.InvariantCulture);
-        int threads = int.Parse(Option(args, "--threads") ?? Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
-
-        var tok = Gemma3Tokenizer.Load(tokPath);
-        var chunks = TokenizerBench.Corpus(data, (long)(mb * 1e6));
-        double mbytes = chunks.Sum(c => (long)Encoding.UTF8.GetByteCount(c)) / 1e6;
+        var options = TokenizerBenchOptions.Parse(args, defaultMb: 4, defaultRounds: 5);
+        int rounds = options.Rounds, threads = options.Threads;
+        var tok = Gemma3Tokenizer.Load(options.TokenizerPath);
+        var (chunks, mbytes) = options.Corpus();
         Console.WriteLine($"# tokenizer scaling diagnosis: {chunks.Count} chunks, {mbytes:F2} MB, {Environment.ProcessorCount} cores, gcServer={System.Runtime.GCSettings.IsServerGC}");
         Console.WriteLine($"load average at start: {LoadAverage()}");
 

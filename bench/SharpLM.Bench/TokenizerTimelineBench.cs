@@ -19,15 +19,10 @@ public static class TokenizerTimelineBench
 {
     public static int Run(string[] args)
     {
-        string tokPath = Option(args, "--tokenizer") ?? FindTokenizer();
-        string data = Option(args, "--data") ?? Environment.GetEnvironmentVariable("SHARPLM_SHARED_DATA") ?? FindSharedData();
-        double mb = double.Parse(Option(args, "--mb") ?? "4", CultureInfo.InvariantCulture);
-        int rounds = int.Parse(Option(args, "--rounds") ?? "7", CultureInfo.InvariantCulture);
-        int threads = int.Parse(Option(args, "--threads") ?? Environment.ProcessorCount.ToString(CultureInfo.InvariantCulture), CultureInfo.InvariantCulture);
-
-        var tok = Gemma3Tokenizer.Load(tokPath);
-        var chunks = TokenizerBench.Corpus(data, (long)(mb * 1e6));
-        double mbytes = chunks.Sum(c => (long)Encoding.UTF8.GetByteCount(c)) / 1e6;
+        var options = TokenizerBenchOptions.Parse(args, defaultMb: 4, defaultRounds: 7);
+        int rounds = options.Rounds, threads = options.Threads;
+        var tok = Gemma3Tokenizer.Load(options.TokenizerPath);
+        var (chunks, mbytes) = options.Corpus();
         Console.WriteLine($"# tokenizer batch timeline: {chunks.Count} chunks, {mbytes:F2} MB, {threads} threads");
         Console.WriteLine($"load average at start: {File.ReadAllText("/proc/loadavg").Trim()}");
         var batch = new TokenBatch();

@@ -33,7 +33,6 @@ public static unsafe class TrainGemmBench
         --ab-kc N instead alternates the K slice (row sweeps both): the current one (384, or SHARPLM_GEMM_KC) vs up to N.
         --ab-pad N alternates operands with packed rows (leading dimension = row length) and rows N floats longer.
         SHARPLM_BENCH_CLOCK=cpu with --workers N and an --ab switch: process CPU time instead of wall (work per CPU-second; holds better on a busy machine).
-        --ab-single N alternates Gemm.SingleSliceK (K up to it in one slice, narrower column blocks): the current one vs N.
         """;
 
     public static int Run(string[] args)
@@ -58,10 +57,9 @@ public static unsafe class TrainGemmBench
         }
         Console.WriteLine();
         int? abKc = BenchSupport.Option(args, "--ab-kc") is { } abKcText ? int.Parse(abKcText, CultureInfo.InvariantCulture) : null;
-        int? abSingle = BenchSupport.Option(args, "--ab-single") is { } abSingleText ? int.Parse(abSingleText, CultureInfo.InvariantCulture) : null;
         int? abPad = BenchSupport.Option(args, "--ab-pad") is { } abPadText ? int.Parse(abPadText, CultureInfo.InvariantCulture) : null;
         if (abKc is < 16 or > 1024) throw new ArgumentException("--ab-kc must be a K slice length from 16 to 1024");
-        if (args.Contains("--ab") || abKc is not null || abSingle is not null || abPad is not null) return RunScheduleAb(presets, batch, seq, reps, workerCount, double.IsNaN(p512) ? p256 : p512, BenchSupport.Option(args, "--only"), abKc, abSingle, abPad);
+        if (args.Contains("--ab") || abKc is not null || abPad is not null) return RunScheduleAb(presets, batch, seq, reps, workerCount, double.IsNaN(p512) ? p256 : p512, BenchSupport.Option(args, "--only"), abKc, abPad);
         if (workerCount > 1) return RunParallel(presets, batch, seq, reps, workerCount, double.IsNaN(p512) ? p256 : p512, BenchSupport.Option(args, "--only"));
         Console.WriteLine("| model | product | M×N×K | SharpLM GFLOP/s | % of peak | PyTorch GFLOP/s | ratio |");
         Console.WriteLine("|---|---|---|---|---|---|---|");
@@ -133,12 +131,12 @@ public static unsafe class TrainGemmBench
     /// Fixed tiles vs row sweeps per shape, alternating rep by rep on the same buffers (so a busy or drifting machine
     /// hits both alike): best wall time of each with <paramref name="workerCount"/> workers and sweep's speed-up.
     /// </summary>
-    static int RunScheduleAb(string[] presets, int batch, int seq, int reps, int workerCount, double peak, string? only, int? abKc, int? abSingle, int? abPad)
+    static int RunScheduleAb(string[] presets, int batch, int seq, int reps, int workerCount, double peak, string? only, int? abKc, int? abPad)
     {
-        // --ab-kc: arm 0 is the current K slice, arm 1 the other one; both row sweeps. --ab-single likewise for Gemm.SingleSliceK.
-        int kcA = Gemm.KC, singleA = Gemm.SingleSliceK;
-        string nameA = abPad is not null ? "pad 0" : abSingle is not null ? BenchSupport.Inv($"single {singleA}") : abKc is null ? "tiles" : BenchSupport.Inv($"kc {kcA}");
-        string nameB = abPad is not null ? BenchSupport.Inv($"pad {abPad}") : abSingle is not null ? BenchSupport.Inv($"single {abSingle}") : abKc is null ? "sweep" : BenchSupport.Inv($"kc {abKc}");
+        // --ab-kc: arm 0 is the current K slice, arm 1 the other one; both row sweeps.
+        int kcA = Gemm.KC;
+        string nameA = abPad is not null ? "pad 0" : abKc is null ? "tiles" : BenchSupport.Inv($"kc {kcA}");
+        string nameB = abPad is not null ? BenchSupport.Inv($"pad {abPad}") : abKc is null ? "sweep" : BenchSupport.Inv($"kc {abKc}");
         // One worker: CPU time of this thread (holds on a busy machine); several: wall time (needs a quiet one).
         // SHARPLM_BENCH_CLOCK=cpu with several workers: CPU time of the whole process (work per CPU-second of both
         // workers together; a busy machine disturbs it far less than wall time, but it cannot see idle workers).
@@ -169,8 +167,7 @@ public static unsafe class TrainGemmBench
                         for (int which = 0; which < 2; which++)
                         {
                             // The arm's switch (--ab-pad switches operands instead, below; the schedule stays as set).
-                            if (abSingle is not null) Gemm.SingleSliceK = which == 0 ? singleA : abSingle.Value;
-                            else if (abKc is not null) Gemm.KC = which == 0 ? kcA : abKc.Value;
+                            if (abKc is not null) Gemm.KC = which == 0 ? kcA : abKc.Value;
                             else if (abPad is null) Gemm.Scheduling = which == 0 ? Gemm.Schedule.Tiles : Gemm.Schedule.Sweep;
                             double t0 = Clock();
                             (which == 1 && padded is not null ? padded : operands).Multiply(workers);
@@ -186,7 +183,7 @@ public static unsafe class TrainGemmBench
                     $"| {preset} | **all GEMMs of a step** | {flopsAll / 1e9:F1} GFLOP | {flopsAll / tilesAll / 1e9:F1} | {flopsAll / sweepAll / 1e9:F1} | {100 * flopsAll / sweepAll / 1e9 / (peak * workerCount):F0} % | {tilesAll / sweepAll:F2}× |"));
             }
         }
-        finally { Gemm.Scheduling = saved; Gemm.KC = savedKc; Gemm.SingleSliceK = singleA; }
+        finally { Gemm.Scheduling = saved; Gemm.KC = savedKc; }
         return 0;
     }
 
@@ -349,13 +346,6 @@ public static unsafe class TrainGemmBench
             Gemm.KC = int.TryParse(kcText, CultureInfo.InvariantCulture, out int kc) && kc >= 16 && kc <= 1024
                 ? kc : throw new ArgumentException($"SHARPLM_GEMM_KC must be a K slice length from 16 to 1024, not '{kcText}'");
             Console.Error.WriteLine($"# GEMM K slice: up to {kc}");
-        }
-        if (Environment.GetEnvironmentVariable("SHARPLM_GEMM_SINGLE_SLICE") is { } singleText)
-        {
-            // K up to N in one slice (0 = off): changes the order of sums (results change slightly); tuning switch only.
-            Gemm.SingleSliceK = int.TryParse(singleText, CultureInfo.InvariantCulture, out int single) && single >= 0 && single <= 1024
-                ? single : throw new ArgumentException($"SHARPLM_GEMM_SINGLE_SLICE must be a K length from 0 to 1024, not '{singleText}'");
-            Console.Error.WriteLine($"# GEMM single K slice: K up to {single}");
         }
         if (Environment.GetEnvironmentVariable("SHARPLM_GEMM_SWEEP") is { } sweep)
         {

@@ -10,8 +10,8 @@ namespace SharpLM.Tokenization;
 /// multi-thread batch, never disposed: its idle workers are parked background threads); tests make their own.
 /// </summary>
 /// <remarks>
-/// <para>Why not <c>Parallel.For</c> per batch (what session 6 had): every batch, and the TokenBatch API's
-/// second (placing) pass, handed a thread-pool thread a new work item, and on this VM a halted vCPU and a parked
+/// <para>Why not <c>Parallel.For</c> per batch (the earlier design): every batch, and the TokenBatch API's
+/// second (placing) pass, handed a thread-pool thread a new work item, and on a VM a halted vCPU and a parked
 /// pool thread take up to ~2 ms to wake (measured by <see cref="BatchTimeline"/>: the second worker's first text
 /// started 0.1–2 ms after the call); the pool's workers spin after a call (100 µs), so the placing pass and
 /// back-to-back batches find them awake, and a worker that does come late only takes fewer texts: the caller

@@ -425,7 +425,7 @@ public sealed class Gemma3Tokenizer
     /// <summary>Diagnostics (benchmarks): when set, multi-thread batches record where their time went (see <see cref="BatchTimeline"/>).</summary>
     internal BatchTimeline? Timeline { get; set; }
 
-    /// <summary>Session 6's threading, kept to measure against: a <c>Parallel.For</c> over the workers per call.</summary>
+    /// <summary>The earlier threading, kept to measure against: a <c>Parallel.For</c> over the workers per call.</summary>
     static void ForEachTextParallelFor(int count, int workers, Action<int, int> encode)
     {
         int next = -1;

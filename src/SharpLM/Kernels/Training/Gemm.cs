@@ -51,25 +51,7 @@ public static unsafe class Gemm
     /// tile or the thread count), so every element of C sums the same products in the same order on any machine
     /// with the same micro-kernel.
     /// </summary>
-    internal static int SliceK(int k) => k <= SingleSliceK ? k : (k + (k + KC - 1) / KC - 1) / ((k + KC - 1) / KC);
-
-    /// <summary>
-    /// K up to this long is one slice (longer than <see cref="KC"/>), with the sweep's column blocks narrowed so the
-    /// slice of B still fits L2 (<see cref="SweepSliceFloats"/>). With K cut in two, a sweep chunk's second slice
-    /// evicts the first from L2, so every chunk re-reads both from DRAM and writes C twice; one slice stays in L2
-    /// across all the chunks of its block and C is written once. 0 turns the rule off (the bench's A/B switch).
-    /// Changes the order of sums like <see cref="KC"/>. Per calling thread (the slicing is decided on the thread that
-    /// calls <see cref="Multiply{T}(Workers, int, int, int, T*, int, bool, T*, int, bool, T*, int, bool)"/>, like
-    /// <see cref="ForcedPath"/>), so a test that sets it cannot change another test's sums.
-    /// </summary>
-    internal static int SingleSliceK { get => t_singleSliceK; set => t_singleSliceK = value; }
-    [ThreadStatic] static int t_singleSliceK;
-
-    /// <summary>Longest K slice any product cuts (the per-worker A scratch is sized for it).</summary>
-    internal static int MaxSliceK => Math.Max(KC, SingleSliceK);
-
-    /// <summary>Most floats of packed B one sweep column block holds per K slice (768 columns × 384, 1.1 MiB): what stays in L2.</summary>
-    internal const int SweepSliceFloats = 768 * 384;
+    internal static int SliceK(int k) => (k + (k + KC - 1) / KC - 1) / ((k + KC - 1) / KC);
 
     static int Tiles(int n, int tile) => (n + tile - 1) / tile;
 
@@ -126,9 +108,7 @@ public static unsafe class Gemm
             sweep.B = b; sweep.C = c; sweep.Ldc = ldc; sweep.Accumulate = accumulate; sweep.Path = path; sweep.Mr = mr;
             // Column blocks as wide as SweepCols allows, evened out (576 columns as one block of 18 panels with
             // the default 768, 3072 as 4×768): each block's packed B slice (kc × block) is what stays in L2.
-            // Blocks are narrower when the K slice is longer than KC (SingleSliceK), so kc × block stays within SweepSliceFloats.
-            int widest = b.KSlice > KC ? Math.Max(b.Nr, Math.Min(SweepCols, SweepSliceFloats / b.KSlice / b.Nr * b.Nr)) : SweepCols;
-            int blocks = Tiles(N, widest);
+            int blocks = Tiles(N, SweepCols);
             sweep.BlockCols = RoundUp((N + blocks - 1) / blocks, b.Nr);
             sweep.Blocks = Tiles(N, sweep.BlockCols);
             sweep.Participants = workers.Count;
@@ -165,7 +145,7 @@ public static unsafe class Gemm
         job.Mc = mcTile; job.Nc = ncTile;
         job.TilesN = Tiles(N, ncTile);
         job.TilesM = Tiles(M, mcTile);
-        job.EnsureScratch(workers.Count, MC * MaxSliceK);
+        job.EnsureScratch(workers.Count, MC * KC);
         workers.For(job, job.TilesM * job.TilesN);
     }
 
@@ -261,7 +241,7 @@ public static unsafe class Gemm
             if (_next.Length < Blocks * Pad) _next = new int[Blocks * Pad];
             else Array.Clear(_next, 0, Blocks * Pad);
             _remaining = (long)M * Tiles(N, B.Nr);
-            _scratch.Ensure(workers, MaxRows * MaxSliceK);
+            _scratch.Ensure(workers, MaxRows * KC);
         }
 
         public void Dispose() => _scratch.Dispose();
@@ -397,7 +377,6 @@ public static unsafe class Gemm
     /// 8 and 32 in between (BENCHMARKS.md "Training", session 5). Never changes results.
     /// </summary>
     internal static int PrefetchIterations { get; set; } = 16;
-
 
     /// <summary>
     /// 12×32 block with 24 zmm accumulators (BLIS's shape for AVX-512): per k, two 16-wide loads of B and 12
