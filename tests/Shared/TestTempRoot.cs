@@ -24,6 +24,7 @@ public static partial class TestTempRoot
 
     static readonly Lock s_gate = new();
     static string? s_path;
+    static bool s_exitHooked;
 
     /// <summary>Whether this run keeps its root (<c>SHARPLM_KEEP_TEST_TEMP=1</c>).</summary>
     public static bool Keep => Environment.GetEnvironmentVariable(KeepVariable) == "1";
@@ -43,6 +44,10 @@ public static partial class TestTempRoot
                 Directory.CreateDirectory(path);
                 if (Keep) File.WriteAllText(System.IO.Path.Combine(path, KeptMarker), "kept on request; test sweeps leave this folder: delete it by hand\n");
                 s_path = path;
+                // The run's end removes it (TempRootTestFramework); this covers a process that made one without running
+                // tests (discovery only, e.g. `dotnet test --list-tests` evaluating member data).
+                if (!s_exitHooked) AppDomain.CurrentDomain.ProcessExit += (_, _) => Remove();
+                s_exitHooked = true;
                 return path;
             }
         }
