@@ -229,19 +229,8 @@ public static class TokenizerBench
         }
     }
 
-    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "clock_gettime")]
-    static extern int ClockGetTime(int clock, out TimeSpec value);
-
-    [System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential)]
-    struct TimeSpec { public long Seconds; public long Nanoseconds; }
-
-    /// <summary>CPU time of the calling thread (Linux CLOCK_THREAD_CPUTIME_ID); HF's encode runs on the calling thread too.</summary>
-    internal static double ThreadCpuSeconds()
-    {
-        const int ClockThreadCpuTime = 3;
-        if (!OperatingSystem.IsLinux() || ClockGetTime(ClockThreadCpuTime, out var t) != 0) return double.NaN;
-        return t.Seconds + t.Nanoseconds * 1e-9;
-    }
+    /// <summary>CPU time of the calling thread (NaN off Linux); HF's encode runs on the calling thread too.</summary>
+    internal static double ThreadCpuSeconds() => SharpLM.Threading.CpuTime.ThreadSeconds();
 
     static double Median(List<double> xs)
     {

@@ -6,6 +6,7 @@ using System.Runtime.Intrinsics.X86;
 using SharpLM.Formats;
 using SharpLM.Kernels.Training;
 using SharpLM.Models.Gemma3;
+using SharpLM.Threading;
 using SharpLM.Training;
 
 namespace SharpLM.Bench.Train;
@@ -442,25 +443,17 @@ public static unsafe class TrainGemmBench
     /// <summary>Keeps the peak loops' results alive.</summary>
     public static float Sink;
 
-    [DllImport("libc", EntryPoint = "clock_gettime")]
-    static extern int ClockGetTime(int clock, out TimeSpec value);
-
-    [StructLayout(LayoutKind.Sequential)]
-    struct TimeSpec { public long Seconds; public long Nanoseconds; }
-
-    /// <summary>CPU time of the whole process, all threads (Linux CLOCK_PROCESS_CPUTIME_ID).</summary>
+    /// <summary>CPU time of the whole process, all threads (<see cref="CpuTime.ProcessSeconds"/>; Linux only).</summary>
     internal static double ProcessCpuSeconds()
     {
-        const int ClockProcessCpuTime = 2;
-        if (!OperatingSystem.IsLinux() || ClockGetTime(ClockProcessCpuTime, out var t) != 0) throw new PlatformNotSupportedException("process CPU time needs Linux");
-        return t.Seconds + t.Nanoseconds * 1e-9;
+        double t = CpuTime.ProcessSeconds();
+        return double.IsNaN(t) ? throw new PlatformNotSupportedException("process CPU time needs Linux") : t;
     }
 
-    /// <summary>CPU time of the calling thread (Linux CLOCK_THREAD_CPUTIME_ID); wall time elsewhere.</summary>
+    /// <summary>CPU time of the calling thread (<see cref="CpuTime.ThreadSeconds"/>); wall time off Linux.</summary>
     internal static double ThreadCpuSeconds()
     {
-        const int ClockThreadCpuTime = 3;
-        if (!OperatingSystem.IsLinux() || ClockGetTime(ClockThreadCpuTime, out var t) != 0) return Stopwatch.GetTimestamp() / (double)Stopwatch.Frequency;
-        return t.Seconds + t.Nanoseconds * 1e-9;
+        double t = CpuTime.ThreadSeconds();
+        return double.IsNaN(t) ? Stopwatch.GetTimestamp() / (double)Stopwatch.Frequency : t;
     }
 }

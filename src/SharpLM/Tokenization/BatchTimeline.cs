@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
+using SharpLM.Threading;
 
 namespace SharpLM.Tokenization;
 
@@ -11,7 +11,7 @@ namespace SharpLM.Tokenization;
 /// split into start-up latency, tail imbalance, and slower work per text. Null (the default) costs one branch per
 /// batch, nothing per text.
 /// </summary>
-internal sealed partial class BatchTimeline
+internal sealed class BatchTimeline
 {
     /// <summary>One worker's share of the last batch (ticks of <see cref="Stopwatch"/>, relative to the call's start).</summary>
     public sealed class Worker
@@ -70,17 +70,6 @@ internal sealed partial class BatchTimeline
     /// <summary>Seconds from ticks.</summary>
     public static double Seconds(long ticks) => ticks / (double)Stopwatch.Frequency;
 
-    /// <summary>CPU time of the calling thread (Linux CLOCK_THREAD_CPUTIME_ID), NaN elsewhere.</summary>
-    public static double ThreadCpuSeconds()
-    {
-        const int ClockThreadCpuTime = 3;
-        if (!OperatingSystem.IsLinux() || ClockGetTime(ClockThreadCpuTime, out var t) != 0) return double.NaN;
-        return t.Seconds + t.Nanoseconds * 1e-9;
-    }
-
-    [LibraryImport("libc", EntryPoint = "clock_gettime")]
-    private static partial int ClockGetTime(int clock, out TimeSpec value);
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct TimeSpec { public long Seconds; public long Nanoseconds; }
+    /// <summary>CPU time of the calling thread (<see cref="CpuTime.ThreadSeconds"/>), NaN off Linux.</summary>
+    public static double ThreadCpuSeconds() => CpuTime.ThreadSeconds();
 }

@@ -104,8 +104,7 @@ public static unsafe class Gemm
         if (Scheduling == Schedule.Sweep)
         {
             var sweep = workers.Shared<SweepJob<T>>();
-            sweep.M = M; sweep.N = N; sweep.K = K; sweep.A = a; sweep.Lda = lda; sweep.ATransposed = aTransposed;
-            sweep.B = b; sweep.C = c; sweep.Ldc = ldc; sweep.Accumulate = accumulate; sweep.Path = path; sweep.Mr = mr;
+            sweep.Describe(M, a, lda, aTransposed, b, c, ldc, accumulate, path, mr);
             // Column blocks as wide as SweepCols allows, evened out (576 columns as one block of 18 panels with
             // the default 768, 3072 as 4×768): each block's packed B slice (kc × block) is what stays in L2.
             int blocks = Tiles(N, SweepCols);
@@ -118,8 +117,7 @@ public static unsafe class Gemm
             return;
         }
         var job = workers.Shared<TileJob<T>>();
-        job.M = M; job.N = N; job.K = K; job.A = a; job.Lda = lda; job.ATransposed = aTransposed;
-        job.B = b; job.C = c; job.Ldc = ldc; job.Accumulate = accumulate; job.Path = path; job.Mr = mr;
+        job.Describe(M, a, lda, aTransposed, b, c, ldc, accumulate, path, mr);
         // Tile shape from the matrix shape alone: big tiles, shrunk until there are enough tasks to share
         // (a 64×256 weight gradient would otherwise be one task). Tiles never change the summation order
         // of an element (K is always walked in the same slices, in order), so they cannot change results.
@@ -145,28 +143,42 @@ public static unsafe class Gemm
         job.Mc = mcTile; job.Nc = ncTile;
         job.TilesN = Tiles(N, ncTile);
         job.TilesM = Tiles(M, mcTile);
-        job.EnsureScratch(workers.Count, MC * KC);
+        job.Scratch.Ensure(workers.Count, MC * KC);
         workers.For(job, job.TilesM * job.TilesN);
     }
 
-    sealed class TileJob<T> : ParallelJob, IDisposable where T : unmanaged, INumber<T>
+    /// <summary>One product C (+)= A·B as the schedules' jobs see it, with per-worker scratch for the packed rows of A.</summary>
+    abstract class ProductJob<T> : ParallelJob, IDisposable where T : unmanaged, INumber<T>
     {
-        public int M, N, K, Lda, Ldc, TilesN, TilesM, Mr, Mc, Nc;
+        public int M, N, K, Lda, Ldc, Mr;
         public T* A, C;
         public bool ATransposed, Accumulate;
         public GemmPackedB<T> B = null!;
         public Path Path;
-        readonly WorkerScratch<T> _scratch = new();
+        public readonly WorkerScratch<T> Scratch = new();
 
-        public void EnsureScratch(int workers, int elements) => _scratch.Ensure(workers, elements);
+        public void Describe(int m, T* a, int lda, bool aTransposed, GemmPackedB<T> b, T* c, int ldc, bool accumulate, Path path, int mr)
+        {
+            M = m; N = b.N; K = b.K; A = a; Lda = lda; ATransposed = aTransposed;
+            B = b; C = c; Ldc = ldc; Accumulate = accumulate; Path = path; Mr = mr;
+        }
 
-        public void Dispose() => _scratch.Dispose();
+        /// <summary>Rows [i0, i0+mc) × columns [j0, j0+nc) of C on <paramref name="worker"/> (see <see cref="Gemm.Tile{T}"/>).</summary>
+        protected void Tile(int i0, int mc, int j0, int nc, int worker) =>
+            Gemm.Tile(Path, M, K, A, Lda, ATransposed, B, C, Ldc, Accumulate, Mr, i0, mc, j0, nc, Scratch[worker]);
+
+        public void Dispose() => Scratch.Dispose();
+    }
+
+    sealed class TileJob<T> : ProductJob<T> where T : unmanaged, INumber<T>
+    {
+        public int TilesN, TilesM, Mc, Nc;
 
         public override void Run(int index, int worker)
         {
             // Column tiles outer: consecutive tasks (on every worker) share one packed B block, which stays in L2.
             int i0 = index % TilesM * Mc, j0 = index / TilesM * Nc;
-            Tile(Path, M, K, A, Lda, ATransposed, B, C, Ldc, Accumulate, Mr, i0, Math.Min(Mc, M - i0), j0, Math.Min(Nc, N - j0), _scratch[worker]);
+            Tile(i0, Math.Min(Mc, M - i0), j0, Math.Min(Nc, N - j0), worker);
         }
     }
 
@@ -224,27 +236,20 @@ public static unsafe class Gemm
     /// </summary>
     internal static int SweepCols { get; set; } = 768;
 
-    sealed class SweepJob<T> : ParallelJob, IDisposable where T : unmanaged, INumber<T>
+    sealed class SweepJob<T> : ProductJob<T> where T : unmanaged, INumber<T>
     {
-        public int M, N, K, Lda, Ldc, Mr, Blocks, BlockCols, Participants, MaxRows;
-        public T* A, C;
-        public bool ATransposed, Accumulate;
-        public GemmPackedB<T> B = null!;
-        public Path Path;
+        public int Blocks, BlockCols, Participants, MaxRows;
         const int Pad = 16; // one counter per 64-byte line: the workers claim rows of different blocks without false sharing
         int[] _next = [];
         long _remaining;
-        readonly WorkerScratch<T> _scratch = new();
 
         public void Reset(int workers)
         {
             if (_next.Length < Blocks * Pad) _next = new int[Blocks * Pad];
             else Array.Clear(_next, 0, Blocks * Pad);
             _remaining = (long)M * Tiles(N, B.Nr);
-            _scratch.Ensure(workers, MaxRows * KC);
+            Scratch.Ensure(workers, MaxRows * KC);
         }
-
-        public void Dispose() => _scratch.Dispose();
 
         /// <summary>Participant p's own blocks are p, p + P, …; then it helps with every block until none has rows left.</summary>
         public override void Run(int participant, int worker)
@@ -269,7 +274,7 @@ public static unsafe class Gemm
                 int rows = Math.Min(RoundUp((int)Math.Clamp(share, Math.Min(4L * Mr, MaxRows), MaxRows), Mr), M - i0);
                 if (Interlocked.CompareExchange(ref next, i0 + rows, i0) != i0) continue;
                 Interlocked.Add(ref _remaining, -(long)rows * panels);
-                Tile(Path, M, K, A, Lda, ATransposed, B, C, Ldc, Accumulate, Mr, i0, rows, j0, nc, _scratch[worker]);
+                Tile(i0, rows, j0, nc, worker);
             }
         }
     }

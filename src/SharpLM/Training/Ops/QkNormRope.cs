@@ -20,7 +20,7 @@ namespace SharpLM.Training.Ops;
 public static unsafe class QkNormRope
 {
     const int TokensPerTask = 32;
-    const int ChunkRows = 32; // RmsNorm's dw chunk
+    const int ChunkRows = RmsNorm.ChunkRows; // the norm weights' gradients are summed over the same row chunks
 
     public readonly record struct Shape(int Rows, int SeqLen, int Heads, int KvHeads, int HeadDim, int QkvWidth);
 
@@ -93,7 +93,7 @@ public static unsafe class QkNormRope
             for (int h = 0; h < heads; h++)
             {
                 long row = (long)r * heads + h;
-                T rs = T.CreateTruncating(1.0 / Math.Sqrt(Vec.SumSquares(x + (long)h * d, d) / d + Eps));
+                T rs = RmsNorm.RowRstd(x + (long)h * d, d, Eps);
                 rstd[row] = rs;
                 Vec.ScaleByOnePlus(x + (long)h * d, rs, w, yRow + (long)h * d, d);
             }
@@ -111,9 +111,7 @@ public static unsafe class QkNormRope
                 long row = (long)r * heads + h;
                 T* part = partials + row / ChunkRows * d;
                 if (row % ChunkRows == 0) new Span<T>(part, d).Clear();
-                T rs = rstd[row];
-                T m = Vec.NormBackwardDot(dyRow + (long)h * d, x + (long)h * d, w, rs, part, d) * invC;
-                Vec.NormBackwardInput(dyRow + (long)h * d, x + (long)h * d, w, rs, m, dx + (long)h * d, d, accumulate: false);
+                RmsNorm.BackwardRow(dyRow + (long)h * d, x + (long)h * d, w, rstd[row], invC, part, dx + (long)h * d, d, accumulate: false);
             }
         }
     }

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using SharpLM.Kernels.Training;
 
 namespace SharpLM.Training.Ops;
@@ -18,7 +19,25 @@ namespace SharpLM.Training.Ops;
 /// </remarks>
 public static unsafe class RmsNorm
 {
-    const int ChunkRows = 32;
+    /// <summary>Rows per dw partial sum (a fixed chunking, so dw does not depend on the thread count).</summary>
+    internal const int ChunkRows = 32;
+
+    /// <summary>r = (mean_j x_j² + eps)^−½ of one row: the forward's scale, computed the same way by every caller.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static T RowRstd<T>(T* x, int cols, double eps) where T : unmanaged, IFloatingPointIeee754<T> =>
+        T.CreateTruncating(1.0 / Math.Sqrt(Vec.SumSquares(x, cols) / cols + eps));
+
+    /// <summary>
+    /// One row of the backward: mean(dx̂ ⊙ x̂) with dx̂ = dy ⊙ (1 + w), dw partial += dy ⊙ x̂, then dx (+)= r·(dx̂ − x̂·mean).
+    /// <paramref name="invCols"/> is 1 / cols.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void BackwardRow<T>(T* dy, T* x, T* w, T rstd, T invCols, T* dwPartial, T* dx, int cols, bool accumulate)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        T m = Vec.NormBackwardDot(dy, x, w, rstd, dwPartial, cols) * invCols;
+        Vec.NormBackwardInput(dy, x, w, rstd, m, dx, cols, accumulate);
+    }
 
     /// <summary>Where row r of C values starts: (r / GroupRows)·GroupStride + (r mod GroupRows)·C.</summary>
     public readonly record struct RowLayout(int GroupRows, long GroupStride)
@@ -33,12 +52,7 @@ public static unsafe class RmsNorm
 
     public static void Forward<T>(Workers workers, T* y, RowLayout yLayout, T* rstd, T* x, RowLayout xLayout, T* w, int rows, int cols, double eps)
         where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var job = workers.Shared<ForwardJob<T>>();
-        job.Y = y; job.Rstd = rstd; job.X = x; job.W = w; job.Rows = rows; job.Cols = cols; job.Eps = eps;
-        job.YLayout = yLayout; job.XLayout = xLayout; job.Residual = null; job.Next = null;
-        workers.For(job, (rows + ChunkRows - 1) / ChunkRows);
-    }
+        => RunForward(workers, y, yLayout, rstd, x, xLayout, w, residual: null, next: null, nextRstd: null, nextW: null, rows, cols, eps);
 
     /// <summary>
     /// y = residual + RMSNorm(x) in one pass (the block's post-norm and residual add, spec §1.3): the normed
@@ -47,13 +61,8 @@ public static unsafe class RmsNorm
     /// through unchanged and the norm's backward reads x and rstd.
     /// </summary>
     public static void ForwardAdd<T>(Workers workers, T* y, T* rstd, T* x, T* w, T* residual, int rows, int cols, double eps)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var job = workers.Shared<ForwardJob<T>>();
-        job.Y = y; job.Rstd = rstd; job.X = x; job.W = w; job.Rows = rows; job.Cols = cols; job.Eps = eps;
-        job.YLayout = RowLayout.Contiguous(cols); job.XLayout = RowLayout.Contiguous(cols); job.Residual = residual; job.Next = null;
-        workers.For(job, (rows + ChunkRows - 1) / ChunkRows);
-    }
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        RunForward(workers, y, RowLayout.Contiguous(cols), rstd, x, RowLayout.Contiguous(cols), w, residual, next: null, nextRstd: null, nextW: null, rows, cols, eps);
 
     /// <summary>
     /// <see cref="ForwardAdd{T}"/> and then the next norm of the residual stream, z = RMSNorm(y)·(1 + zw) (the
@@ -63,12 +72,17 @@ public static unsafe class RmsNorm
     /// </summary>
     public static void ForwardAddNorm<T>(Workers workers, T* y, T* rstd, T* x, T* w, T* residual, T* z, T* zRstd, T* zw,
         int rows, int cols, double eps)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        RunForward(workers, y, RowLayout.Contiguous(cols), rstd, x, RowLayout.Contiguous(cols), w, residual, z, zRstd, zw, rows, cols, eps);
+
+    static void RunForward<T>(Workers workers, T* y, RowLayout yLayout, T* rstd, T* x, RowLayout xLayout, T* w, T* residual,
+        T* next, T* nextRstd, T* nextW, int rows, int cols, double eps)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         var job = workers.Shared<ForwardJob<T>>();
         job.Y = y; job.Rstd = rstd; job.X = x; job.W = w; job.Rows = rows; job.Cols = cols; job.Eps = eps;
-        job.YLayout = RowLayout.Contiguous(cols); job.XLayout = RowLayout.Contiguous(cols); job.Residual = residual;
-        job.Next = z; job.NextRstd = zRstd; job.NextW = zw;
+        job.YLayout = yLayout; job.XLayout = xLayout; job.Residual = residual;
+        job.Next = next; job.NextRstd = nextRstd; job.NextW = nextW;
         workers.For(job, (rows + ChunkRows - 1) / ChunkRows);
     }
 
@@ -86,12 +100,12 @@ public static unsafe class RmsNorm
             for (int r = chunk * ChunkRows, end = Math.Min(Rows, r + ChunkRows); r < end; r++)
             {
                 T* x = X + XLayout.Offset(r, c), y = Y + YLayout.Offset(r, c);
-                T rs = T.CreateTruncating(1.0 / Math.Sqrt(Vec.SumSquares(x, c) / c + Eps));
+                T rs = RowRstd(x, c, Eps);
                 Rstd[r] = rs;
                 if (Residual == null) Vec.ScaleByOnePlus(x, rs, W, y, c);
                 else Vec.ScaleByOnePlusAdd(x, rs, W, Residual + (long)r * c, y, c);
                 if (Next == null) continue;
-                T rz = T.CreateTruncating(1.0 / Math.Sqrt(Vec.SumSquares(y, c) / c + Eps));
+                T rz = RowRstd(y, c, Eps);
                 NextRstd[r] = rz;
                 Vec.ScaleByOnePlus(y, rz, NextW, Next + (long)r * c, c);
             }
@@ -107,16 +121,8 @@ public static unsafe class RmsNorm
     /// <param name="yLayout">Layout of dy.</param>
     public static void Backward<T>(Workers workers, T* dx, T* dw, T* dy, RowLayout yLayout, T* x, RowLayout xLayout, T* rstd, T* w,
         int rows, int cols, bool accumulateDx)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int chunks = (rows + ChunkRows - 1) / ChunkRows;
-        var job = workers.Shared<BackwardJob<T>>();
-        job.Dx = dx; job.Dy = dy; job.X = x; job.Rstd = rstd; job.W = w; job.Rows = rows; job.Cols = cols;
-        job.Accumulate = accumulateDx; job.XLayout = xLayout; job.YLayout = yLayout; job.Dx2 = null;
-        job.Partials = workers.Shared<Scratch<T>>().Get((long)chunks * cols);
-        workers.For(job, chunks);
-        ColumnSums.AddInto(workers, dw, job.Partials, chunks, cols);
-    }
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        RunBackward(workers, dx, dw, dy, yLayout, x, xLayout, rstd, w, accumulateDx, dx2: null, dw2: null, x2: null, rstd2: null, w2: null, rows, cols);
 
     /// <summary>
     /// Two norm backwards in one pass over the rows, the second reading the first's dx as its dy (contiguous
@@ -129,18 +135,24 @@ public static unsafe class RmsNorm
     /// </summary>
     public static void BackwardThen<T>(Workers workers, T* dx, T* dw, T* dy, T* x, T* rstd, T* w, bool accumulateDx,
         T* dx2, T* dw2, T* x2, T* rstd2, T* w2, int rows, int cols)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        RunBackward(workers, dx, dw, dy, RowLayout.Contiguous(cols), x, RowLayout.Contiguous(cols), rstd, w, accumulateDx, dx2, dw2, x2, rstd2, w2, rows, cols);
+
+    /// <summary>The backward job, with a second norm (<paramref name="dx2"/> non-null) fused after the first.</summary>
+    static void RunBackward<T>(Workers workers, T* dx, T* dw, T* dy, RowLayout yLayout, T* x, RowLayout xLayout, T* rstd, T* w, bool accumulateDx,
+        T* dx2, T* dw2, T* x2, T* rstd2, T* w2, int rows, int cols)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        int chunks = (rows + ChunkRows - 1) / ChunkRows;
+        int chunks = (rows + ChunkRows - 1) / ChunkRows, norms = dx2 == null ? 1 : 2;
         var job = workers.Shared<BackwardJob<T>>();
         job.Dx = dx; job.Dy = dy; job.X = x; job.Rstd = rstd; job.W = w; job.Rows = rows; job.Cols = cols;
-        job.Accumulate = accumulateDx; job.XLayout = RowLayout.Contiguous(cols); job.YLayout = RowLayout.Contiguous(cols);
+        job.Accumulate = accumulateDx; job.XLayout = xLayout; job.YLayout = yLayout;
         job.Dx2 = dx2; job.X2 = x2; job.Rstd2 = rstd2; job.W2 = w2;
-        job.Partials = workers.Shared<Scratch<T>>().Get(2L * chunks * cols);
+        job.Partials = workers.Shared<Scratch<T>>().Get(norms * (long)chunks * cols);
         job.Partials2 = job.Partials + (long)chunks * cols;
         workers.For(job, chunks);
         ColumnSums.AddInto(workers, dw, job.Partials, chunks, cols);
-        ColumnSums.AddInto(workers, dw2, job.Partials2, chunks, cols);
+        if (dx2 != null) ColumnSums.AddInto(workers, dw2, job.Partials2, chunks, cols);
     }
 
     sealed class BackwardJob<T> : ParallelJob where T : unmanaged, IFloatingPointIeee754<T>
@@ -164,14 +176,9 @@ public static unsafe class RmsNorm
                 long xo = XLayout.Offset(r, c);
                 T* x = X + xo, dx = Dx + xo, dy = Dy + YLayout.Offset(r, c);
                 T rs = Rstd[r];
-                // mean(dx̂ ⊙ x̂) with dx̂ = dy ⊙ (1 + w); dw partial += dy ⊙ x̂
-                T m = Vec.NormBackwardDot(dy, x, W, rs, part, c) * invC;
-                Vec.NormBackwardInput(dy, x, W, rs, m, dx, c, Accumulate);
+                BackwardRow(dy, x, W, rs, invC, part, dx, c, Accumulate);
                 if (Dx2 == null) continue;
-                T* x2 = X2 + (long)r * c;
-                T rs2 = Rstd2[r];
-                T m2 = Vec.NormBackwardDot(dx, x2, W2, rs2, part2, c) * invC;
-                Vec.NormBackwardInput(dx, x2, W2, rs2, m2, Dx2 + (long)r * c, c, accumulate: false);
+                BackwardRow(dx, X2 + (long)r * c, W2, Rstd2[r], invC, part2, Dx2 + (long)r * c, c, accumulate: false);
             }
         }
     }
