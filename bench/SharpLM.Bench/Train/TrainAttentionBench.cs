@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using SharpLM.Kernels.Training;
 using SharpLM.Training;
 using Attention = SharpLM.Training.Ops.Attention;
+using AttentionBlocked = SharpLM.Training.Ops.AttentionBlocked;
 
 namespace SharpLM.Bench.Train;
 
@@ -14,7 +15,7 @@ namespace SharpLM.Bench.Train;
 public static unsafe class TrainAttentionBench
 {
     const string Usage = """
-        usage: SharpLM.Bench train-attention [--preset small] [--batch 8] [--seq 256] [--reps 5]
+        usage: SharpLM.Bench train-attention [--preset small] [--batch 8] [--seq 256] [--reps 5] [--loop N]
         """;
 
     public static int Run(string[] args)
@@ -37,6 +38,23 @@ public static unsafe class TrainAttentionBench
         float* q = Alloc((long)N * c.QueryWidth, 1), fused = Alloc((long)N * qkv, 2), dout = Alloc((long)N * c.QueryWidth, 3);
         float* o = Alloc((long)N * c.QueryWidth, 0), lse = Alloc((long)N * c.NumHeads, 0), dq = Alloc((long)N * c.QueryWidth, 0);
         float* dk = Alloc((long)N * c.KvWidth, 0), dfused = Alloc((long)N * qkv, 0);
+        int loop = int.Parse(BenchSupport.Option(args, "--loop") ?? "0", CultureInfo.InvariantCulture);
+        if (loop > 0)
+        {
+            // --loop N: only N forward + backward passes of the global layer (a target for perf record).
+            var s = new Attention.Shape
+            {
+                Batch = B, SeqLen = T, Heads = c.NumHeads, KvHeads = c.NumKvHeads, HeadDim = c.HeadDim, Window = int.MaxValue,
+                Scale = 1 / Math.Sqrt(c.QueryPreAttnScalar), VStride = qkv,
+            };
+            float* k = fused + c.QueryWidth, v = fused + c.QueryWidth + c.KvWidth;
+            for (int r = 0; r < loop; r++)
+            {
+                Attention.Forward(workers, o, lse, q, k, v, s);
+                Attention.Backward(workers, dq, dk, dfused + c.QueryWidth + c.KvWidth, dout, q, k, v, o, lse, s);
+            }
+            return 0;
+        }
         Console.WriteLine(BenchSupport.Inv($"# train-attention: {preset}, B={B}, T={T}, {c.NumHeads} heads over {c.NumKvHeads} KV heads of {c.HeadDim}; 1 worker, thread CPU time, best of {reps}"));
         Console.WriteLine("| part | window | ms | GFLOP/s per core |");
         Console.WriteLine("|---|---|---|---|");
@@ -57,9 +75,35 @@ public static unsafe class TrainAttentionBench
             Console.WriteLine(BenchSupport.Inv($"| forward | {w} | {fwd * 1e3:F2} | {flopFwd / fwd / 1e9:F1} |"));
             Console.WriteLine(BenchSupport.Inv($"| backward | {w} | {bwd * 1e3:F2} | {flopBwd / bwd / 1e9:F1} |"));
         }
+        // A/B of the session-8 jobs against session 7's (SHARPLM_ATTENTION_LEGACY=1) in one process, alternating per rep (best of reps each).
+        {
+            var s = new Attention.Shape
+            {
+                Batch = B, SeqLen = T, Heads = c.NumHeads, KvHeads = c.NumKvHeads, HeadDim = c.HeadDim, Window = int.MaxValue,
+                Scale = 1 / Math.Sqrt(c.QueryPreAttnScalar), VStride = qkv,
+            };
+            float* k = fused + c.QueryWidth, v = fused + c.QueryWidth + c.KvWidth;
+            bool initial = AttentionBlocked.ForceLegacy;
+            var best = new double[2, 2];
+            for (int i = 0; i < 4; i++) best[i / 2, i % 2] = double.MaxValue;
+            for (int r = 0; r < 2 * reps + 2; r++)
+            {
+                int legacy = r % 2;
+                AttentionBlocked.ForceLegacy = legacy == 1;
+                double t0 = TokenizerBench.ThreadCpuSeconds();
+                Attention.Forward(workers, o, lse, q, k, v, s);
+                double t1 = TokenizerBench.ThreadCpuSeconds();
+                Attention.Backward(workers, dq, dk, dfused + c.QueryWidth + c.KvWidth, dout, q, k, v, o, lse, s);
+                double t2 = TokenizerBench.ThreadCpuSeconds();
+                if (r >= 2) { best[legacy, 0] = Math.Min(best[legacy, 0], t1 - t0); best[legacy, 1] = Math.Min(best[legacy, 1], t2 - t1); }
+            }
+            AttentionBlocked.ForceLegacy = initial;
+            Console.WriteLine(BenchSupport.Inv($"| A/B forward, legacy ÷ new (global) | | {best[1, 0] * 1e3:F2} / {best[0, 0] * 1e3:F2} | {best[1, 0] / best[0, 0]:F2}× |"));
+            Console.WriteLine(BenchSupport.Inv($"| A/B backward, legacy ÷ new (global) | | {best[1, 1] * 1e3:F2} / {best[0, 1] * 1e3:F2} | {best[1, 1] / best[0, 1]:F2}× |"));
+        }
         // The products inside one block of 32 queries at T keys: S = Q·Kᵀ, O = P·V, dK += dSᵀ·Q.
         int d = c.HeadDim, tp = (T + 15) & ~15;
-        float* a = Alloc(32L * Math.Max(tp, c.QueryWidth), 4), bm = Alloc((long)tp * Math.Max(tp, 64), 5), cm = Alloc((long)tp * tp, 6);
+        float* a = Alloc(Math.Max(32L * Math.Max(tp, c.QueryWidth), (long)d * (tp + 16)), 4), bm = Alloc((long)tp * Math.Max(tp, 64), 5), cm = Alloc((long)tp * tp, 6);
         const int inner = 200;
         void Product(string name, int m, int n, int kk, Action run)
         {
@@ -70,6 +114,9 @@ public static unsafe class TrainAttentionBench
         Product("NN (A rows as in q)", 32, tp, d, () => SmallMatMul.NN(32, tp, d, a, c.QueryWidth, bm, tp + 16, cm, tp, false));
         Product("NN", 32, d, T, () => SmallMatMul.NN(32, d, T, a, tp, bm, d, cm, d, false));
         Product("TN", T, d, 32, () => SmallMatMul.TN(T, d, 32, a, tp, bm, d, cm, d, true));
+        Product("TN (scores from Qᵀ, Kᵀ)", 32, tp, d, () => SmallMatMul.TN(32, tp, d, a, tp + 16, bm, tp + 16, cm, tp + 16, false));
+        Product("TN legacy (session 7)", T, d, 32, () => SmallMatMul.TNLegacy(T, d, 32, a, tp, bm, d, cm, d, true));
+        Product("TN legacy (scores)", 32, tp, d, () => SmallMatMul.TNLegacy(32, tp, d, a, tp + 16, bm, tp + 16, cm, tp + 16, false));
         return 0;
     }
 

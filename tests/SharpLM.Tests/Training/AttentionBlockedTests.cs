@@ -23,6 +23,16 @@ public unsafe class AttentionBlockedTests
     [InlineData(1, 45, 4, 1, 32, int.MaxValue, 0)]   // one (b, KV head) pair: forward tasks per query head           // small-preset-like GQA group of 4, window edge mid-block, v in q|k|v rows
     public void Matches_the_reference(int B, int T, int heads, int kvHeads, int d, int window, int vStride)
     {
+        foreach (bool legacy in new[] { false, true })   // session 8's jobs and session 7's (SHARPLM_ATTENTION_LEGACY=1)
+        {
+            AttentionBlocked.ForceLegacy = legacy;
+            try { MatchesTheReference(B, T, heads, kvHeads, d, window, vStride); }
+            finally { AttentionBlocked.ForceLegacy = false; }
+        }
+    }
+
+    static void MatchesTheReference(int B, int T, int heads, int kvHeads, int d, int window, int vStride)
+    {
         if (!SmallMatMul.Supported) return; // the blocked path needs AVX-512 and is not used without it
         var s = new Attention.Shape { Batch = B, SeqLen = T, Heads = heads, KvHeads = kvHeads, HeadDim = d, Window = window, Scale = 1 / Math.Sqrt(d), VStride = vStride };
         int N = B * T;
@@ -89,7 +99,7 @@ public unsafe class AttentionBlockedTests
     public void SmallMatMul_TN_matches_its_reference()
     {
         if (!SmallMatMul.Supported) return;
-        foreach (var (m, n, k) in new[] { (1, 16, 1), (5, 48, 7), (9, 32, 64), (33, 80, 31), (8, 16, 3), (15, 112, 5), (144, 64, 32) })
+        foreach (var (m, n, k) in new[] { (1, 16, 1), (5, 48, 7), (9, 32, 64), (33, 80, 31), (8, 16, 3), (15, 112, 5), (144, 64, 32), (12, 32, 2), (23, 64, 9), (32, 272, 64), (257, 96, 33) })
         {
             int lda = m + 3;
             var a = Random(k * lda, 8);
@@ -104,6 +114,14 @@ public unsafe class AttentionBlockedTests
                     SmallMatMul.ReferenceTN(m, n, k, pa, lda, pb, n + 16, p2, n + 5, accumulate);
                 }
                 for (int i = 0; i < c1.Length; i++) Assert.Equal(c2[i], c1[i], 1e-4f);
+                var c3 = Random(m * (n + 5), 10);
+                var c4 = (float[])c3.Clone();
+                fixed (float* pa = a, pb = b, p3 = c3, p4 = c4)
+                {
+                    SmallMatMul.TNLegacy(m, n, k, pa, lda, pb, n + 16, p3, n + 5, accumulate);
+                    SmallMatMul.ReferenceTN(m, n, k, pa, lda, pb, n + 16, p4, n + 5, accumulate);
+                }
+                for (int i = 0; i < c3.Length; i++) Assert.Equal(c4[i], c3[i], 1e-4f);
             }
         }
     }

@@ -13,7 +13,8 @@ namespace SharpLM.Kernels.Training;
 /// A is addressed as A(i, p) = a[i·ai + p·ap]: <see cref="NN"/> passes (lda, 1), <see cref="TN"/> passes (1, lda),
 /// so a product with Aᵀ (attention's dK += dSᵀ·Q, dV += Pᵀ·dO) reads A where it lies instead of transposing it.
 /// Register block 8×32 (16 zmm accumulators: twice the FMA latency × ports, so a late load does not stall the
-/// FMAs): per k, two loads of B's row and eight broadcasts of A; 4- and 1-row blocks take the remainder. The
+/// FMAs): per k, two loads of B's row and eight broadcasts of A; 4- and 1-row blocks take the remainder. <see cref="TN"/>,
+/// whose A rows at one k are consecutive floats, uses 12×32 blocks (24 accumulators) from one pointer instead. The
 /// reference is the plain triple loop in <see cref="Reference"/>; tests compare the two.
 /// </remarks>
 public static unsafe class SmallMatMul
@@ -26,8 +27,107 @@ public static unsafe class SmallMatMul
         Run(m, n, k, a, lda, 1, b, ldb, c, ldc, accumulate);
 
     /// <summary>C[m,n] (+)= Aᵀ·B with A stored [k, m] of row stride <paramref name="lda"/>.</summary>
-    public static void TN(int m, int n, int k, float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate) =>
+    public static void TN(int m, int n, int k, float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate)
+    {
+        if ((n & 15) != 0) throw new ArgumentException("n must be a multiple of 16", nameof(n));
+        // Aᵀ's rows i..i+11 at step p are the consecutive floats a[p·lda + i ..]: one pointer, stepped by lda,
+        // broadcasts at constant offsets (no per-row pointers for the JIT to spill, as in Run's 8×32 block).
+        int j = 0;
+        for (; j + 32 <= n; j += 32)
+        {
+            int i = 0;
+            for (; i + 12 <= m; i += 12) Strided12x32(k, a + i, lda, b + j, ldb, c + (long)i * ldc + j, ldc, accumulate);
+            for (; i + 8 <= m; i += 8) Strided8x32(k, a + i, lda, b + j, ldb, c + (long)i * ldc + j, ldc, accumulate);
+            for (; i + 4 <= m; i += 4) Block4x32(k, a + i, 1, lda, b + j, ldb, c + (long)i * ldc + j, ldc, accumulate);
+            for (; i < m; i++)
+            {
+                Block1x16(k, a + i, lda, b + j, ldb, c + (long)i * ldc + j, accumulate);
+                Block1x16(k, a + i, lda, b + j + 16, ldb, c + (long)i * ldc + j + 16, accumulate);
+            }
+        }
+        if (j < n)
+        {
+            int i = 0;
+            for (; i + 4 <= m; i += 4) Block4x16(k, a + i, 1, lda, b + j, ldb, c + (long)i * ldc + j, ldc, accumulate);
+            for (; i < m; i++) Block1x16(k, a + i, lda, b + j, ldb, c + (long)i * ldc + j, accumulate);
+        }
+    }
+
+    /// <summary>Session 7's <see cref="TN"/>, through the 8-pointer blocks of <see cref="Run"/> (AttentionBlocked.Legacy.cs's A/B path).</summary>
+    internal static void TNLegacy(int m, int n, int k, float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate) =>
         Run(m, n, k, a, 1, lda, b, ldb, c, ldc, accumulate);
+
+    /// <summary>12×32 block of <see cref="TN"/>: C[r, 0..31] (+)= Σ_p a[p·lda + r]·b[p·ldb + 0..31], 24 zmm accumulators.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Strided12x32(int k, float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate)
+    {
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        Vector512<float> c60 = default, c61 = default, c70 = default, c71 = default, c80 = default, c81 = default, c90 = default, c91 = default, c100 = default, c101 = default, c110 = default, c111 = default;
+        long sa = lda, sb = ldb;
+        for (int p = 0; p < k; p++)
+        {
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 16);
+            Vector512<float> x;
+            x = Vector512.Create(a[0]); c00 = Avx512F.FusedMultiplyAdd(x, b0, c00); c01 = Avx512F.FusedMultiplyAdd(x, b1, c01);
+            x = Vector512.Create(a[1]); c10 = Avx512F.FusedMultiplyAdd(x, b0, c10); c11 = Avx512F.FusedMultiplyAdd(x, b1, c11);
+            x = Vector512.Create(a[2]); c20 = Avx512F.FusedMultiplyAdd(x, b0, c20); c21 = Avx512F.FusedMultiplyAdd(x, b1, c21);
+            x = Vector512.Create(a[3]); c30 = Avx512F.FusedMultiplyAdd(x, b0, c30); c31 = Avx512F.FusedMultiplyAdd(x, b1, c31);
+            x = Vector512.Create(a[4]); c40 = Avx512F.FusedMultiplyAdd(x, b0, c40); c41 = Avx512F.FusedMultiplyAdd(x, b1, c41);
+            x = Vector512.Create(a[5]); c50 = Avx512F.FusedMultiplyAdd(x, b0, c50); c51 = Avx512F.FusedMultiplyAdd(x, b1, c51);
+            x = Vector512.Create(a[6]); c60 = Avx512F.FusedMultiplyAdd(x, b0, c60); c61 = Avx512F.FusedMultiplyAdd(x, b1, c61);
+            x = Vector512.Create(a[7]); c70 = Avx512F.FusedMultiplyAdd(x, b0, c70); c71 = Avx512F.FusedMultiplyAdd(x, b1, c71);
+            x = Vector512.Create(a[8]); c80 = Avx512F.FusedMultiplyAdd(x, b0, c80); c81 = Avx512F.FusedMultiplyAdd(x, b1, c81);
+            x = Vector512.Create(a[9]); c90 = Avx512F.FusedMultiplyAdd(x, b0, c90); c91 = Avx512F.FusedMultiplyAdd(x, b1, c91);
+            x = Vector512.Create(a[10]); c100 = Avx512F.FusedMultiplyAdd(x, b0, c100); c101 = Avx512F.FusedMultiplyAdd(x, b1, c101);
+            x = Vector512.Create(a[11]); c110 = Avx512F.FusedMultiplyAdd(x, b0, c110); c111 = Avx512F.FusedMultiplyAdd(x, b1, c111);
+            a += sa; b += sb;
+        }
+        Store(c, c00, accumulate); Store(c + 16, c01, accumulate); c += ldc;
+        Store(c, c10, accumulate); Store(c + 16, c11, accumulate); c += ldc;
+        Store(c, c20, accumulate); Store(c + 16, c21, accumulate); c += ldc;
+        Store(c, c30, accumulate); Store(c + 16, c31, accumulate); c += ldc;
+        Store(c, c40, accumulate); Store(c + 16, c41, accumulate); c += ldc;
+        Store(c, c50, accumulate); Store(c + 16, c51, accumulate); c += ldc;
+        Store(c, c60, accumulate); Store(c + 16, c61, accumulate); c += ldc;
+        Store(c, c70, accumulate); Store(c + 16, c71, accumulate); c += ldc;
+        Store(c, c80, accumulate); Store(c + 16, c81, accumulate); c += ldc;
+        Store(c, c90, accumulate); Store(c + 16, c91, accumulate); c += ldc;
+        Store(c, c100, accumulate); Store(c + 16, c101, accumulate); c += ldc;
+        Store(c, c110, accumulate); Store(c + 16, c111, accumulate);
+    }
+
+    /// <summary>8×32 block of <see cref="TN"/> (the remainder of 12-row blocks; m = 32 is 12 + 12 + 8).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Strided8x32(int k, float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate)
+    {
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
+        Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
+        long sa = lda, sb = ldb;
+        for (int p = 0; p < k; p++)
+        {
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 16);
+            Vector512<float> x;
+            x = Vector512.Create(a[0]); c00 = Avx512F.FusedMultiplyAdd(x, b0, c00); c01 = Avx512F.FusedMultiplyAdd(x, b1, c01);
+            x = Vector512.Create(a[1]); c10 = Avx512F.FusedMultiplyAdd(x, b0, c10); c11 = Avx512F.FusedMultiplyAdd(x, b1, c11);
+            x = Vector512.Create(a[2]); c20 = Avx512F.FusedMultiplyAdd(x, b0, c20); c21 = Avx512F.FusedMultiplyAdd(x, b1, c21);
+            x = Vector512.Create(a[3]); c30 = Avx512F.FusedMultiplyAdd(x, b0, c30); c31 = Avx512F.FusedMultiplyAdd(x, b1, c31);
+            x = Vector512.Create(a[4]); c40 = Avx512F.FusedMultiplyAdd(x, b0, c40); c41 = Avx512F.FusedMultiplyAdd(x, b1, c41);
+            x = Vector512.Create(a[5]); c50 = Avx512F.FusedMultiplyAdd(x, b0, c50); c51 = Avx512F.FusedMultiplyAdd(x, b1, c51);
+            x = Vector512.Create(a[6]); c60 = Avx512F.FusedMultiplyAdd(x, b0, c60); c61 = Avx512F.FusedMultiplyAdd(x, b1, c61);
+            x = Vector512.Create(a[7]); c70 = Avx512F.FusedMultiplyAdd(x, b0, c70); c71 = Avx512F.FusedMultiplyAdd(x, b1, c71);
+            a += sa; b += sb;
+        }
+        Store(c, c00, accumulate); Store(c + 16, c01, accumulate); c += ldc;
+        Store(c, c10, accumulate); Store(c + 16, c11, accumulate); c += ldc;
+        Store(c, c20, accumulate); Store(c + 16, c21, accumulate); c += ldc;
+        Store(c, c30, accumulate); Store(c + 16, c31, accumulate); c += ldc;
+        Store(c, c40, accumulate); Store(c + 16, c41, accumulate); c += ldc;
+        Store(c, c50, accumulate); Store(c + 16, c51, accumulate); c += ldc;
+        Store(c, c60, accumulate); Store(c + 16, c61, accumulate); c += ldc;
+        Store(c, c70, accumulate); Store(c + 16, c71, accumulate);
+    }
 
     static void Run(int m, int n, int k, float* a, long ai, long ap, float* b, int ldb, float* c, int ldc, bool accumulate)
     {
@@ -150,9 +250,26 @@ public static unsafe class SmallMatMul
         {
             int w = PanelWidth(cols, p);
             float* d = dst + 32L * p * rows;
-            for (int r = 0; r < rows; r++)
-                Buffer.MemoryCopy(src + (long)r * lds + 32 * p, d + (long)r * w, w * 4L, w * 4L);
+            float* from = src + 32 * p;
+            if (w == 32)
+                // Two vector moves per row: Buffer.MemoryCopy's call and size dispatch cost more than the 128-byte copy itself.
+                for (int r = 0; r < rows; r++, from += lds, d += 32)
+                {
+                    Vector512.Store(Vector512.Load(from), d);
+                    Vector512.Store(Vector512.Load(from + 16), d + 16);
+                }
+            else
+                for (int r = 0; r < rows; r++)
+                    Buffer.MemoryCopy(from + (long)r * lds, d + (long)r * w, w * 4L, w * 4L);
         }
+    }
+
+    /// <summary>dst[r, 0..cols) = src[r, 0..cols) for cols a multiple of 16 (whole vectors; attention's dK, dV copy-out).</summary>
+    public static void CopyRows(int rows, int cols, float* src, int lds, float* dst, int ldd)
+    {
+        if ((cols & 15) != 0) throw new ArgumentException("cols must be a multiple of 16", nameof(cols));
+        for (int r = 0; r < rows; r++, src += lds, dst += ldd)
+            for (int c = 0; c < cols; c += 16) Vector512.Store(Vector512.Load(src + c), dst + c);
     }
 
     /// <summary>Width of column panel <paramref name="p"/> of a <paramref name="cols"/>-wide block (see <see cref="PackPanels"/>).</summary>
