@@ -112,6 +112,7 @@ public static unsafe class Gemm
             sweep.Blocks = Tiles(N, sweep.BlockCols);
             sweep.Participants = workers.Count;
             sweep.MaxRows = Math.Max(12, SweepRows / 12 * 12); // a multiple of every MR, so chunks never outgrow the scratch
+            sweep.UseSharedA(workers, sweep.Blocks);
             sweep.Reset(workers.Count);
             workers.For(sweep, workers.Count);
             return;
@@ -144,6 +145,7 @@ public static unsafe class Gemm
         job.TilesN = Tiles(N, ncTile);
         job.TilesM = Tiles(M, mcTile);
         job.Scratch.Ensure(workers.Count, MC * KC);
+        job.UseSharedA(workers, job.TilesN);
         workers.For(job, job.TilesM * job.TilesN);
     }
 
@@ -156,6 +158,17 @@ public static unsafe class Gemm
         public GemmPackedB<T> B = null!;
         public Path Path;
         public readonly WorkerScratch<T> Scratch = new();
+        /// <summary>A packed once for all column blocks (<see cref="SharedPackedA"/>), or null: each tile packs its rows into <see cref="Scratch"/>.</summary>
+        public GemmPackedA<T>? SharedA;
+
+        /// <summary>Packs A once per product (instead of once per column block) when it has several blocks and a small enough A.</summary>
+        public void UseSharedA(Workers workers, int columnBlocks)
+        {
+            SharedA = null;
+            if (!SharedPackedA || columnBlocks < 2 || (long)RoundUp(M, Mr) * K > SharedAMaxElements) return;
+            SharedA = workers.Shared<GemmPackedA<T>>();
+            SharedA.Describe(M, K, A, Lda, ATransposed, B.KSlice, Mr);
+        }
 
         public void Describe(int m, T* a, int lda, bool aTransposed, GemmPackedB<T> b, T* c, int ldc, bool accumulate, Path path, int mr)
         {
@@ -165,7 +178,7 @@ public static unsafe class Gemm
 
         /// <summary>Rows [i0, i0+mc) × columns [j0, j0+nc) of C on <paramref name="worker"/> (see <see cref="Gemm.Tile{T}"/>).</summary>
         protected void Tile(int i0, int mc, int j0, int nc, int worker) =>
-            Gemm.Tile(Path, M, K, A, Lda, ATransposed, B, C, Ldc, Accumulate, Mr, i0, mc, j0, nc, Scratch[worker]);
+            Gemm.Tile(Path, M, K, A, Lda, ATransposed, SharedA, B, C, Ldc, Accumulate, Mr, i0, mc, j0, nc, Scratch[worker]);
 
         public void Dispose() => Scratch.Dispose();
     }
@@ -187,21 +200,35 @@ public static unsafe class Gemm
     /// sum never depends on the tile): per slice, the tile's rows of A are packed into <paramref name="ap"/> once and
     /// every packed B panel of the slice is reused across all of the tile's rows.
     /// </summary>
-    static void Tile<T>(Path path, int M, int K, T* A, int lda, bool aTransposed, GemmPackedB<T> B, T* C, int ldc, bool accumulate,
+    static void Tile<T>(Path path, int M, int K, T* A, int lda, bool aTransposed, GemmPackedA<T>? sharedA, GemmPackedB<T> B, T* C, int ldc, bool accumulate,
         int mr, int i0, int mc, int j0, int nc, T* ap) where T : unmanaged, INumber<T>
     {
         int nr = B.Nr, kSlice = B.KSlice; // the slices B was packed in (SliceK(K) when it was packed)
         for (int pc = 0; pc < K; pc += kSlice)
         {
             int kc = Math.Min(kSlice, K - pc);
-            PackA(ap, A, lda, aTransposed, i0, mc, pc, kc, mr);
+            // The tile's micro-panels: packed once per product and shared by its column blocks, or packed here.
+            T* a0;
+            long panelStride;
+            if (sharedA != null)
+            {
+                sharedA.EnsurePacked(i0 / mr, (i0 + mc + mr - 1) / mr, pc / kSlice); // i0 is a multiple of MR in both schedules
+                a0 = sharedA.Panel(i0, pc);
+                panelStride = (long)mr * K;
+            }
+            else
+            {
+                PackA(ap, (long)mr * kc, A, lda, aTransposed, i0, mc, pc, kc, mr);
+                a0 = ap;
+                panelStride = (long)mr * kc;
+            }
             B.EnsurePacked(j0 / nr, (j0 + nc + nr - 1) / nr, pc / kSlice);
             bool acc = accumulate || pc > 0;
             // Rows outer: one MR×kc micro-panel of A stays in L1 while the tile's B panels stream from L2.
             for (int ir = 0; ir < mc; ir += mr)
             {
                 int rows = Math.Min(mr, mc - ir);
-                T* a = ap + (long)ir * kc;
+                T* a = a0 + ir / mr * panelStride;
                 T* cRow = C + (long)(i0 + ir) * ldc + j0;
                 for (int jr = 0; jr < nc; jr += nr)
                 {
@@ -227,6 +254,22 @@ public static unsafe class Gemm
     }
 
     internal static Schedule Scheduling { get; set; } = Schedule.Sweep;
+
+    /// <summary>
+    /// Pack A once per product, shared by all of its column blocks (<see cref="GemmPackedA{T}"/>), instead of once per
+    /// tile (sessions 3–7). Never changes results (the same bytes reach the micro-kernel); the bench's
+    /// SHARPLM_GEMM_SHARED_A=0|1 A/B switch.
+    /// </summary>
+    internal static bool SharedPackedA { get; set; } = true;
+    /// <summary>Largest A (MR-rounded rows × K) packed once per product: 16 Mi floats (64 MiB); larger ones pack per tile.</summary>
+    internal const long SharedAMaxElements = 16L << 20;
+    /// <summary>
+    /// Copy the rows of a non-transposed B into its panels with vector loads and a prefetch a few rows ahead, instead
+    /// of one Memmove per k (sessions 3–7). Never changes results; the bench's SHARPLM_GEMM_PACKB=simd|memmove switch.
+    /// </summary>
+    internal static bool VectorCopyB { get; set; } = true;
+    /// <summary>Source rows of a non-transposed B prefetched ahead while packing (as <see cref="TransposedPrefetchRows"/> for A).</summary>
+    internal const int PackBPrefetchRows = 8;
     /// <summary>Most rows of one sweep chunk (a multiple of every MR): its A slice (360 KiB) and C rows (up to 720 KiB) share L2 with the B slice.</summary>
     internal static int SweepRows { get; set; } = 240;
     /// <summary>
@@ -282,8 +325,11 @@ public static unsafe class Gemm
     /// <summary>Source rows of a transposed A prefetched ahead while packing (8 rows of up to 240 floats: ~120 lines in flight at most).</summary>
     const int TransposedPrefetchRows = 8;
 
-    /// <summary>Packs rows [i0, i0+mc) × K slice [pc, pc+kc) of A as MR-row micro-panels: element (r, k) of panel p at p·MR·kc + k·MR + r; rows past mc are zero.</summary>
-    static void PackA<T>(T* dst, T* a, int lda, bool transposed, int i0, int mc, int pc, int kc, int mr) where T : unmanaged, INumber<T>
+    /// <summary>
+    /// Packs rows [i0, i0+mc) × K slice [pc, pc+kc) of A as MR-row micro-panels: element (r, k) of panel p at
+    /// p·<paramref name="panelStride"/> + k·MR + r (stride MR·kc in a tile's scratch, MR·K in <see cref="GemmPackedA{T}"/>); rows past mc are zero.
+    /// </summary>
+    internal static void PackA<T>(T* dst, long panelStride, T* a, int lda, bool transposed, int i0, int mc, int pc, int kc, int mr) where T : unmanaged, INumber<T>
     {
         int start = 0;
         if (typeof(T) == typeof(float) && mr == 12 && transposed && mc >= 12 && Avx.IsSupported)
@@ -303,7 +349,7 @@ public static unsafe class Gemm
                     for (int l = 0; l < lines; l++) Sse.Prefetch0(ahead + l * 64);
                 }
                 float* d = fd + k * 12;
-                for (int ir = 0; ir < full; ir += 12, d += 12 * kc)
+                for (int ir = 0; ir < full; ir += 12, d += panelStride)
                 {
                     Vector256.Load(src + ir).Store(d);
                     Vector128.Load(src + ir + 8).Store(d + 8);
@@ -314,7 +360,7 @@ public static unsafe class Gemm
         for (int ir = start; ir < mc; ir += mr)
         {
             int rows = Math.Min(mr, mc - ir);
-            T* d = dst + (long)ir * kc;
+            T* d = dst + ir / mr * panelStride;
             if (typeof(T) == typeof(float) && mr == 12 && rows == 12 && !transposed && Avx.IsSupported)
             {
                 // Full float micro-panels of 12 rows: 8×8 register transposes.
@@ -636,6 +682,25 @@ public sealed unsafe class GemmPackedB<T> : IDisposable where T : unmanaged, INu
                 int j = 0;
                 for (; j < cols; j++) d[(long)kk * nr + j] = B[(long)(j0 + j) * ldb + kk];
                 for (; j < nr; j++) d[(long)kk * nr + j] = T.Zero;
+            }
+        }
+        else if (cols == nr && typeof(T) == typeof(float) && nr % 8 == 0 && Avx.IsSupported && Gemm.VectorCopyB)
+        {
+            // A full float panel: each k contributes one contiguous run of NR values, copied in registers (a Memmove
+            // call per 128 bytes cost more than the copy). Consecutive k are a whole source row apart (W's or x's
+            // row, 2–12 KiB), a stride no hardware prefetcher follows across pages: fetch rows a few k ahead.
+            float* src = (float*)B, dst = (float*)d;
+            int lines = (nr * sizeof(float) + 63) / 64 + 1; // +1: the run need not start on a line
+            for (int kk = k0; kk < k1; kk++)
+            {
+                float* s = src + (long)kk * ldb + j0;
+                if (kk + Gemm.PackBPrefetchRows < k1)
+                {
+                    byte* ahead = (byte*)(s + (long)Gemm.PackBPrefetchRows * ldb);
+                    for (int l = 0; l < lines; l++) Sse.Prefetch0(ahead + l * 64);
+                }
+                float* o = dst + (long)kk * nr;
+                for (int j = 0; j < nr; j += 8) Vector256.Load(s + j).Store(o + j);
             }
         }
         else if (cols == nr)
