@@ -33,8 +33,8 @@ public static unsafe class TrainGemmBench
         and prints both best times and their ratio.
         --ab-kc N instead alternates the K slice (row sweeps both): the current one (384, or SHARPLM_GEMM_KC) vs up to N.
         --ab-pad N alternates operands with packed rows (leading dimension = row length) and rows N floats longer.
-        --ab-packing alternates the packing of sessions 3–7 (A once per tile, B rows by Memmove) and the current one
-        (A once per product shared by its column blocks, B rows copied in registers with a prefetch); results are identical.
+        --ab-packing alternates the packing of sessions 3–7 (SHARPLM_GEMM_PACKING=per-tile) and the current one (shared:
+        A once per product for all column blocks, 12-row A panels as 8+4-row transposes, B rows copied in registers); results are identical.
         SHARPLM_BENCH_CLOCK=cpu with --workers N and an --ab switch: process CPU time instead of wall (work per CPU-second; holds better on a busy machine).
         """;
 
@@ -151,7 +151,7 @@ public static unsafe class TrainGemmBench
         Console.WriteLine("|---|---|---|---|---|---|---|");
         var saved = Gemm.Scheduling;
         int savedKc = Gemm.KC;
-        var savedPacking = (Gemm.SharedPackedA, Gemm.VectorCopyB);
+        var savedPacking = Gemm.Packing;
         try
         {
             foreach (var preset in presets)
@@ -172,7 +172,7 @@ public static unsafe class TrainGemmBench
                         for (int which = 0; which < 2; which++)
                         {
                             // The arm's switch (--ab-pad switches operands instead, below; the schedule stays as set).
-                            if (abPacking) (Gemm.SharedPackedA, Gemm.VectorCopyB) = (which == 1, which == 1);
+                            if (abPacking) Gemm.Packing = which == 0 ? Gemm.PackingScheme.PerTile : Gemm.PackingScheme.Shared;
                             else if (abKc is not null) Gemm.KC = which == 0 ? kcA : abKc.Value;
                             else if (abPad is null) Gemm.Scheduling = which == 0 ? Gemm.Schedule.Tiles : Gemm.Schedule.Sweep;
                             double t0 = Clock();
@@ -189,7 +189,7 @@ public static unsafe class TrainGemmBench
                     $"| {preset} | **all GEMMs of a step** | {flopsAll / 1e9:F1} GFLOP | {flopsAll / tilesAll / 1e9:F1} | {flopsAll / sweepAll / 1e9:F1} | {100 * flopsAll / sweepAll / 1e9 / (peak * workerCount):F0} % | {tilesAll / sweepAll:F2}× |"));
             }
         }
-        finally { Gemm.Scheduling = saved; Gemm.KC = savedKc; (Gemm.SharedPackedA, Gemm.VectorCopyB) = savedPacking; }
+        finally { Gemm.Scheduling = saved; Gemm.KC = savedKc; Gemm.Packing = savedPacking; }
         return 0;
     }
 
@@ -346,17 +346,12 @@ public static unsafe class TrainGemmBench
                 ? sc : throw new ArgumentException($"SHARPLM_GEMM_SCHEDULE must be tiles or sweep, not '{schedule}'");
             Console.Error.WriteLine($"# GEMM schedule: {sc}");
         }
-        if (Environment.GetEnvironmentVariable("SHARPLM_GEMM_SHARED_A") is { } sharedA)
+        if (Environment.GetEnvironmentVariable("SHARPLM_GEMM_PACKING") is { } packing)
         {
-            // 1: A packed once per product for all column blocks (default); 0: once per tile (sessions 3–7). Results never change.
-            Gemm.SharedPackedA = sharedA switch { "1" => true, "0" => false, _ => throw new ArgumentException($"SHARPLM_GEMM_SHARED_A must be 0 or 1, not '{sharedA}'") };
-            Console.Error.WriteLine($"# GEMM A packing: {(Gemm.SharedPackedA ? "once per product" : "once per tile")}");
-        }
-        if (Environment.GetEnvironmentVariable("SHARPLM_GEMM_PACKB") is { } packB)
-        {
-            // simd: B's rows copied in registers with a prefetch ahead (default); memmove: one Memmove per row (sessions 3–7). Results never change.
-            Gemm.VectorCopyB = packB switch { "simd" => true, "memmove" => false, _ => throw new ArgumentException($"SHARPLM_GEMM_PACKB must be simd or memmove, not '{packB}'") };
-            Console.Error.WriteLine($"# GEMM B row copy: {packB}");
+            // shared (default): A once per product, B rows copied in registers; per-tile: sessions 3–7. Results never change.
+            Gemm.Packing = packing switch { "shared" => Gemm.PackingScheme.Shared, "per-tile" => Gemm.PackingScheme.PerTile,
+                _ => throw new ArgumentException($"SHARPLM_GEMM_PACKING must be shared or per-tile, not '{packing}'") };
+            Console.Error.WriteLine($"# GEMM packing: {packing}");
         }
         if (Environment.GetEnvironmentVariable("SHARPLM_GEMM_KC") is { } kcText)
         {

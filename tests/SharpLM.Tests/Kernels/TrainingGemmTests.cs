@@ -181,7 +181,7 @@ public unsafe class TrainingGemmTests
     public void Packing_once_per_product_or_per_tile_gives_the_same_bits(string path)
     {
         // A packed once for all column blocks (GemmPackedA, several workers claiming micro-panel runs that chunks cut
-        // differently per block) vs per tile, B's rows copied in registers vs by Memmove: identical bits on every
+        // differently per block; 8+4-row transposes) vs per tile (8+8), B's rows copied in registers vs by Memmove: identical bits on every
         // micro-kernel path, for all three operand layouts, partial micro-panels and K slices, 1–3 workers.
         var p = Enum.Parse<Gemm.Path>(path);
         if (p == Gemm.Path.Float512 && !System.Runtime.Intrinsics.X86.Avx512F.IsSupported) return;
@@ -192,15 +192,15 @@ public unsafe class TrainingGemmTests
             var b = Random(K * N, 15);
             var c0 = Random(M * N, 16);
             float[]? first = null;
-            foreach (var (schedule, rows, cols, threads, sharedA, vectorB) in new[] {
-                (Gemm.Schedule.Sweep, 240, 768, 2, false, false), (Gemm.Schedule.Sweep, 24, 64, 2, true, true), (Gemm.Schedule.Sweep, 36, 32, 3, true, false),
-                (Gemm.Schedule.Sweep, 240, 96, 1, true, true), (Gemm.Schedule.Tiles, 240, 768, 2, true, true), (Gemm.Schedule.Sweep, 60, 64, 2, false, true) })
+            foreach (var (schedule, rows, cols, threads, shared) in new[] {
+                (Gemm.Schedule.Sweep, 240, 768, 2, false), (Gemm.Schedule.Sweep, 24, 64, 2, true), (Gemm.Schedule.Sweep, 36, 32, 3, true),
+                (Gemm.Schedule.Sweep, 240, 96, 1, true), (Gemm.Schedule.Tiles, 240, 768, 2, true), (Gemm.Schedule.Sweep, 60, 64, 2, false) })
             {
                 var c = (float[])c0.Clone();
                 lock (ForcedPathLock)
                 {
-                    var saved = (Gemm.Scheduling, Gemm.SweepRows, Gemm.SweepCols, Gemm.SharedPackedA, Gemm.VectorCopyB);
-                    (Gemm.Scheduling, Gemm.SweepRows, Gemm.SweepCols, Gemm.SharedPackedA, Gemm.VectorCopyB) = (schedule, rows, cols, sharedA, vectorB);
+                    var saved = (Gemm.Scheduling, Gemm.SweepRows, Gemm.SweepCols, Gemm.Packing);
+                    (Gemm.Scheduling, Gemm.SweepRows, Gemm.SweepCols, Gemm.Packing) = (schedule, rows, cols, shared ? Gemm.PackingScheme.Shared : Gemm.PackingScheme.PerTile);
                     Gemm.ForcedPath = p;
                     try
                     {
@@ -211,7 +211,7 @@ public unsafe class TrainingGemmTests
                     finally
                     {
                         Gemm.ForcedPath = null;
-                        (Gemm.Scheduling, Gemm.SweepRows, Gemm.SweepCols, Gemm.SharedPackedA, Gemm.VectorCopyB) = saved;
+                        (Gemm.Scheduling, Gemm.SweepRows, Gemm.SweepCols, Gemm.Packing) = saved;
                     }
                 }
                 if (first is null) first = c;

@@ -255,19 +255,23 @@ public static unsafe class Gemm
 
     internal static Schedule Scheduling { get; set; } = Schedule.Sweep;
 
-    /// <summary>
-    /// Pack A once per product, shared by all of its column blocks (<see cref="GemmPackedA{T}"/>), instead of once per
-    /// tile (sessions 3–7). Never changes results (the same bytes reach the micro-kernel); the bench's
-    /// SHARPLM_GEMM_SHARED_A=0|1 A/B switch.
-    /// </summary>
-    internal static bool SharedPackedA { get; set; } = true;
+    /// <summary>How the operands are packed (the bench's SHARPLM_GEMM_PACKING A/B switch; results are identical).</summary>
+    internal enum PackingScheme
+    {
+        /// <summary>Sessions 3–7: A packed per tile (once per column block), 12-row micro-panels as two 8-row transposes, B's rows by Memmove.</summary>
+        PerTile,
+        /// <summary>
+        /// A packed once per product and shared by its column blocks (<see cref="GemmPackedA{T}"/>), 12-row micro-panels
+        /// as an 8-row and a 4-row transpose, B's rows copied in registers with a prefetch a few rows ahead.
+        /// </summary>
+        Shared,
+    }
+
+    internal static PackingScheme Packing { get; set; } = PackingScheme.Shared;
+    static bool SharedPackedA => Packing == PackingScheme.Shared;
+    internal static bool VectorCopyB => Packing == PackingScheme.Shared;
     /// <summary>Largest A (MR-rounded rows × K) packed once per product: 16 Mi floats (64 MiB); larger ones pack per tile.</summary>
     internal const long SharedAMaxElements = 16L << 20;
-    /// <summary>
-    /// Copy the rows of a non-transposed B into its panels with vector loads and a prefetch a few rows ahead, instead
-    /// of one Memmove per k (sessions 3–7). Never changes results; the bench's SHARPLM_GEMM_PACKB=simd|memmove switch.
-    /// </summary>
-    internal static bool VectorCopyB { get; set; } = true;
     /// <summary>Source rows of a non-transposed B prefetched ahead while packing (as <see cref="TransposedPrefetchRows"/> for A).</summary>
     internal const int PackBPrefetchRows = 8;
     /// <summary>Most rows of one sweep chunk (a multiple of every MR): its A slice (360 KiB) and C rows (up to 720 KiB) share L2 with the B slice.</summary>
@@ -366,9 +370,22 @@ public static unsafe class Gemm
                 // Full float micro-panels of 12 rows: 8×8 register transposes.
                 float* fd = (float*)d;
                 float* src = (float*)a + (long)(i0 + ir) * lda + pc;
-                // Rows 0–7, then rows 4–11 (rows 4–7 are written twice with the same values): all in registers.
-                SmallMatMul.Transpose(8, kc, src, lda, fd, 12);
-                SmallMatMul.Transpose(8, kc, src + 4L * lda, lda, fd + 4, 12);
+                if (Packing == PackingScheme.PerTile)
+                {
+                    // Rows 0–7, then rows 4–11 (rows 4–7 are written twice with the same values): all in registers.
+                    SmallMatMul.Transpose(8, kc, src, lda, fd, 12);
+                    SmallMatMul.Transpose(8, kc, src + 4L * lda, lda, fd + 4, 12);
+                    continue;
+                }
+                // Rows 0–7 as 8×8 blocks and rows 8–11 as 4×8 blocks: a third fewer shuffles and stores than 0–7 + 4–11.
+                int k = 0;
+                for (; k + 8 <= kc; k += 8)
+                {
+                    SmallMatMul.Transpose8x8(src + k, lda, fd + k * 12, 12);
+                    Transpose4x8(src + 8L * lda + k, lda, fd + k * 12 + 8);
+                }
+                for (; k < kc; k++)
+                    for (int r = 0; r < 12; r++) fd[k * 12 + r] = src[(long)r * lda + k];
                 continue;
             }
             if (transposed)
@@ -393,6 +410,20 @@ public static unsafe class Gemm
                     for (int k = 0; k < kc; k++) d[k * mr + r] = T.Zero;
             }
         }
+    }
+
+    /// <summary>Four source rows × 8 k (row stride <paramref name="lda"/>) into rows 8–11 of eight 12-wide micro-panel rows at <paramref name="dst"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Transpose4x8(float* src, int lda, float* dst)
+    {
+        var r0 = Avx.LoadVector256(src); var r1 = Avx.LoadVector256(src + lda);
+        var r2 = Avx.LoadVector256(src + 2 * lda); var r3 = Avx.LoadVector256(src + 3 * lda);
+        var t0 = Avx.UnpackLow(r0, r1); var t1 = Avx.UnpackHigh(r0, r1); // k 0,1 | 4,5 of rows 0–1; k 2,3 | 6,7
+        var t2 = Avx.UnpackLow(r2, r3); var t3 = Avx.UnpackHigh(r2, r3);
+        var u0 = Avx.Shuffle(t0, t2, 0x44); var u1 = Avx.Shuffle(t0, t2, 0xEE); // k 0 | 4, k 1 | 5
+        var u2 = Avx.Shuffle(t1, t3, 0x44); var u3 = Avx.Shuffle(t1, t3, 0xEE); // k 2 | 6, k 3 | 7
+        u0.GetLower().Store(dst); u1.GetLower().Store(dst + 12); u2.GetLower().Store(dst + 24); u3.GetLower().Store(dst + 36);
+        u0.GetUpper().Store(dst + 48); u1.GetUpper().Store(dst + 60); u2.GetUpper().Store(dst + 72); u3.GetUpper().Store(dst + 84);
     }
 
     static void Micro<T>(Path path, int kc, T* a, T* b, T* bNext, T* c, int ldc, int rows, int cols, bool accumulate) where T : unmanaged, INumber<T>
