@@ -74,26 +74,27 @@ public static unsafe class Gemm
     /// <summary>
     /// C[M,N] = A·B (or C += A·B when <paramref name="accumulate"/>). A is [M,K] with row stride
     /// <paramref name="lda"/>, or stored transposed as [K,M]; B is [K,N] with row stride <paramref name="ldb"/>,
-    /// or stored transposed as [N,K].
+    /// or stored transposed as [N,K]. An <paramref name="epilogue"/> sees every finished block of C (see <see cref="GemmEpilogue{T}"/>).
     /// </summary>
     public static void Multiply<T>(Workers workers, int M, int N, int K,
-        T* a, int lda, bool aTransposed, T* b, int ldb, bool bTransposed, T* c, int ldc, bool accumulate)
+        T* a, int lda, bool aTransposed, T* b, int ldb, bool bTransposed, T* c, int ldc, bool accumulate, GemmEpilogue<T>? epilogue = null)
         where T : unmanaged, INumber<T>
     {
         if (M <= 0 || N <= 0) return;
         if (K <= 0)
         {
             if (!accumulate) for (int i = 0; i < M; i++) new Span<T>(c + (long)i * ldc, N).Clear();
+            epilogue?.Apply(c, ldc, 0, M, 0, N);
             return;
         }
         var packed = workers.Shared<GemmPackedB<T>>();
         packed.PackOnFirstUse(K, N, b, ldb, bTransposed);
-        Multiply(workers, M, a, lda, aTransposed, packed, c, ldc, accumulate);
+        Multiply(workers, M, a, lda, aTransposed, packed, c, ldc, accumulate, epilogue);
     }
 
     /// <summary>C[M,N] (+)= A·B with B already packed (B constant across several calls, e.g. the tied head).</summary>
     public static void Multiply<T>(Workers workers, int M, T* a, int lda, bool aTransposed,
-        GemmPackedB<T> b, T* c, int ldc, bool accumulate)
+        GemmPackedB<T> b, T* c, int ldc, bool accumulate, GemmEpilogue<T>? epilogue = null)
         where T : unmanaged, INumber<T>
     {
         int N = b.N, K = b.K;
@@ -104,7 +105,7 @@ public static unsafe class Gemm
         if (Scheduling == Schedule.Sweep)
         {
             var sweep = workers.Shared<SweepJob<T>>();
-            sweep.Describe(M, a, lda, aTransposed, b, c, ldc, accumulate, path, mr);
+            sweep.Describe(M, a, lda, aTransposed, b, c, ldc, accumulate, path, mr, epilogue);
             // Column blocks as wide as SweepCols allows, evened out (576 columns as one block of 18 panels with
             // the default 768, 3072 as 4×768): each block's packed B slice (kc × block) is what stays in L2.
             int blocks = Tiles(N, SweepCols);
@@ -118,7 +119,7 @@ public static unsafe class Gemm
             return;
         }
         var job = workers.Shared<TileJob<T>>();
-        job.Describe(M, a, lda, aTransposed, b, c, ldc, accumulate, path, mr);
+        job.Describe(M, a, lda, aTransposed, b, c, ldc, accumulate, path, mr, epilogue);
         // Tile shape from the matrix shape alone: big tiles, shrunk until there are enough tasks to share
         // (a 64×256 weight gradient would otherwise be one task). Tiles never change the summation order
         // of an element (K is always walked in the same slices, in order), so they cannot change results.
@@ -157,6 +158,7 @@ public static unsafe class Gemm
         public bool ATransposed, Accumulate;
         public GemmPackedB<T> B = null!;
         public Path Path;
+        public GemmEpilogue<T>? Epilogue;
         public readonly WorkerScratch<T> Scratch = new();
         /// <summary>A packed once for all column blocks (<see cref="SharedPackedA"/>), or null: each tile packs its rows into <see cref="Scratch"/>.</summary>
         public GemmPackedA<T>? SharedA;
@@ -170,15 +172,15 @@ public static unsafe class Gemm
             SharedA.Describe(M, K, A, Lda, ATransposed, B.KSlice, Mr);
         }
 
-        public void Describe(int m, T* a, int lda, bool aTransposed, GemmPackedB<T> b, T* c, int ldc, bool accumulate, Path path, int mr)
+        public void Describe(int m, T* a, int lda, bool aTransposed, GemmPackedB<T> b, T* c, int ldc, bool accumulate, Path path, int mr, GemmEpilogue<T>? epilogue)
         {
             M = m; N = b.N; K = b.K; A = a; Lda = lda; ATransposed = aTransposed;
-            B = b; C = c; Ldc = ldc; Accumulate = accumulate; Path = path; Mr = mr;
+            B = b; C = c; Ldc = ldc; Accumulate = accumulate; Path = path; Mr = mr; Epilogue = epilogue;
         }
 
         /// <summary>Rows [i0, i0+mc) × columns [j0, j0+nc) of C on <paramref name="worker"/> (see <see cref="Gemm.Tile{T}"/>).</summary>
         protected void Tile(int i0, int mc, int j0, int nc, int worker) =>
-            Gemm.Tile(Path, M, K, A, Lda, ATransposed, SharedA, B, C, Ldc, Accumulate, Mr, i0, mc, j0, nc, Scratch[worker]);
+            Gemm.Tile(Path, M, K, A, Lda, ATransposed, SharedA, B, C, Ldc, Accumulate, Mr, i0, mc, j0, nc, Scratch[worker], Epilogue);
 
         public void Dispose() => Scratch.Dispose();
     }
@@ -201,7 +203,7 @@ public static unsafe class Gemm
     /// every packed B panel of the slice is reused across all of the tile's rows.
     /// </summary>
     static void Tile<T>(Path path, int M, int K, T* A, int lda, bool aTransposed, GemmPackedA<T>? sharedA, GemmPackedB<T> B, T* C, int ldc, bool accumulate,
-        int mr, int i0, int mc, int j0, int nc, T* ap) where T : unmanaged, INumber<T>
+        int mr, int i0, int mc, int j0, int nc, T* ap, GemmEpilogue<T>? epilogue) where T : unmanaged, INumber<T>
     {
         int nr = B.Nr, kSlice = B.KSlice; // the slices B was packed in (SliceK(K) when it was packed)
         for (int pc = 0; pc < K; pc += kSlice)
@@ -224,6 +226,7 @@ public static unsafe class Gemm
             }
             B.EnsurePacked(j0 / nr, (j0 + nc + nr - 1) / nr, pc / kSlice);
             bool acc = accumulate || pc > 0;
+            var finish = pc + kc == K ? epilogue : null; // the epilogue sees each block once, after its last slice
             // Rows outer: one MR×kc micro-panel of A stays in L1 while the tile's B panels stream from L2.
             for (int ir = 0; ir < mc; ir += mr)
             {
@@ -235,6 +238,7 @@ public static unsafe class Gemm
                     // The panel the next call reads (this row's next, or the tile's first for the next rows).
                     T* next = B.Panel(j0 + (jr + nr < nc ? jr + nr : 0)) + (long)pc * nr;
                     Micro(path, kc, a, B.Panel(j0 + jr) + (long)pc * nr, next, cRow + jr, ldc, rows, Math.Min(nr, nc - jr), acc);
+                    finish?.Apply(cRow + jr, ldc, i0 + ir, rows, j0 + jr, Math.Min(nr, nc - jr));
                 }
             }
         }
