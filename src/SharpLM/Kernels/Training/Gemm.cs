@@ -226,7 +226,7 @@ public static unsafe class Gemm
             }
             B.EnsurePacked(j0 / nr, (j0 + nc + nr - 1) / nr, pc / kSlice);
             bool acc = accumulate || pc > 0;
-            var finish = pc + kc == K ? epilogue : null; // the epilogue sees each block once, after its last slice
+            var finish = pc + kc == K ? epilogue : null; // the epilogue sees each strip once, after its last slice
             // Rows outer: one MR×kc micro-panel of A stays in L1 while the tile's B panels stream from L2.
             for (int ir = 0; ir < mc; ir += mr)
             {
@@ -238,8 +238,10 @@ public static unsafe class Gemm
                     // The panel the next call reads (this row's next, or the tile's first for the next rows).
                     T* next = B.Panel(j0 + (jr + nr < nc ? jr + nr : 0)) + (long)pc * nr;
                     Micro(path, kc, a, B.Panel(j0 + jr) + (long)pc * nr, next, cRow + jr, ldc, rows, Math.Min(nr, nc - jr), acc);
-                    finish?.Apply(cRow + jr, ldc, i0 + ir, rows, j0 + jr, Math.Min(nr, nc - jr));
                 }
+                // Per strip of MR rows × the tile's columns, not per micro-block: the epilogue then walks rows of up to
+                // SweepCols values (hardware-prefetchable runs) instead of 128-byte pieces (measured: 42 vs 48 ms, GeGLU).
+                finish?.Apply(cRow, ldc, i0 + ir, rows, j0, nc);
             }
         }
     }

@@ -1,8 +1,9 @@
 namespace SharpLM.Kernels.Training;
 
 /// <summary>
-/// Work a <see cref="Gemm"/> product does on each finished block of C while it is still in L1: called once per
-/// micro-kernel block, right after the block's last K slice, by the worker that computed it.
+/// Work a <see cref="Gemm"/> product does on each finished block of C while it is still in cache: called once per
+/// strip of a tile (one micro-kernel height of rows × the tile's columns, at most 12 × 768 floats), right after the
+/// strip's last K slice, by the worker that computed it.
 /// </summary>
 /// <remarks>
 /// Fuses an element-wise pass that would otherwise read the whole of C back from memory (GeGLU's backward on the

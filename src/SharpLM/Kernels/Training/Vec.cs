@@ -402,25 +402,27 @@ public static unsafe class Vec
     /// their tanh differs). A whole row takes vectors for its first n/16·16 elements; a piece of a row starting at
     /// column j0 (GEMM epilogue blocks) passes that row's n/16·16 − j0, so every element rounds exactly as in the
     /// whole-row call. A vector piece shorter than 16 is computed in a padded 16-lane buffer: lanes are independent.
+    /// <paramref name="prefetchRowGu"/> (elements from g, u and du to the same columns of the next row; 0 for none) and
+    /// <paramref name="prefetchRowH"/> (the same for h) prefetch that row while this one computes. Never changes results.
     /// </summary>
-    public static void GeGluBackward<T>(T* g, T* u, T* dh, T* dg, T* du, T* h, int n, int vectorEnd) where T : unmanaged, IFloatingPointIeee754<T>
+    public static void GeGluBackward<T>(T* g, T* u, T* dh, T* dg, T* du, T* h, int n, int vectorEnd, long prefetchRowGu = 0, long prefetchRowH = 0)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         int i = 0;
         if (typeof(T) == typeof(float) && Use512)
         {
             int vEnd = Math.Clamp(vectorEnd, 0, n);
             float* gf = (float*)g, uf = (float*)u, dhf = (float*)dh, dgf = (float*)dg, duf = (float*)du, hf = (float*)h;
+            if (prefetchRowGu != 0)
+                for (; i + 16 <= vEnd; i += 16)
+                {
+                    // One line of each of the next row's g, u, du (and h) per 16 lanes: that row's loads and stores find their lines in L1.
+                    Sse.Prefetch0(gf + i + prefetchRowGu); Sse.Prefetch0(uf + i + prefetchRowGu); Sse.Prefetch0(duf + i + prefetchRowGu);
+                    if (hf != null) Sse.Prefetch0(hf + i + prefetchRowH);
+                    GeGluBackward16(gf + i, uf + i, dhf + i, dgf + i, duf + i, hf == null ? null : hf + i);
+                }
             for (; i + 16 <= vEnd; i += 16) GeGluBackward16(gf + i, uf + i, dhf + i, dgf + i, duf + i, hf == null ? null : hf + i);
-            if (i < vEnd)
-            {
-                int r = vEnd - i;
-                float* pg = stackalloc float[16 * 6];
-                float* pu = pg + 16, pd = pg + 32, pdg = pg + 48, pdu = pg + 64, ph = pg + 80;
-                for (int k = 0; k < 16; k++) { pg[k] = k < r ? gf[i + k] : 0; pu[k] = k < r ? uf[i + k] : 0; pd[k] = k < r ? dhf[i + k] : 0; }
-                GeGluBackward16(pg, pu, pd, pdg, pdu, ph);
-                for (int k = 0; k < r; k++) { dgf[i + k] = pdg[k]; duf[i + k] = pdu[k]; if (hf != null) hf[i + k] = ph[k]; }
-                i = vEnd;
-            }
+            if (i < vEnd) { GeGluBackwardPartial16(gf + i, uf + i, dhf + i, dgf + i, duf + i, hf == null ? null : hf + i, vEnd - i); i = vEnd; }
         }
         T cc = T.CreateTruncating(GeluC), aa = T.CreateTruncating(GeluA), oneHalf = T.CreateTruncating(0.5), three = T.CreateTruncating(3);
         for (; i < n; i++)
@@ -433,6 +435,17 @@ public static unsafe class Vec
             du[i] = d * gelu;
             if (h != null) h[i] = gelu * u[i];
         }
+    }
+
+    /// <summary>The first <paramref name="r"/> &lt; 16 lanes of <see cref="GeGluBackward16"/>, through a zero-padded buffer (lanes are independent).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    static void GeGluBackwardPartial16(float* g, float* u, float* dh, float* dg, float* du, float* h, int r)
+    {
+        float* pg = stackalloc float[16 * 6];
+        float* pu = pg + 16, pd = pg + 32, pdg = pg + 48, pdu = pg + 64, ph = pg + 80;
+        for (int k = 0; k < 16; k++) { pg[k] = k < r ? g[k] : 0; pu[k] = k < r ? u[k] : 0; pd[k] = k < r ? dh[k] : 0; }
+        GeGluBackward16(pg, pu, pd, pdg, pdu, ph);
+        for (int k = 0; k < r; k++) { dg[k] = pdg[k]; du[k] = pdu[k]; if (h != null) h[k] = ph[k]; }
     }
 
     /// <summary>16 lanes of <see cref="GeGluBackward{T}(T*, T*, T*, T*, T*, T*, int, int)"/>; dh is loaded before dg is stored.</summary>

@@ -1,5 +1,4 @@
 using System.Numerics;
-using System.Runtime.Intrinsics.X86;
 using SharpLM.Kernels.Training;
 
 namespace SharpLM.Training.Ops;
@@ -41,7 +40,7 @@ public static unsafe class GeGlu
 
     /// <summary>
     /// dh = dy·W_down (dy [N,Out], W_down [Out,I]) and then <see cref="Backward{T}"/> on it, in one pass: the GEMM
-    /// writes each block of dh into the dg half of <paramref name="dgu"/> and its epilogue, while the block is in L1,
+    /// writes each strip of dh into the dg half of <paramref name="dgu"/> and its epilogue, while the strip is in cache,
     /// turns it into dg and du (and h = gelu(g)⊙u when <paramref name="h"/> is given). dh is never stored as an array
     /// of its own or read back from memory. Bit-identical to the unfused pair: the product's sums are the same, and
     /// each element takes the same vector or scalar path as in a whole-row <see cref="Vec.GeGluBackward{T}(T*, T*, T*, T*, T*, int, T*)"/>.
@@ -54,7 +53,7 @@ public static unsafe class GeGlu
         Gemm.Multiply(workers, rows, width, outFeatures, dy, outFeatures, false, wDown, width, false, dgu, 2 * width, false, epilogue);
     }
 
-    /// <summary>The GeGLU backward of one finished block of dh (held in dg's place, row stride 2I).</summary>
+    /// <summary>The GeGLU backward of one finished strip of dh (held in dg's place, row stride 2I).</summary>
     sealed class BackwardEpilogue<T> : GemmEpilogue<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         public T* Gu, Dgu, H;
@@ -67,23 +66,10 @@ public static unsafe class GeGlu
             {
                 long row = i0 + r;
                 T* g = Gu + row * 2 * I + j0, dg = Dgu + row * 2 * I + j0, h = H == null ? null : H + row * I + j0;
-                Vec.GeGluBackward(g, g + I, c + (long)r * ldc, dg, dg + I, h, cols, vectorEnd);
-            }
-            // The GEMM's next block is usually the next columns of these rows: start their g, u, du and h lines now so
-            // they arrive while its micro-kernel runs (2 × 64-byte lines per row and array for 32 float columns).
-            int next = j0 + cols;
-            if (next >= I || !Sse.IsSupported) return;
-            int bytes = Math.Min(cols, I - next) * sizeof(T);
-            for (int r = 0; r < rows; r++)
-            {
-                long row = i0 + r;
-                byte* g = (byte*)(Gu + row * 2 * I + next), u = (byte*)(Gu + row * 2 * I + I + next), du = (byte*)(Dgu + row * 2 * I + I + next);
-                byte* hh = H == null ? null : (byte*)(H + row * I + next);
-                for (int o = 0; o < bytes; o += 64)
-                {
-                    Sse.Prefetch0(g + o); Sse.Prefetch0(u + o); Sse.Prefetch0(du + o);
-                    if (hh != null) Sse.Prefetch0(hh + o);
-                }
+                // g, u, du and h of the row below (the next row of this strip, or the first of the next strip) are
+                // fetched while this row computes: short runs that the hardware prefetchers would start late
+                // (measured: the fused pass 0.91–0.93× the unfused one without, 0.96–1.12× with).
+                Vec.GeGluBackward(g, g + I, c + (long)r * ldc, dg, dg + I, h, cols, vectorEnd, prefetchRowGu: 2L * I, prefetchRowH: I);
             }
         }
     }
