@@ -9,7 +9,7 @@ namespace SharpLM.Bench.Train;
 /// <summary>
 /// <c>train-ops</c>: the fused non-GEMM training ops against the op sequences they replace, on one layer of a
 /// preset's shape, interleaved A/B (best of N each): QK-norm + RoPE, residual add + next norm, the paired norm
-/// backwards. 1 worker in calling-thread CPU time (holds on a busy
+/// backwards, GeGLU's backward in the dHidden GEMM's epilogue (that case includes the GEMM on both sides). 1 worker in calling-thread CPU time (holds on a busy
 /// machine) and 2 workers in wall time (needs a quiet one). The ratio column is old / new.
 /// </summary>
 public static unsafe class TrainOpsBench
@@ -48,6 +48,8 @@ public static unsafe class TrainOpsBench
             RmsNorm.Forward(setup, y, r1, x, w1, N, H, 1e-6);
             RmsNorm.Forward(setup, y, r2, x2, w2, N, H, 1e-6);
         }
+        int I = c.IntermediateSize;
+        float* dA = A((long)N * H, 27), wDown = A((long)H * I, 28), gu = A((long)N * 2 * I, 29), dHidden = A((long)N * I, 30), dgu = A((long)N * 2 * I, 31), hidden = A((long)N * I, 32);
         var qk = new QkNormRope.Shape(N, T, nH, nKV, d, qkvW);
         var inQ = new RmsNorm.RowLayout(nH, qkvW);
         var inK = new RmsNorm.RowLayout(nKV, qkvW);
@@ -79,6 +81,13 @@ public static unsafe class TrainOpsBench
                 RmsNorm.Backward(w, dres, g1, dy, x, r1, w1, N, H, accumulateDx: true);
                 RmsNorm.Backward(w, dx2, g2, dres, x2, r2, w2, N, H, accumulateDx: false);
             }, w => RmsNorm.BackwardThen(w, dres, g1, dy, x, r1, w1, true, dx2, g2, x2, r2, w2, N, H)),
+            ("dHidden GEMM alone (reference)", w => Linear.BackwardInput(w, dHidden, dA, wDown, N, I, H, accumulate: false),
+             w => Linear.BackwardInput(w, dHidden, dA, wDown, N, I, H, accumulate: false)),
+            ("dHidden GEMM, then GeGLU backward → GEMM with GeGLU epilogue", w =>
+            {
+                Linear.BackwardInput(w, dHidden, dA, wDown, N, I, H, accumulate: false);
+                GeGlu.Backward(w, dgu, dHidden, gu, N, I, hidden);
+            }, w => GeGlu.BackwardThroughDown(w, dgu, dA, wDown, gu, N, I, H, hidden)),
         };
 
         Console.WriteLine(BenchSupport.Inv($"# train-ops: {preset}, B={B}, T={T} (one layer's arrays); interleaved A/B, best of {reps}"));

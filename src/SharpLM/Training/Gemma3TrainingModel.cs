@@ -183,8 +183,13 @@ public sealed unsafe class Gemma3TrainingModel<T> : IDisposable where T : unmana
         var qk = new QkNormRope.Shape(N, a.SeqLen, c.NumHeads, c.NumKvHeads, d, qkv);
 
         // MLP half: out = mid + post_ffn_norm(ffn_out); dres flows to mid unchanged and into the branch (DA, computed already).
-        Linear.BackwardInput(Workers, a.DHidden, a.DA, P(w.Down), N, I, H, accumulate: false);
-        GeGlu.Backward(Workers, a.DGateUp, a.DHidden, s.GateUp, N, I, h: a.Hidden);            // also recomputes gelu(g)⊙u (one arena for all layers)…
+        if (GeGlu.FusedBackward)                                                                // dHidden = DA·Wdown, GeGLU backward in its epilogue
+            GeGlu.BackwardThroughDown(Workers, a.DGateUp, a.DA, P(w.Down), s.GateUp, N, I, H, h: a.Hidden);
+        else
+        {
+            Linear.BackwardInput(Workers, a.DHidden, a.DA, P(w.Down), N, I, H, accumulate: false);
+            GeGlu.Backward(Workers, a.DGateUp, a.DHidden, s.GateUp, N, I, h: a.Hidden);
+        }                                                                                       // both also recompute gelu(g)⊙u (one arena for all layers)…
         Linear.BackwardWeight(Workers, G(w.Down), a.DA, a.Hidden, N, I, H);                     // …for dW_down
         Linear.Backward(Workers, a.DB, G(w.Gate), a.DGateUp, s.Ln2, P(w.Gate), N, H, 2 * I, accumulateDx: false);
         // pre-ffn norm into dres, then the attention half's mid = x + post_attn_norm(att_proj): DA from dres, one pass

@@ -22,7 +22,12 @@ public class SlurmTests
         var ids = executor.Submit();
         Assert.Equal(4, ids.Count); // extract (array 0-1), dedup, finalize (array 0-1), merge
         Assert.Contains(messages, m => m.Contains("submitted finalize") && m.Contains("ranks 0-1") && m.Contains("after " + ids[1]));
-        executor.Wait(ids, default, TimeSpan.FromMilliseconds(300));
+        // A bound on the wait: if Slurm keeps requeueing a failing job, the test fails with a message instead of hanging CI.
+        using (var limit = new CancellationTokenSource(TimeSpan.FromMinutes(5)))
+        {
+            try { executor.Wait(ids, limit.Token, TimeSpan.FromMilliseconds(300)); }
+            catch (OperationCanceledException) { Assert.Fail($"the Slurm jobs {string.Join(",", ids)} did not complete within 5 minutes (requeued?); see {Path.Combine(config.Output, "logs")}"); }
+        }
 
         Assert.Equal(PipelineTests.Snapshot(local.Output), PipelineTests.Snapshot(config.Output));
         Assert.True(File.Exists(Path.Combine(config.Output, "logs", "extract-1.slurm.log")));

@@ -174,6 +174,58 @@ public unsafe class TrainingGemmTests
         }
     }
 
+    [Theory]
+    [InlineData("Scalar")]
+    [InlineData("Float256")]
+    [InlineData("Float512")]
+    public void Packing_once_per_product_or_per_tile_gives_the_same_bits(string path)
+    {
+        // A packed once for all column blocks (GemmPackedA, several workers claiming micro-panel runs that chunks cut
+        // differently per block; 8+4-row transposes) vs per tile (8+8), B's rows copied in registers vs by Memmove: identical bits on every
+        // micro-kernel path, for all three operand layouts, partial micro-panels and K slices, 1–3 workers.
+        var p = Enum.Parse<Gemm.Path>(path);
+        if (p == Gemm.Path.Float512 && !System.Runtime.Intrinsics.X86.Avx512F.IsSupported) return;
+        if (p == Gemm.Path.Float256 && !System.Runtime.Intrinsics.X86.Fma.IsSupported) return;
+        foreach (var (M, N, K, ta, tb) in new[] { (301, 700, 450, false, true), (250, 197, 530, true, false), (37, 170, 5, false, false), (611, 96, 300, true, false), (100, 300, 800, false, false) })
+        {
+            var a = Random(M * K, 14);
+            var b = Random(K * N, 15);
+            var c0 = Random(M * N, 16);
+            float[]? first = null;
+            foreach (var (schedule, rows, cols, threads, shared) in new[] {
+                (Gemm.Schedule.Sweep, 240, 768, 2, false), (Gemm.Schedule.Sweep, 24, 64, 2, true), (Gemm.Schedule.Sweep, 36, 32, 3, true),
+                (Gemm.Schedule.Sweep, 240, 96, 1, true), (Gemm.Schedule.Tiles, 240, 768, 2, true), (Gemm.Schedule.Sweep, 60, 64, 2, false) })
+            {
+                var c = (float[])c0.Clone();
+                lock (ForcedPathLock)
+                {
+                    var saved = (Gemm.Scheduling, Gemm.SweepRows, Gemm.SweepCols, Gemm.Packing);
+                    (Gemm.Scheduling, Gemm.SweepRows, Gemm.SweepCols, Gemm.Packing) = (schedule, rows, cols, shared ? Gemm.PackingScheme.Shared : Gemm.PackingScheme.PerTile);
+                    Gemm.ForcedPath = p;
+                    try
+                    {
+                        using var w = new Workers(threads);
+                        fixed (float* pa = a, pb = b, pc = c)
+                            Gemm.Multiply(w, M, N, K, pa, ta ? M : K, ta, pb, tb ? K : N, tb, pc, N, accumulate: ta);
+                    }
+                    finally
+                    {
+                        Gemm.ForcedPath = null;
+                        (Gemm.Scheduling, Gemm.SweepRows, Gemm.SweepCols, Gemm.Packing) = saved;
+                    }
+                }
+                if (first is null) first = c;
+                else Assert.Equal(first, c);
+            }
+            var expect = Reference(M, N, K, a, ta, b, tb);
+            for (int i = 0; i < expect.Length; i++)
+            {
+                double e = expect[i] + (ta ? c0[i] : 0);
+                Assert.True(Math.Abs(first![i] - e) <= 1e-5 * (1 + Math.Abs(e)) * Math.Sqrt(K), $"C[{i / N},{i % N}] = {first[i]}, expected {e}");
+            }
+        }
+    }
+
     [Fact]
     public void Double_path_is_exact_on_integers()
     {

@@ -74,26 +74,27 @@ public static unsafe class Gemm
     /// <summary>
     /// C[M,N] = A·B (or C += A·B when <paramref name="accumulate"/>). A is [M,K] with row stride
     /// <paramref name="lda"/>, or stored transposed as [K,M]; B is [K,N] with row stride <paramref name="ldb"/>,
-    /// or stored transposed as [N,K].
+    /// or stored transposed as [N,K]. An <paramref name="epilogue"/> sees every finished block of C (see <see cref="GemmEpilogue{T}"/>).
     /// </summary>
     public static void Multiply<T>(Workers workers, int M, int N, int K,
-        T* a, int lda, bool aTransposed, T* b, int ldb, bool bTransposed, T* c, int ldc, bool accumulate)
+        T* a, int lda, bool aTransposed, T* b, int ldb, bool bTransposed, T* c, int ldc, bool accumulate, GemmEpilogue<T>? epilogue = null)
         where T : unmanaged, INumber<T>
     {
         if (M <= 0 || N <= 0) return;
         if (K <= 0)
         {
             if (!accumulate) for (int i = 0; i < M; i++) new Span<T>(c + (long)i * ldc, N).Clear();
+            epilogue?.Apply(c, ldc, 0, M, 0, N);
             return;
         }
         var packed = workers.Shared<GemmPackedB<T>>();
         packed.PackOnFirstUse(K, N, b, ldb, bTransposed);
-        Multiply(workers, M, a, lda, aTransposed, packed, c, ldc, accumulate);
+        Multiply(workers, M, a, lda, aTransposed, packed, c, ldc, accumulate, epilogue);
     }
 
     /// <summary>C[M,N] (+)= A·B with B already packed (B constant across several calls, e.g. the tied head).</summary>
     public static void Multiply<T>(Workers workers, int M, T* a, int lda, bool aTransposed,
-        GemmPackedB<T> b, T* c, int ldc, bool accumulate)
+        GemmPackedB<T> b, T* c, int ldc, bool accumulate, GemmEpilogue<T>? epilogue = null)
         where T : unmanaged, INumber<T>
     {
         int N = b.N, K = b.K;
@@ -104,7 +105,7 @@ public static unsafe class Gemm
         if (Scheduling == Schedule.Sweep)
         {
             var sweep = workers.Shared<SweepJob<T>>();
-            sweep.Describe(M, a, lda, aTransposed, b, c, ldc, accumulate, path, mr);
+            sweep.Describe(M, a, lda, aTransposed, b, c, ldc, accumulate, path, mr, epilogue);
             // Column blocks as wide as SweepCols allows, evened out (576 columns as one block of 18 panels with
             // the default 768, 3072 as 4×768): each block's packed B slice (kc × block) is what stays in L2.
             int blocks = Tiles(N, SweepCols);
@@ -112,12 +113,13 @@ public static unsafe class Gemm
             sweep.Blocks = Tiles(N, sweep.BlockCols);
             sweep.Participants = workers.Count;
             sweep.MaxRows = Math.Max(12, SweepRows / 12 * 12); // a multiple of every MR, so chunks never outgrow the scratch
+            sweep.UseSharedA(workers, sweep.Blocks);
             sweep.Reset(workers.Count);
             workers.For(sweep, workers.Count);
             return;
         }
         var job = workers.Shared<TileJob<T>>();
-        job.Describe(M, a, lda, aTransposed, b, c, ldc, accumulate, path, mr);
+        job.Describe(M, a, lda, aTransposed, b, c, ldc, accumulate, path, mr, epilogue);
         // Tile shape from the matrix shape alone: big tiles, shrunk until there are enough tasks to share
         // (a 64×256 weight gradient would otherwise be one task). Tiles never change the summation order
         // of an element (K is always walked in the same slices, in order), so they cannot change results.
@@ -144,6 +146,7 @@ public static unsafe class Gemm
         job.TilesN = Tiles(N, ncTile);
         job.TilesM = Tiles(M, mcTile);
         job.Scratch.Ensure(workers.Count, MC * KC);
+        job.UseSharedA(workers, job.TilesN);
         workers.For(job, job.TilesM * job.TilesN);
     }
 
@@ -155,17 +158,29 @@ public static unsafe class Gemm
         public bool ATransposed, Accumulate;
         public GemmPackedB<T> B = null!;
         public Path Path;
+        public GemmEpilogue<T>? Epilogue;
         public readonly WorkerScratch<T> Scratch = new();
+        /// <summary>A packed once for all column blocks (<see cref="SharedPackedA"/>), or null: each tile packs its rows into <see cref="Scratch"/>.</summary>
+        public GemmPackedA<T>? SharedA;
 
-        public void Describe(int m, T* a, int lda, bool aTransposed, GemmPackedB<T> b, T* c, int ldc, bool accumulate, Path path, int mr)
+        /// <summary>Packs A once per product (instead of once per column block) when it has several blocks and a small enough A.</summary>
+        public void UseSharedA(Workers workers, int columnBlocks)
+        {
+            SharedA = null;
+            if (!SharedPackedA || columnBlocks < 2 || (long)RoundUp(M, Mr) * K > SharedAMaxElements) return;
+            SharedA = workers.Shared<GemmPackedA<T>>();
+            SharedA.Describe(M, K, A, Lda, ATransposed, B.KSlice, Mr);
+        }
+
+        public void Describe(int m, T* a, int lda, bool aTransposed, GemmPackedB<T> b, T* c, int ldc, bool accumulate, Path path, int mr, GemmEpilogue<T>? epilogue)
         {
             M = m; N = b.N; K = b.K; A = a; Lda = lda; ATransposed = aTransposed;
-            B = b; C = c; Ldc = ldc; Accumulate = accumulate; Path = path; Mr = mr;
+            B = b; C = c; Ldc = ldc; Accumulate = accumulate; Path = path; Mr = mr; Epilogue = epilogue;
         }
 
         /// <summary>Rows [i0, i0+mc) × columns [j0, j0+nc) of C on <paramref name="worker"/> (see <see cref="Gemm.Tile{T}"/>).</summary>
         protected void Tile(int i0, int mc, int j0, int nc, int worker) =>
-            Gemm.Tile(Path, M, K, A, Lda, ATransposed, B, C, Ldc, Accumulate, Mr, i0, mc, j0, nc, Scratch[worker]);
+            Gemm.Tile(Path, M, K, A, Lda, ATransposed, SharedA, B, C, Ldc, Accumulate, Mr, i0, mc, j0, nc, Scratch[worker], Epilogue);
 
         public void Dispose() => Scratch.Dispose();
     }
@@ -187,21 +202,36 @@ public static unsafe class Gemm
     /// sum never depends on the tile): per slice, the tile's rows of A are packed into <paramref name="ap"/> once and
     /// every packed B panel of the slice is reused across all of the tile's rows.
     /// </summary>
-    static void Tile<T>(Path path, int M, int K, T* A, int lda, bool aTransposed, GemmPackedB<T> B, T* C, int ldc, bool accumulate,
-        int mr, int i0, int mc, int j0, int nc, T* ap) where T : unmanaged, INumber<T>
+    static void Tile<T>(Path path, int M, int K, T* A, int lda, bool aTransposed, GemmPackedA<T>? sharedA, GemmPackedB<T> B, T* C, int ldc, bool accumulate,
+        int mr, int i0, int mc, int j0, int nc, T* ap, GemmEpilogue<T>? epilogue) where T : unmanaged, INumber<T>
     {
         int nr = B.Nr, kSlice = B.KSlice; // the slices B was packed in (SliceK(K) when it was packed)
         for (int pc = 0; pc < K; pc += kSlice)
         {
             int kc = Math.Min(kSlice, K - pc);
-            PackA(ap, A, lda, aTransposed, i0, mc, pc, kc, mr);
+            // The tile's micro-panels: packed once per product and shared by its column blocks, or packed here.
+            T* a0;
+            long panelStride;
+            if (sharedA != null)
+            {
+                sharedA.EnsurePacked(i0 / mr, (i0 + mc + mr - 1) / mr, pc / kSlice); // i0 is a multiple of MR in both schedules
+                a0 = sharedA.Panel(i0, pc);
+                panelStride = (long)mr * K;
+            }
+            else
+            {
+                PackA(ap, (long)mr * kc, A, lda, aTransposed, i0, mc, pc, kc, mr);
+                a0 = ap;
+                panelStride = (long)mr * kc;
+            }
             B.EnsurePacked(j0 / nr, (j0 + nc + nr - 1) / nr, pc / kSlice);
             bool acc = accumulate || pc > 0;
+            var finish = pc + kc == K ? epilogue : null; // the epilogue sees each strip once, after its last slice
             // Rows outer: one MR×kc micro-panel of A stays in L1 while the tile's B panels stream from L2.
             for (int ir = 0; ir < mc; ir += mr)
             {
                 int rows = Math.Min(mr, mc - ir);
-                T* a = ap + (long)ir * kc;
+                T* a = a0 + ir / mr * panelStride;
                 T* cRow = C + (long)(i0 + ir) * ldc + j0;
                 for (int jr = 0; jr < nc; jr += nr)
                 {
@@ -209,6 +239,9 @@ public static unsafe class Gemm
                     T* next = B.Panel(j0 + (jr + nr < nc ? jr + nr : 0)) + (long)pc * nr;
                     Micro(path, kc, a, B.Panel(j0 + jr) + (long)pc * nr, next, cRow + jr, ldc, rows, Math.Min(nr, nc - jr), acc);
                 }
+                // Per strip of MR rows × the tile's columns, not per micro-block: the epilogue then walks rows of up to
+                // SweepCols values (hardware-prefetchable runs) instead of 128-byte pieces (measured: 42 vs 48 ms, GeGLU).
+                finish?.Apply(cRow, ldc, i0 + ir, rows, j0, nc);
             }
         }
     }
@@ -227,6 +260,26 @@ public static unsafe class Gemm
     }
 
     internal static Schedule Scheduling { get; set; } = Schedule.Sweep;
+
+    /// <summary>How the operands are packed (the bench's SHARPLM_GEMM_PACKING A/B switch; results are identical).</summary>
+    internal enum PackingScheme
+    {
+        /// <summary>Sessions 3–7: A packed per tile (once per column block), 12-row micro-panels as two 8-row transposes, B's rows by Memmove.</summary>
+        PerTile,
+        /// <summary>
+        /// A packed once per product and shared by its column blocks (<see cref="GemmPackedA{T}"/>), 12-row micro-panels
+        /// as an 8-row and a 4-row transpose, B's rows copied in registers with a prefetch a few rows ahead.
+        /// </summary>
+        Shared,
+    }
+
+    internal static PackingScheme Packing { get; set; } = PackingScheme.Shared;
+    static bool SharedPackedA => Packing == PackingScheme.Shared;
+    internal static bool VectorCopyB => Packing == PackingScheme.Shared;
+    /// <summary>Largest A (MR-rounded rows × K) packed once per product: 16 Mi floats (64 MiB); larger ones pack per tile.</summary>
+    internal const long SharedAMaxElements = 16L << 20;
+    /// <summary>Source rows of a non-transposed B prefetched ahead while packing (as <see cref="TransposedPrefetchRows"/> for A).</summary>
+    internal const int PackBPrefetchRows = 8;
     /// <summary>Most rows of one sweep chunk (a multiple of every MR): its A slice (360 KiB) and C rows (up to 720 KiB) share L2 with the B slice.</summary>
     internal static int SweepRows { get; set; } = 240;
     /// <summary>
@@ -282,8 +335,11 @@ public static unsafe class Gemm
     /// <summary>Source rows of a transposed A prefetched ahead while packing (8 rows of up to 240 floats: ~120 lines in flight at most).</summary>
     const int TransposedPrefetchRows = 8;
 
-    /// <summary>Packs rows [i0, i0+mc) × K slice [pc, pc+kc) of A as MR-row micro-panels: element (r, k) of panel p at p·MR·kc + k·MR + r; rows past mc are zero.</summary>
-    static void PackA<T>(T* dst, T* a, int lda, bool transposed, int i0, int mc, int pc, int kc, int mr) where T : unmanaged, INumber<T>
+    /// <summary>
+    /// Packs rows [i0, i0+mc) × K slice [pc, pc+kc) of A as MR-row micro-panels: element (r, k) of panel p at
+    /// p·<paramref name="panelStride"/> + k·MR + r (stride MR·kc in a tile's scratch, MR·K in <see cref="GemmPackedA{T}"/>); rows past mc are zero.
+    /// </summary>
+    internal static void PackA<T>(T* dst, long panelStride, T* a, int lda, bool transposed, int i0, int mc, int pc, int kc, int mr) where T : unmanaged, INumber<T>
     {
         int start = 0;
         if (typeof(T) == typeof(float) && mr == 12 && transposed && mc >= 12 && Avx.IsSupported)
@@ -303,7 +359,7 @@ public static unsafe class Gemm
                     for (int l = 0; l < lines; l++) Sse.Prefetch0(ahead + l * 64);
                 }
                 float* d = fd + k * 12;
-                for (int ir = 0; ir < full; ir += 12, d += 12 * kc)
+                for (int ir = 0; ir < full; ir += 12, d += panelStride)
                 {
                     Vector256.Load(src + ir).Store(d);
                     Vector128.Load(src + ir + 8).Store(d + 8);
@@ -314,15 +370,28 @@ public static unsafe class Gemm
         for (int ir = start; ir < mc; ir += mr)
         {
             int rows = Math.Min(mr, mc - ir);
-            T* d = dst + (long)ir * kc;
+            T* d = dst + ir / mr * panelStride;
             if (typeof(T) == typeof(float) && mr == 12 && rows == 12 && !transposed && Avx.IsSupported)
             {
                 // Full float micro-panels of 12 rows: 8×8 register transposes.
                 float* fd = (float*)d;
                 float* src = (float*)a + (long)(i0 + ir) * lda + pc;
-                // Rows 0–7, then rows 4–11 (rows 4–7 are written twice with the same values): all in registers.
-                SmallMatMul.Transpose(8, kc, src, lda, fd, 12);
-                SmallMatMul.Transpose(8, kc, src + 4L * lda, lda, fd + 4, 12);
+                if (Packing == PackingScheme.PerTile)
+                {
+                    // Rows 0–7, then rows 4–11 (rows 4–7 are written twice with the same values): all in registers.
+                    SmallMatMul.Transpose(8, kc, src, lda, fd, 12);
+                    SmallMatMul.Transpose(8, kc, src + 4L * lda, lda, fd + 4, 12);
+                    continue;
+                }
+                // Rows 0–7 as 8×8 blocks and rows 8–11 as 4×8 blocks: a third fewer shuffles and stores than 0–7 + 4–11.
+                int k = 0;
+                for (; k + 8 <= kc; k += 8)
+                {
+                    SmallMatMul.Transpose8x8(src + k, lda, fd + k * 12, 12);
+                    Transpose4x8(src + 8L * lda + k, lda, fd + k * 12 + 8);
+                }
+                for (; k < kc; k++)
+                    for (int r = 0; r < 12; r++) fd[k * 12 + r] = src[(long)r * lda + k];
                 continue;
             }
             if (transposed)
@@ -347,6 +416,20 @@ public static unsafe class Gemm
                     for (int k = 0; k < kc; k++) d[k * mr + r] = T.Zero;
             }
         }
+    }
+
+    /// <summary>Four source rows × 8 k (row stride <paramref name="lda"/>) into rows 8–11 of eight 12-wide micro-panel rows at <paramref name="dst"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Transpose4x8(float* src, int lda, float* dst)
+    {
+        var r0 = Avx.LoadVector256(src); var r1 = Avx.LoadVector256(src + lda);
+        var r2 = Avx.LoadVector256(src + 2 * lda); var r3 = Avx.LoadVector256(src + 3 * lda);
+        var t0 = Avx.UnpackLow(r0, r1); var t1 = Avx.UnpackHigh(r0, r1); // k 0,1 | 4,5 of rows 0–1; k 2,3 | 6,7
+        var t2 = Avx.UnpackLow(r2, r3); var t3 = Avx.UnpackHigh(r2, r3);
+        var u0 = Avx.Shuffle(t0, t2, 0x44); var u1 = Avx.Shuffle(t0, t2, 0xEE); // k 0 | 4, k 1 | 5
+        var u2 = Avx.Shuffle(t1, t3, 0x44); var u3 = Avx.Shuffle(t1, t3, 0xEE); // k 2 | 6, k 3 | 7
+        u0.GetLower().Store(dst); u1.GetLower().Store(dst + 12); u2.GetLower().Store(dst + 24); u3.GetLower().Store(dst + 36);
+        u0.GetUpper().Store(dst + 48); u1.GetUpper().Store(dst + 60); u2.GetUpper().Store(dst + 72); u3.GetUpper().Store(dst + 84);
     }
 
     static void Micro<T>(Path path, int kc, T* a, T* b, T* bNext, T* c, int ldc, int rows, int cols, bool accumulate) where T : unmanaged, INumber<T>
@@ -636,6 +719,25 @@ public sealed unsafe class GemmPackedB<T> : IDisposable where T : unmanaged, INu
                 int j = 0;
                 for (; j < cols; j++) d[(long)kk * nr + j] = B[(long)(j0 + j) * ldb + kk];
                 for (; j < nr; j++) d[(long)kk * nr + j] = T.Zero;
+            }
+        }
+        else if (cols == nr && typeof(T) == typeof(float) && nr % 8 == 0 && Avx.IsSupported && Gemm.VectorCopyB)
+        {
+            // A full float panel: each k contributes one contiguous run of NR values, copied in registers (a Memmove
+            // call per 128 bytes cost more than the copy). Consecutive k are a whole source row apart (W's or x's
+            // row, 2–12 KiB), a stride no hardware prefetcher follows across pages: fetch rows a few k ahead.
+            float* src = (float*)B, dst = (float*)d;
+            int lines = (nr * sizeof(float) + 63) / 64 + 1; // +1: the run need not start on a line
+            for (int kk = k0; kk < k1; kk++)
+            {
+                float* s = src + (long)kk * ldb + j0;
+                if (kk + Gemm.PackBPrefetchRows < k1)
+                {
+                    byte* ahead = (byte*)(s + (long)Gemm.PackBPrefetchRows * ldb);
+                    for (int l = 0; l < lines; l++) Sse.Prefetch0(ahead + l * 64);
+                }
+                float* o = dst + (long)kk * nr;
+                for (int j = 0; j < nr; j += 8) Vector256.Load(s + j).Store(o + j);
             }
         }
         else if (cols == nr)

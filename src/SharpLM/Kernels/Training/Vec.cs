@@ -387,47 +387,86 @@ public static unsafe class Vec
     }
 
     /// <summary>
-    /// Backward of h = gelu(g)·u: dg[i] = dh·u·gelu'(g), du[i] = dh·gelu(g) (all arrays distinct). When
+    /// Backward of h = gelu(g)·u: dg[i] = dh·u·gelu'(g), du[i] = dh·gelu(g). When
     /// <paramref name="h"/> is given it also receives gelu(g)·u, bit-identical to <see cref="GeGlu{T}"/> (same
     /// operations in the same order): the backward computes gelu anyway, so the forward's output needs no
     /// separate recompute pass (or a stored copy per layer) for the down projection's weight gradient.
+    /// g, u, du and h are distinct; dh may be dg (in place: each dh is read before its dg is written).
     /// </summary>
-    public static void GeGluBackward<T>(T* g, T* u, T* dh, T* dg, T* du, int n, T* h = null) where T : unmanaged, IFloatingPointIeee754<T>
+    public static void GeGluBackward<T>(T* g, T* u, T* dh, T* dg, T* du, int n, T* h = null) where T : unmanaged, IFloatingPointIeee754<T> =>
+        GeGluBackward(g, u, dh, dg, du, h, n, n / 16 * 16);
+
+    /// <summary>
+    /// <see cref="GeGluBackward{T}(T*, T*, T*, T*, T*, int, T*)"/> over n elements of which the first
+    /// <paramref name="vectorEnd"/> take the 16-lane float path and the rest the scalar one (the two round differently:
+    /// their tanh differs). A whole row takes vectors for its first n/16·16 elements; a piece of a row starting at
+    /// column j0 (GEMM epilogue blocks) passes that row's n/16·16 − j0, so every element rounds exactly as in the
+    /// whole-row call. A vector piece shorter than 16 is computed in a padded 16-lane buffer: lanes are independent.
+    /// <paramref name="prefetchRowGu"/> (elements from g, u and du to the same columns of the next row; 0 for none) and
+    /// <paramref name="prefetchRowH"/> (the same for h) prefetch that row while this one computes. Never changes results.
+    /// </summary>
+    public static void GeGluBackward<T>(T* g, T* u, T* dh, T* dg, T* du, T* h, int n, int vectorEnd, long prefetchRowGu = 0, long prefetchRowH = 0)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         int i = 0;
         if (typeof(T) == typeof(float) && Use512)
         {
+            int vEnd = Math.Clamp(vectorEnd, 0, n);
             float* gf = (float*)g, uf = (float*)u, dhf = (float*)dh, dgf = (float*)dg, duf = (float*)du, hf = (float*)h;
-            var c = Vector512.Create((float)GeluC);
-            var a = Vector512.Create((float)GeluA);
-            var a3 = Vector512.Create((float)(3 * GeluA));
-            var half = Vector512.Create(0.5f);
-            var one = Vector512<float>.One;
-            for (; i + 16 <= n; i += 16)
-            {
-                var z = Vector512.Load(gf + i);
-                var z2 = z * z;
-                var t = Tanh512(c * (z + a * z * z * z)); // GeGlu's expression exactly, so h below matches the forward bit for bit
-                var gelu = half * z * (one + t);
-                var dgelu = half * (one + t) + half * z * (one - t * t) * c * (one + a3 * z2);
-                var d = Vector512.Load(dhf + i);
-                var uv = Vector512.Load(uf + i);
-                (d * uv * dgelu).Store(dgf + i);
-                (d * gelu).Store(duf + i);
-                if (hf != null) (gelu * uv).Store(hf + i);
-            }
+            if (prefetchRowGu != 0)
+                for (; i + 16 <= vEnd; i += 16)
+                {
+                    // One line of each of the next row's g, u, du (and h) per 16 lanes: that row's loads and stores find their lines in L1.
+                    Sse.Prefetch0(gf + i + prefetchRowGu); Sse.Prefetch0(uf + i + prefetchRowGu); Sse.Prefetch0(duf + i + prefetchRowGu);
+                    if (hf != null) Sse.Prefetch0(hf + i + prefetchRowH);
+                    GeGluBackward16(gf + i, uf + i, dhf + i, dgf + i, duf + i, hf == null ? null : hf + i);
+                }
+            for (; i + 16 <= vEnd; i += 16) GeGluBackward16(gf + i, uf + i, dhf + i, dgf + i, duf + i, hf == null ? null : hf + i);
+            if (i < vEnd) { GeGluBackwardPartial16(gf + i, uf + i, dhf + i, dgf + i, duf + i, hf == null ? null : hf + i, vEnd - i); i = vEnd; }
         }
         T cc = T.CreateTruncating(GeluC), aa = T.CreateTruncating(GeluA), oneHalf = T.CreateTruncating(0.5), three = T.CreateTruncating(3);
         for (; i < n; i++)
         {
-            T z = g[i];
+            T z = g[i], d = dh[i];
             T t = T.Tanh(cc * (z + aa * z * z * z));
             T gelu = oneHalf * z * (T.One + t);
             T dgelu = oneHalf * (T.One + t) + oneHalf * z * (T.One - t * t) * cc * (T.One + three * aa * z * z);
-            dg[i] = dh[i] * u[i] * dgelu;
-            du[i] = dh[i] * gelu;
+            dg[i] = d * u[i] * dgelu;
+            du[i] = d * gelu;
             if (h != null) h[i] = gelu * u[i];
         }
+    }
+
+    /// <summary>The first <paramref name="r"/> &lt; 16 lanes of <see cref="GeGluBackward16"/>, through a zero-padded buffer (lanes are independent).</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    static void GeGluBackwardPartial16(float* g, float* u, float* dh, float* dg, float* du, float* h, int r)
+    {
+        float* pg = stackalloc float[16 * 6];
+        float* pu = pg + 16, pd = pg + 32, pdg = pg + 48, pdu = pg + 64, ph = pg + 80;
+        for (int k = 0; k < 16; k++) { pg[k] = k < r ? g[k] : 0; pu[k] = k < r ? u[k] : 0; pd[k] = k < r ? dh[k] : 0; }
+        GeGluBackward16(pg, pu, pd, pdg, pdu, ph);
+        for (int k = 0; k < r; k++) { dg[k] = pdg[k]; du[k] = pdu[k]; if (h != null) h[k] = ph[k]; }
+    }
+
+    /// <summary>16 lanes of <see cref="GeGluBackward{T}(T*, T*, T*, T*, T*, T*, int, int)"/>; dh is loaded before dg is stored.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void GeGluBackward16(float* g, float* u, float* dh, float* dg, float* du, float* h)
+    {
+        var c = Vector512.Create((float)GeluC);
+        var a = Vector512.Create((float)GeluA);
+        var a3 = Vector512.Create((float)(3 * GeluA));
+        var half = Vector512.Create(0.5f);
+        var one = Vector512<float>.One;
+        var z = Vector512.Load(g);
+        var z2 = z * z;
+        var t = Tanh512(c * (z + a * z * z * z)); // GeGlu's expression exactly, so h below matches the forward bit for bit
+        var gelu = half * z * (one + t);
+        var dgelu = half * (one + t) + half * z * (one - t * t) * c * (one + a3 * z2);
+        var d = Vector512.Load(dh);
+        var uv = Vector512.Load(u);
+        (d * uv * dgelu).Store(dg);
+        (d * gelu).Store(du);
+        if (h != null) (gelu * uv).Store(h);
     }
 
     /// <summary>tanh(x) = 1 − 2/(exp(2x) + 1), saturating cleanly at ±1 for large |x|.</summary>
