@@ -74,32 +74,6 @@ public static unsafe class TrainAttentionBench
             Console.WriteLine(BenchSupport.Inv($"| forward | {w} | {fwd * 1e3:F2} | {flopFwd / fwd / 1e9:F1} |"));
             Console.WriteLine(BenchSupport.Inv($"| backward | {w} | {bwd * 1e3:F2} | {flopBwd / bwd / 1e9:F1} |"));
         }
-        // A/B of session 8's SmallMatMul kernels against session 7's (SHARPLM_SMALLMATMUL_LEGACY=1) in one process, alternating per rep (best of reps each).
-        {
-            var s = new Attention.Shape
-            {
-                Batch = B, SeqLen = T, Heads = c.NumHeads, KvHeads = c.NumKvHeads, HeadDim = c.HeadDim, Window = int.MaxValue,
-                Scale = 1 / Math.Sqrt(c.QueryPreAttnScalar), VStride = qkv,
-            };
-            float* k = fused + c.QueryWidth, v = fused + c.QueryWidth + c.KvWidth;
-            bool initial = SmallMatMul.Legacy;
-            var best = new double[2, 2];
-            for (int i = 0; i < 4; i++) best[i / 2, i % 2] = double.MaxValue;
-            for (int r = 0; r < 2 * reps + 2; r++)
-            {
-                int legacy = r % 2;
-                SmallMatMul.Legacy = legacy == 1;
-                double t0 = TokenizerBench.ThreadCpuSeconds();
-                Attention.Forward(workers, o, lse, q, k, v, s);
-                double t1 = TokenizerBench.ThreadCpuSeconds();
-                Attention.Backward(workers, dq, dk, dfused + c.QueryWidth + c.KvWidth, dout, q, k, v, o, lse, s);
-                double t2 = TokenizerBench.ThreadCpuSeconds();
-                if (r >= 2) { best[legacy, 0] = Math.Min(best[legacy, 0], t1 - t0); best[legacy, 1] = Math.Min(best[legacy, 1], t2 - t1); }
-            }
-            SmallMatMul.Legacy = initial;
-            Console.WriteLine(BenchSupport.Inv($"| A/B forward, legacy ÷ new (global) | | {best[1, 0] * 1e3:F2} / {best[0, 0] * 1e3:F2} | {best[1, 0] / best[0, 0]:F2}× |"));
-            Console.WriteLine(BenchSupport.Inv($"| A/B backward, legacy ÷ new (global) | | {best[1, 1] * 1e3:F2} / {best[0, 1] * 1e3:F2} | {best[1, 1] / best[0, 1]:F2}× |"));
-        }
         // The products inside one block of 32 queries at T keys: S = Q·Kᵀ, O = P·V, dK += dSᵀ·Q.
         int d = c.HeadDim, tp = (T + 15) & ~15;
         float* a = Alloc(Math.Max(32L * Math.Max(tp, c.QueryWidth), (long)d * (tp + 16)), 4), bm = Alloc((long)tp * Math.Max(tp, 64), 5), cm = Alloc((long)tp * tp, 6);
@@ -113,12 +87,6 @@ public static unsafe class TrainAttentionBench
         Product("NN (A rows as in q)", 32, tp, d, () => SmallMatMul.NN(32, tp, d, a, c.QueryWidth, bm, tp + 16, cm, tp, false));
         Product("NN", 32, d, T, () => SmallMatMul.NN(32, d, T, a, tp, bm, d, cm, d, false));
         Product("TN", T, d, 32, () => SmallMatMul.TN(T, d, 32, a, tp, bm, d, cm, d, true));
-        SmallMatMul.Legacy = !SmallMatMul.Legacy;
-        string other = SmallMatMul.Legacy ? "session 7's kernels" : "session 8's kernels";
-        Product($"NN, {other}", 32, tp, d, () => SmallMatMul.NN(32, tp, d, a, d, bm, tp, cm, tp, false));
-        Product($"NN, {other}", 32, d, T, () => SmallMatMul.NN(32, d, T, a, tp, bm, d, cm, d, false));
-        Product($"TN, {other}", T, d, 32, () => SmallMatMul.TN(T, d, 32, a, tp, bm, d, cm, d, true));
-        SmallMatMul.Legacy = !SmallMatMul.Legacy;
         return 0;
     }
 

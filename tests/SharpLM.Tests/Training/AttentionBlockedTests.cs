@@ -24,19 +24,10 @@ public unsafe class AttentionBlockedTests
     public void Matches_the_reference(int B, int T, int heads, int kvHeads, int d, int window, int vStride)
     {
         if (!SmallMatMul.Supported) return; // the blocked path needs AVX-512 and is not used without it
-        // Session 8's SmallMatMul kernels and session 7's (SHARPLM_SMALLMATMUL_LEGACY=1): both against the reference,
-        // and bit-identical to each other (same FMA chain per element; the toggle cannot disturb tests running beside).
-        var fast = MatchesTheReference(B, T, heads, kvHeads, d, window, vStride);
-        SmallMatMul.Legacy = true;
-        try
-        {
-            var old = MatchesTheReference(B, T, heads, kvHeads, d, window, vStride);
-            Assert.Equal(old.O, fast.O); Assert.Equal(old.Lse, fast.Lse); Assert.Equal(old.Dq, fast.Dq); Assert.Equal(old.Dk, fast.Dk); Assert.Equal(old.Dv, fast.Dv);
-        }
-        finally { SmallMatMul.Legacy = false; }
+        MatchesTheReference(B, T, heads, kvHeads, d, window, vStride);
     }
 
-    static (float[] O, float[] Lse, float[] Dq, float[] Dk, float[] Dv) MatchesTheReference(int B, int T, int heads, int kvHeads, int d, int window, int vStride)
+    static void MatchesTheReference(int B, int T, int heads, int kvHeads, int d, int window, int vStride)
     {
         var s = new Attention.Shape { Batch = B, SeqLen = T, Heads = heads, KvHeads = kvHeads, HeadDim = d, Window = window, Scale = 1 / Math.Sqrt(d), VStride = vStride };
         int N = B * T;
@@ -77,7 +68,6 @@ public unsafe class AttentionBlockedTests
         Close(fast.Dq, slow.Dq, "dq");
         Close(fast.Dk, slow.Dk, "dk");
         Close(fast.Dv, slow.Dv, "dv");
-        return fast;
     }
 
     [Fact]
@@ -97,11 +87,6 @@ public unsafe class AttentionBlockedTests
                 SmallMatMul.Reference(m, n, k, pa, k + 3, pb, n + 16, p2, n + 5, accumulate: true);
             }
             for (int i = 0; i < c1.Length; i++) Assert.Equal(c2[i], c1[i], 1e-4f);
-            var c3 = Random(m * (n + 5), 7);
-            SmallMatMul.Legacy = true;   // session 7's 8×32 block: bit for bit the same
-            try { fixed (float* pa = a, pb = b, p3 = c3) SmallMatMul.NN(m, n, k, pa, k + 3, pb, n + 16, p3, n + 5, accumulate: true); }
-            finally { SmallMatMul.Legacy = false; }
-            Assert.Equal(c1, c3);
         }
     }
 
@@ -124,15 +109,6 @@ public unsafe class AttentionBlockedTests
                     SmallMatMul.ReferenceTN(m, n, k, pa, lda, pb, n + 16, p2, n + 5, accumulate);
                 }
                 for (int i = 0; i < c1.Length; i++) Assert.Equal(c2[i], c1[i], 1e-4f);
-                var c3 = Random(m * (n + 5), 10);
-                var c4 = (float[])c3.Clone();
-                fixed (float* pa = a, pb = b, p3 = c3, p4 = c4)
-                {
-                    SmallMatMul.TNLegacy(m, n, k, pa, lda, pb, n + 16, p3, n + 5, accumulate);
-                    SmallMatMul.ReferenceTN(m, n, k, pa, lda, pb, n + 16, p4, n + 5, accumulate);
-                }
-                for (int i = 0; i < c3.Length; i++) Assert.Equal(c4[i], c3[i], 1e-4f);
-                Assert.Equal(c1, c3);   // session 7's TN, bit for bit (c1, c3 start from the same values)
             }
         }
     }

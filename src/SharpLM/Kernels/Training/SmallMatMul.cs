@@ -29,7 +29,6 @@ public static unsafe class SmallMatMul
     /// <summary>C[m,n] (+)= Aᵀ·B with A stored [k, m] of row stride <paramref name="lda"/>.</summary>
     public static void TN(int m, int n, int k, float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate)
     {
-        if (Legacy) { TNLegacy(m, n, k, a, lda, b, ldb, c, ldc, accumulate); return; }
         if ((n & 15) != 0) throw new ArgumentException("n must be a multiple of 16", nameof(n));
         // Aᵀ's rows i..i+11 at step p are the consecutive floats a[p·lda + i ..]: one pointer, stepped by lda,
         // broadcasts at constant offsets (no per-row pointers for the JIT to spill, as in Run's 8×32 block).
@@ -53,17 +52,6 @@ public static unsafe class SmallMatMul
             for (; i < m; i++) Block1x16(k, a + i, lda, b + j, ldb, c + (long)i * ldc + j, accumulate);
         }
     }
-
-    /// <summary>
-    /// SHARPLM_SMALLMATMUL_LEGACY=1: session 7's kernels (8 row pointers per 8×32 block, <see cref="TN"/> through them,
-    /// Buffer.MemoryCopy for panel rows), for a quiet A/B in one build. Results are bit-identical either way: every C
-    /// element is the same chain of FMAs over p = 0..k−1. Settable (the bench's in-process A/B); delete with <see cref="Block8x32Legacy"/> once the A/B is settled.
-    /// </summary>
-    internal static bool Legacy = Environment.GetEnvironmentVariable("SHARPLM_SMALLMATMUL_LEGACY") == "1";
-
-    /// <summary>Session 7's <see cref="TN"/>, through the 8×32 blocks of <see cref="Run"/>.</summary>
-    internal static void TNLegacy(int m, int n, int k, float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate) =>
-        Run(m, n, k, a, 1, lda, b, ldb, c, ldc, accumulate);
 
     /// <summary>12×32 block of <see cref="TN"/>: C[r, 0..31] (+)= Σ_p a[p·lda + r]·b[p·ldb + 0..31], 24 zmm accumulators.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -145,8 +133,6 @@ public static unsafe class SmallMatMul
         for (; j + 32 <= n; j += 32)
         {
             int i = 0;
-            if (Legacy)
-                for (; i + 8 <= m; i += 8) Block8x32Legacy(k, a + i * ai, ai, ap, b + j, ldb, c + (long)i * ldc + j, ldc, accumulate);
             for (; i + 8 <= m; i += 8) Block8x32(k, a + i * ai, ai, ap, b + j, ldb, c + (long)i * ldc + j, ldc, accumulate);
             for (; i + 4 <= m; i += 4) Block4x32(k, a + i * ai, ai, ap, b + j, ldb, c + (long)i * ldc + j, ldc, accumulate);
             for (; i < m; i++)
@@ -187,38 +173,6 @@ public static unsafe class SmallMatMul
             x = Vector512.Create(p4[ai]); c50 = Avx512F.FusedMultiplyAdd(x, b0, c50); c51 = Avx512F.FusedMultiplyAdd(x, b1, c51);
             x = Vector512.Create(p4[ai2]); c60 = Avx512F.FusedMultiplyAdd(x, b0, c60); c61 = Avx512F.FusedMultiplyAdd(x, b1, c61);
             x = Vector512.Create(p4[ai3]); c70 = Avx512F.FusedMultiplyAdd(x, b0, c70); c71 = Avx512F.FusedMultiplyAdd(x, b1, c71);
-        }
-        Store(c, c00, accumulate); Store(c + 16, c01, accumulate); c += ldc;
-        Store(c, c10, accumulate); Store(c + 16, c11, accumulate); c += ldc;
-        Store(c, c20, accumulate); Store(c + 16, c21, accumulate); c += ldc;
-        Store(c, c30, accumulate); Store(c + 16, c31, accumulate); c += ldc;
-        Store(c, c40, accumulate); Store(c + 16, c41, accumulate); c += ldc;
-        Store(c, c50, accumulate); Store(c + 16, c51, accumulate); c += ldc;
-        Store(c, c60, accumulate); Store(c + 16, c61, accumulate); c += ldc;
-        Store(c, c70, accumulate); Store(c + 16, c71, accumulate);
-    }
-
-    /// <summary>Session 7's 8×32 block: eight row pointers, two of which the JIT reloads from the stack every step (SHARPLM_SMALLMATMUL_LEGACY=1 only).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Block8x32Legacy(int k, float* a, long ai, long ap, float* b, int ldb, float* c, int ldc, bool accumulate)
-    {
-        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
-        Vector512<float> c40 = default, c41 = default, c50 = default, c51 = default, c60 = default, c61 = default, c70 = default, c71 = default;
-        float* a0 = a, a1 = a + ai, a2 = a + 2 * ai, a3 = a + 3 * ai, a4 = a + 4 * ai, a5 = a + 5 * ai, a6 = a + 6 * ai, a7 = a + 7 * ai;
-        long o = 0;
-        for (int p = 0; p < k; p++, o += ap)
-        {
-            var b0 = Vector512.Load(b);
-            var b1 = Vector512.Load(b + 16);
-            b += ldb;
-            var x = Vector512.Create(a0[o]); c00 = Avx512F.FusedMultiplyAdd(x, b0, c00); c01 = Avx512F.FusedMultiplyAdd(x, b1, c01);
-            x = Vector512.Create(a1[o]); c10 = Avx512F.FusedMultiplyAdd(x, b0, c10); c11 = Avx512F.FusedMultiplyAdd(x, b1, c11);
-            x = Vector512.Create(a2[o]); c20 = Avx512F.FusedMultiplyAdd(x, b0, c20); c21 = Avx512F.FusedMultiplyAdd(x, b1, c21);
-            x = Vector512.Create(a3[o]); c30 = Avx512F.FusedMultiplyAdd(x, b0, c30); c31 = Avx512F.FusedMultiplyAdd(x, b1, c31);
-            x = Vector512.Create(a4[o]); c40 = Avx512F.FusedMultiplyAdd(x, b0, c40); c41 = Avx512F.FusedMultiplyAdd(x, b1, c41);
-            x = Vector512.Create(a5[o]); c50 = Avx512F.FusedMultiplyAdd(x, b0, c50); c51 = Avx512F.FusedMultiplyAdd(x, b1, c51);
-            x = Vector512.Create(a6[o]); c60 = Avx512F.FusedMultiplyAdd(x, b0, c60); c61 = Avx512F.FusedMultiplyAdd(x, b1, c61);
-            x = Vector512.Create(a7[o]); c70 = Avx512F.FusedMultiplyAdd(x, b0, c70); c71 = Avx512F.FusedMultiplyAdd(x, b1, c71);
         }
         Store(c, c00, accumulate); Store(c + 16, c01, accumulate); c += ldc;
         Store(c, c10, accumulate); Store(c + 16, c11, accumulate); c += ldc;
@@ -297,7 +251,7 @@ public static unsafe class SmallMatMul
             int w = PanelWidth(cols, p);
             float* d = dst + 32L * p * rows;
             float* from = src + 32 * p;
-            if (w == 32 && !Legacy)
+            if (w == 32)
                 // Two vector moves per row: Buffer.MemoryCopy's call and size dispatch cost more than the 128-byte copy itself.
                 for (int r = 0; r < rows; r++, from += lds, d += 32)
                 {
@@ -314,11 +268,6 @@ public static unsafe class SmallMatMul
     public static void CopyRows(int rows, int cols, float* src, int lds, float* dst, int ldd)
     {
         if ((cols & 15) != 0) throw new ArgumentException("cols must be a multiple of 16", nameof(cols));
-        if (Legacy)
-        {
-            for (int r = 0; r < rows; r++) Buffer.MemoryCopy(src + (long)r * lds, dst + (long)r * ldd, cols * 4L, cols * 4L);
-            return;
-        }
         for (int r = 0; r < rows; r++, src += lds, dst += ldd)
             for (int c = 0; c < cols; c += 16) Vector512.Store(Vector512.Load(src + c), dst + c);
     }
