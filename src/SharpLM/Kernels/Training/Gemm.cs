@@ -617,15 +617,11 @@ sealed unsafe class WorkerScratch<T> : IDisposable where T : unmanaged
 /// pass, and the packed piece is still in the packing core's L2 when its micro-kernels read it. A piece is packed
 /// exactly once (claimed with a compare-exchange); what it holds never depends on who packed it.
 /// </remarks>
-public sealed unsafe class GemmPackedB<T> : IDisposable where T : unmanaged, INumber<T>
+public sealed unsafe class GemmPackedB<T> : GemmPackedPieces<T> where T : unmanaged, INumber<T>
 {
-    T* _data;
-    long _capacity;
     T* _source;
-    int _ldb, _kSlice, _slices;
+    int _ldb, _kSlice;
     bool _transposed;
-    /// <summary>Per piece (panel · slices + slice): 0 not packed, 1 being packed, 2 packed.</summary>
-    int[] _state = [];
 
     public int K { get; private set; }
     public int N { get; private set; }
@@ -634,7 +630,7 @@ public sealed unsafe class GemmPackedB<T> : IDisposable where T : unmanaged, INu
     internal int KSlice => _kSlice;
     internal Gemm.Path Path { get; private set; }
 
-    internal T* Panel(int column) => _data + (long)(column / Nr) * K * Nr;
+    internal T* Panel(int column) => Data + (long)(column / Nr) * K * Nr;
 
     /// <summary>Packs B [K,N] (row stride <paramref name="ldb"/>), or B stored transposed as [N,K], now, in parallel.</summary>
     public void Pack(Workers workers, int k, int n, T* b, int ldb, bool transposed)
@@ -657,18 +653,8 @@ public sealed unsafe class GemmPackedB<T> : IDisposable where T : unmanaged, INu
         N = n;
         _source = b; _ldb = ldb; _transposed = transposed;
         _kSlice = Gemm.SliceK(k);
-        _slices = (k + _kSlice - 1) / _kSlice;
         int panels = (n + Nr - 1) / Nr;
-        long need = (long)panels * k * Nr;
-        if (need > _capacity)
-        {
-            if (_data != null) NativeMemory.AlignedFree(_data);
-            _data = (T*)NativeMemory.AlignedAlloc((nuint)(need * sizeof(T)), 64);
-            _capacity = need;
-        }
-        int pieces = panels * _slices;
-        if (_state.Length < pieces) _state = new int[pieces];
-        else Array.Clear(_state, 0, pieces);
+        Reset((long)panels * k * Nr, panels, (k + _kSlice - 1) / _kSlice);
     }
 
     /// <summary>
@@ -680,22 +666,14 @@ public sealed unsafe class GemmPackedB<T> : IDisposable where T : unmanaged, INu
         bool waiting = false;
         for (int p = p0; p < p1; p++)
         {
-            ref int st = ref _state[p * _slices + slice];
-            if (Volatile.Read(ref st) == 2) continue;
-            if (Interlocked.CompareExchange(ref st, 1, 0) == 0)
+            if (TryClaim(p, slice))
             {
                 try { PackPiece(p, slice); }
-                finally { Volatile.Write(ref st, 2); }
+                finally { Publish(p, slice); }
             }
-            else waiting = true;
+            else if (!IsPacked(p, slice)) waiting = true;
         }
-        if (!waiting) return;
-        for (int p = p0; p < p1; p++)
-        {
-            ref int st = ref _state[p * _slices + slice];
-            var spin = new SpinWait();
-            while (Volatile.Read(ref st) != 2) spin.SpinOnce(-1);
-        }
+        if (waiting) WaitPacked(p0, p1, slice);
     }
 
     /// <summary>Packs panel <paramref name="p"/>, rows [slice·kSlice, …) of K.</summary>
@@ -703,7 +681,7 @@ public sealed unsafe class GemmPackedB<T> : IDisposable where T : unmanaged, INu
     {
         int nr = Nr, j0 = p * nr, cols = Math.Min(nr, N - j0);
         int k0 = slice * _kSlice, k1 = Math.Min(K, k0 + _kSlice);
-        T* d = _data + (long)p * K * nr;
+        T* d = Data + (long)p * K * nr;
         T* B = _source;
         int ldb = _ldb;
         if (_transposed)
@@ -765,14 +743,8 @@ public sealed unsafe class GemmPackedB<T> : IDisposable where T : unmanaged, INu
 
         public override void Run(int p, int worker)
         {
-            for (int slice = 0; slice < Owner._slices; slice++) Owner.EnsurePacked(p, p + 1, slice);
+            for (int slice = 0; slice < Owner.Slices; slice++) Owner.EnsurePacked(p, p + 1, slice);
         }
     }
 
-    public void Dispose()
-    {
-        if (_data != null) NativeMemory.AlignedFree(_data);
-        _data = null;
-        _capacity = 0;
-    }
 }

@@ -1,5 +1,4 @@
 using System.Numerics;
-using System.Runtime.InteropServices;
 
 namespace SharpLM.Kernels.Training;
 
@@ -16,15 +15,11 @@ namespace SharpLM.Kernels.Training;
 /// compare-exchange, like <see cref="GemmPackedB{T}"/>); the other blocks read the packed piece. Owns its memory;
 /// grows, never shrinks (a few MB: M × K of the largest product that uses it).
 /// </remarks>
-sealed unsafe class GemmPackedA<T> : IDisposable where T : unmanaged, INumber<T>
+sealed unsafe class GemmPackedA<T> : GemmPackedPieces<T> where T : unmanaged, INumber<T>
 {
-    T* _data;
-    long _capacity;
     T* _source;
-    int _lda, _kSlice, _slices, _mr, _m, _k;
+    int _lda, _kSlice, _mr, _m, _k;
     bool _transposed;
-    /// <summary>Per piece (micro-panel · slices + slice): 0 not packed, 1 being packed, 2 packed.</summary>
-    int[] _state = [];
 
     /// <summary>
     /// Takes A [M,K] (row stride <paramref name="lda"/>), or A stored transposed as [K,M], to be packed piece by piece
@@ -33,22 +28,12 @@ sealed unsafe class GemmPackedA<T> : IDisposable where T : unmanaged, INumber<T>
     public void Describe(int m, int k, T* a, int lda, bool transposed, int kSlice, int mr)
     {
         _m = m; _k = k; _source = a; _lda = lda; _transposed = transposed; _kSlice = kSlice; _mr = mr;
-        _slices = (k + kSlice - 1) / kSlice;
         int panels = (m + mr - 1) / mr;
-        long need = (long)panels * mr * k;
-        if (need > _capacity)
-        {
-            if (_data != null) NativeMemory.AlignedFree(_data);
-            _data = (T*)NativeMemory.AlignedAlloc((nuint)(need * sizeof(T)), 64);
-            _capacity = need;
-        }
-        int pieces = panels * _slices;
-        if (_state.Length < pieces) _state = new int[pieces];
-        else Array.Clear(_state, 0, pieces);
+        Reset((long)panels * mr * k, panels, (k + kSlice - 1) / kSlice);
     }
 
     /// <summary>The packed micro-panel holding row <paramref name="row"/> (a multiple of MR), from K offset <paramref name="pc"/> (a slice start).</summary>
-    public T* Panel(int row, int pc) => _data + (long)row * _k + (long)pc * _mr;
+    public T* Panel(int row, int pc) => Data + (long)row * _k + (long)pc * _mr;
 
     /// <summary>
     /// Makes micro-panels [<paramref name="p0"/>, <paramref name="p1"/>) of K slice <paramref name="slice"/> ready: packs every
@@ -62,41 +47,23 @@ sealed unsafe class GemmPackedA<T> : IDisposable where T : unmanaged, INumber<T>
         for (int p = p0; p < p1;)
         {
             int run = p;
-            while (run < p1)
-            {
-                ref int st = ref _state[run * _slices + slice];
-                if (Volatile.Read(ref st) == 2 || Interlocked.CompareExchange(ref st, 1, 0) != 0) break;
-                run++;
-            }
+            while (run < p1 && TryClaim(run, slice)) run++;
             if (run > p)
             {
                 try
                 {
                     int i0 = p * _mr;
-                    Gemm.PackA(_data + (long)i0 * _k + (long)pc * _mr, (long)_mr * _k, _source, _lda, _transposed, i0, Math.Min(run * _mr, _m) - i0, pc, kc, _mr);
+                    Gemm.PackA(Data + (long)i0 * _k + (long)pc * _mr, (long)_mr * _k, _source, _lda, _transposed, i0, Math.Min(run * _mr, _m) - i0, pc, kc, _mr);
                 }
-                finally { for (int q = p; q < run; q++) Volatile.Write(ref _state[q * _slices + slice], 2); }
+                finally { for (int q = p; q < run; q++) Publish(q, slice); }
                 p = run;
             }
             else
             {
-                if (Volatile.Read(ref _state[p * _slices + slice]) != 2) waiting = true;
+                if (!IsPacked(p, slice)) waiting = true;
                 p++;
             }
         }
-        if (!waiting) return;
-        for (int p = p0; p < p1; p++)
-        {
-            ref int st = ref _state[p * _slices + slice];
-            var spin = new SpinWait();
-            while (Volatile.Read(ref st) != 2) spin.SpinOnce(-1);
-        }
-    }
-
-    public void Dispose()
-    {
-        if (_data != null) NativeMemory.AlignedFree(_data);
-        _data = null;
-        _capacity = 0;
+        if (waiting) WaitPacked(p0, p1, slice);
     }
 }
