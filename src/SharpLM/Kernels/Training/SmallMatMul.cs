@@ -38,19 +38,9 @@ public static unsafe class SmallMatMul
             int i = 0;
             for (; i + 12 <= m; i += 12) Strided12x32(k, a + i, lda, b + j, ldb, c + (long)i * ldc + j, ldc, accumulate);
             for (; i + 8 <= m; i += 8) Strided8x32(k, a + i, lda, b + j, ldb, c + (long)i * ldc + j, ldc, accumulate);
-            for (; i + 4 <= m; i += 4) Block4x32(k, a + i, 1, lda, b + j, ldb, c + (long)i * ldc + j, ldc, accumulate);
-            for (; i < m; i++)
-            {
-                Block1x16(k, a + i, lda, b + j, ldb, c + (long)i * ldc + j, accumulate);
-                Block1x16(k, a + i, lda, b + j + 16, ldb, c + (long)i * ldc + j + 16, accumulate);
-            }
+            Run(m - i, 32, k, a + i, 1, lda, b + j, ldb, c + (long)i * ldc + j, ldc, accumulate); // the last < 8 rows: Run's 4- and 1-row blocks
         }
-        if (j < n)
-        {
-            int i = 0;
-            for (; i + 4 <= m; i += 4) Block4x16(k, a + i, 1, lda, b + j, ldb, c + (long)i * ldc + j, ldc, accumulate);
-            for (; i < m; i++) Block1x16(k, a + i, lda, b + j, ldb, c + (long)i * ldc + j, accumulate);
-        }
+        if (j < n) Run(m, n - j, k, a, 1, lda, b + j, ldb, c + j, ldc, accumulate);                  // a last 16-column panel
     }
 
     /// <summary>12×32 block of <see cref="TN"/>: C[r, 0..31] (+)= Σ_p a[p·lda + r]·b[p·ldb + 0..31], 24 zmm accumulators.</summary>
