@@ -35,6 +35,8 @@ public static unsafe class TrainGemmBench
         --ab-pad N alternates operands with packed rows (leading dimension = row length) and rows N floats longer.
         --ab-packing alternates the packing of sessions 3–7 (SHARPLM_GEMM_PACKING=per-tile) and the current one (shared:
         A once per product for all column blocks, 12-row A panels as 8+4-row transposes, B rows copied in registers); results are identical.
+        --ab-phases alternates sweeping a deep product (K > M: the weight gradients) over all of K per row chunk (off, sessions 6–8)
+        and one sweep per K slice (on, SHARPLM_GEMM_SLICE_PHASES=1, the default); results are identical.
         SHARPLM_BENCH_CLOCK=cpu with --workers N and an --ab switch: process CPU time instead of wall (work per CPU-second; holds better on a busy machine).
         """;
 
@@ -62,8 +64,8 @@ public static unsafe class TrainGemmBench
         int? abKc = BenchSupport.Option(args, "--ab-kc") is { } abKcText ? int.Parse(abKcText, CultureInfo.InvariantCulture) : null;
         int? abPad = BenchSupport.Option(args, "--ab-pad") is { } abPadText ? int.Parse(abPadText, CultureInfo.InvariantCulture) : null;
         if (abKc is < 16 or > 1024) throw new ArgumentException("--ab-kc must be a K slice length from 16 to 1024");
-        bool abPacking = args.Contains("--ab-packing");
-        if (args.Contains("--ab") || abKc is not null || abPad is not null || abPacking) return RunScheduleAb(presets, batch, seq, reps, workerCount, double.IsNaN(p512) ? p256 : p512, BenchSupport.Option(args, "--only"), abKc, abPad, abPacking);
+        bool abPacking = args.Contains("--ab-packing"), abPhases = args.Contains("--ab-phases");
+        if (args.Contains("--ab") || abKc is not null || abPad is not null || abPacking || abPhases) return RunScheduleAb(presets, batch, seq, reps, workerCount, double.IsNaN(p512) ? p256 : p512, BenchSupport.Option(args, "--only"), abKc, abPad, abPacking, abPhases);
         if (workerCount > 1) return RunParallel(presets, batch, seq, reps, workerCount, double.IsNaN(p512) ? p256 : p512, BenchSupport.Option(args, "--only"));
         Console.WriteLine("| model | product | M×N×K | SharpLM GFLOP/s | % of peak | PyTorch GFLOP/s | ratio |");
         Console.WriteLine("|---|---|---|---|---|---|---|");
@@ -135,12 +137,12 @@ public static unsafe class TrainGemmBench
     /// Fixed tiles vs row sweeps per shape, alternating rep by rep on the same buffers (so a busy or drifting machine
     /// hits both alike): best wall time of each with <paramref name="workerCount"/> workers and sweep's speed-up.
     /// </summary>
-    static int RunScheduleAb(string[] presets, int batch, int seq, int reps, int workerCount, double peak, string? only, int? abKc, int? abPad, bool abPacking)
+    static int RunScheduleAb(string[] presets, int batch, int seq, int reps, int workerCount, double peak, string? only, int? abKc, int? abPad, bool abPacking, bool abPhases)
     {
         // --ab-kc: arm 0 is the current K slice, arm 1 the other one; both row sweeps.
         int kcA = Gemm.KC;
-        string nameA = abPacking ? "pack per tile" : abPad is not null ? "pad 0" : abKc is null ? "tiles" : BenchSupport.Inv($"kc {kcA}");
-        string nameB = abPacking ? "pack shared" : abPad is not null ? BenchSupport.Inv($"pad {abPad}") : abKc is null ? "sweep" : BenchSupport.Inv($"kc {abKc}");
+        string nameA = abPhases ? "phases off" : abPacking ? "pack per tile" : abPad is not null ? "pad 0" : abKc is null ? "tiles" : BenchSupport.Inv($"kc {kcA}");
+        string nameB = abPhases ? "phases on" : abPacking ? "pack shared" : abPad is not null ? BenchSupport.Inv($"pad {abPad}") : abKc is null ? "sweep" : BenchSupport.Inv($"kc {abKc}");
         // One worker: CPU time of this thread (holds on a busy machine); several: wall time (needs a quiet one).
         // SHARPLM_BENCH_CLOCK=cpu with several workers: CPU time of the whole process (work per CPU-second of both
         // workers together; a busy machine disturbs it far less than wall time, but it cannot see idle workers).
@@ -152,6 +154,7 @@ public static unsafe class TrainGemmBench
         var saved = Gemm.Scheduling;
         int savedKc = Gemm.KC;
         var savedPacking = Gemm.Packing;
+        bool savedPhases = Gemm.SlicePhases;
         try
         {
             foreach (var preset in presets)
@@ -172,7 +175,8 @@ public static unsafe class TrainGemmBench
                         for (int which = 0; which < 2; which++)
                         {
                             // The arm's switch (--ab-pad switches operands instead, below; the schedule stays as set).
-                            if (abPacking) Gemm.Packing = which == 0 ? Gemm.PackingScheme.PerTile : Gemm.PackingScheme.Shared;
+                            if (abPhases) Gemm.SlicePhases = which == 1;
+                            else if (abPacking) Gemm.Packing = which == 0 ? Gemm.PackingScheme.PerTile : Gemm.PackingScheme.Shared;
                             else if (abKc is not null) Gemm.KC = which == 0 ? kcA : abKc.Value;
                             else if (abPad is null) Gemm.Scheduling = which == 0 ? Gemm.Schedule.Tiles : Gemm.Schedule.Sweep;
                             double t0 = Clock();
@@ -189,7 +193,7 @@ public static unsafe class TrainGemmBench
                     $"| {preset} | **all GEMMs of a step** | {flopsAll / 1e9:F1} GFLOP | {flopsAll / tilesAll / 1e9:F1} | {flopsAll / sweepAll / 1e9:F1} | {100 * flopsAll / sweepAll / 1e9 / (peak * workerCount):F0} % | {tilesAll / sweepAll:F2}× |"));
             }
         }
-        finally { Gemm.Scheduling = saved; Gemm.KC = savedKc; Gemm.Packing = savedPacking; }
+        finally { Gemm.Scheduling = saved; Gemm.KC = savedKc; Gemm.Packing = savedPacking; Gemm.SlicePhases = savedPhases; }
         return 0;
     }
 
@@ -352,6 +356,13 @@ public static unsafe class TrainGemmBench
             Gemm.Packing = packing switch { "shared" => Gemm.PackingScheme.Shared, "per-tile" => Gemm.PackingScheme.PerTile,
                 _ => throw new ArgumentException($"SHARPLM_GEMM_PACKING must be shared or per-tile, not '{packing}'") };
             Console.Error.WriteLine($"# GEMM packing: {packing}");
+        }
+        if (Environment.GetEnvironmentVariable("SHARPLM_GEMM_SLICE_PHASES") is { } phases)
+        {
+            // 1 (default): deep products (K > M) swept one K slice at a time; 0: all of K per row chunk (sessions 6–8). Results never change.
+            Gemm.SlicePhases = phases switch { "1" => true, "0" => false,
+                _ => throw new ArgumentException($"SHARPLM_GEMM_SLICE_PHASES must be 0 or 1, not '{phases}'") };
+            Console.Error.WriteLine($"# GEMM slice phases: {phases}");
         }
         if (Environment.GetEnvironmentVariable("SHARPLM_GEMM_KC") is { } kcText)
         {

@@ -226,6 +226,59 @@ public unsafe class TrainingGemmTests
         }
     }
 
+    [Theory]
+    [InlineData("Scalar")]
+    [InlineData("Float256")]
+    [InlineData("Float512")]
+    public void Sweeping_one_K_slice_at_a_time_gives_the_same_bits(string path)
+    {
+        // Gemm.SlicePhases: a deep product (K > M over several K slices: the weight gradients) swept slice by slice, vs
+        // every row chunk walking all of K: identical bits on every path, all three layouts, A rows longer than K (lda > K),
+        // accumulating or not, ragged micro-panels and slices, 1–3 workers; and both against the double reference.
+        var p = Enum.Parse<Gemm.Path>(path);
+        if (p == Gemm.Path.Float512 && !System.Runtime.Intrinsics.X86.Avx512F.IsSupported) return;
+        if (p == Gemm.Path.Float256 && !System.Runtime.Intrinsics.X86.Fma.IsSupported) return;
+        foreach (var (M, N, K, ta, tb, accumulate) in new[] {
+            (77, 130, 1000, true, false, true), (13, 45, 800, false, true, false), (100, 33, 777, false, false, true), (250, 70, 1100, true, false, false) })
+        {
+            int lda = (ta ? M : K) + 3; // padded rows: the packing must honour lda
+            var a = Random((ta ? K : M) * lda, 21);
+            var b = Random(K * N, 22);
+            var c0 = Random(M * N, 23);
+            float[]? first = null;
+            foreach (var (phases, threads, rows, cols) in new[] { (false, 2, 240, 768), (true, 2, 240, 768), (true, 1, 240, 768), (true, 3, 24, 64), (false, 3, 24, 64), (true, 2, 36, 32) })
+            {
+                var c = (float[])c0.Clone();
+                lock (ForcedPathLock)
+                {
+                    var saved = (Gemm.SlicePhases, Gemm.SweepRows, Gemm.SweepCols);
+                    (Gemm.SlicePhases, Gemm.SweepRows, Gemm.SweepCols) = (phases, rows, cols);
+                    Gemm.ForcedPath = p;
+                    try
+                    {
+                        using var w = new Workers(threads);
+                        fixed (float* pa = a, pb = b, pc = c)
+                            Gemm.Multiply(w, M, N, K, pa, lda, ta, pb, tb ? K : N, tb, pc, N, accumulate);
+                    }
+                    finally
+                    {
+                        Gemm.ForcedPath = null;
+                        (Gemm.SlicePhases, Gemm.SweepRows, Gemm.SweepCols) = saved;
+                    }
+                }
+                if (first is null) first = c;
+                else Assert.Equal(first, c);
+            }
+            for (int i = 0; i < M; i++)
+                for (int j = 0; j < N; j++)
+                {
+                    double e = accumulate ? c0[i * N + j] : 0;
+                    for (int k = 0; k < K; k++) e += (double)(ta ? a[k * lda + i] : a[i * lda + k]) * (tb ? b[j * K + k] : b[k * N + j]);
+                    Assert.True(Math.Abs(first![i * N + j] - e) <= 1e-5 * (1 + Math.Abs(e)) * Math.Sqrt(K), $"C[{i},{j}] = {first[i * N + j]}, expected {e}");
+                }
+        }
+    }
+
     [Fact]
     public void Double_path_is_exact_on_integers()
     {

@@ -114,8 +114,22 @@ public static unsafe class Gemm
             sweep.Participants = workers.Count;
             sweep.MaxRows = Math.Max(12, SweepRows / 12 * 12); // a multiple of every MR, so chunks never outgrow the scratch
             sweep.UseSharedA(workers, sweep.Blocks);
-            sweep.Reset(workers.Count);
-            workers.For(sweep, workers.Count);
+            int slices = Tiles(K, b.KSlice);
+            if (!SlicePhases || slices < 2 || M >= K)
+            {
+                sweep.Reset(workers.Count, 0, K);
+                workers.For(sweep, workers.Count);
+                return;
+            }
+            // A deep product (K > M: the weight gradients, K = 2048 tokens): a row chunk walks all of B's K slices (4–5 MB
+            // for small), more than L2 holds, so every chunk streamed B from DRAM again. Instead, one sweep per K slice, in
+            // order: each worker streams the slice once and reuses it from L2 for all its rows, and only C (M rows, smaller
+            // than B here) travels again. Every element still sums its slices in order, so the bits are the same.
+            for (int s = 0; s < slices; s++)
+            {
+                sweep.Reset(workers.Count, s * b.KSlice, Math.Min(K, (s + 1) * b.KSlice));
+                workers.For(sweep, workers.Count);
+            }
             return;
         }
         var job = workers.Shared<TileJob<T>>();
@@ -160,6 +174,8 @@ public static unsafe class Gemm
         public Path Path;
         public GemmEpilogue<T>? Epilogue;
         public readonly WorkerScratch<T> Scratch = new();
+        /// <summary>The part of K this pass computes: [KFrom, KTo), whole slices (all of K but in <see cref="Gemm.SlicePhases"/>).</summary>
+        public int KFrom, KTo;
         /// <summary>A packed once for all column blocks (<see cref="SharedPackedA"/>), or null: each tile packs its rows into <see cref="Scratch"/>.</summary>
         public GemmPackedA<T>? SharedA;
 
@@ -176,11 +192,12 @@ public static unsafe class Gemm
         {
             M = m; N = b.N; K = b.K; A = a; Lda = lda; ATransposed = aTransposed;
             B = b; C = c; Ldc = ldc; Accumulate = accumulate; Path = path; Mr = mr; Epilogue = epilogue;
+            KFrom = 0; KTo = K;
         }
 
         /// <summary>Rows [i0, i0+mc) × columns [j0, j0+nc) of C on <paramref name="worker"/> (see <see cref="Gemm.Tile{T}"/>).</summary>
         protected void Tile(int i0, int mc, int j0, int nc, int worker) =>
-            Gemm.Tile(Path, M, K, A, Lda, ATransposed, SharedA, B, C, Ldc, Accumulate, Mr, i0, mc, j0, nc, Scratch[worker], Epilogue);
+            Gemm.Tile(Path, M, K, KFrom, KTo, A, Lda, ATransposed, SharedA, B, C, Ldc, Accumulate, Mr, i0, mc, j0, nc, Scratch[worker], Epilogue);
 
         public void Dispose() => Scratch.Dispose();
     }
@@ -202,11 +219,11 @@ public static unsafe class Gemm
     /// sum never depends on the tile): per slice, the tile's rows of A are packed into <paramref name="ap"/> once and
     /// every packed B panel of the slice is reused across all of the tile's rows.
     /// </summary>
-    static void Tile<T>(Path path, int M, int K, T* A, int lda, bool aTransposed, GemmPackedA<T>? sharedA, GemmPackedB<T> B, T* C, int ldc, bool accumulate,
+    static void Tile<T>(Path path, int M, int K, int kFrom, int kTo, T* A, int lda, bool aTransposed, GemmPackedA<T>? sharedA, GemmPackedB<T> B, T* C, int ldc, bool accumulate,
         int mr, int i0, int mc, int j0, int nc, T* ap, GemmEpilogue<T>? epilogue) where T : unmanaged, INumber<T>
     {
         int nr = B.Nr, kSlice = B.KSlice; // the slices B was packed in (SliceK(K) when it was packed)
-        for (int pc = 0; pc < K; pc += kSlice)
+        for (int pc = kFrom; pc < kTo; pc += kSlice)
         {
             int kc = Math.Min(kSlice, K - pc);
             // The tile's micro-panels: packed once per product and shared by its column blocks, or packed here.
@@ -289,6 +306,12 @@ public static unsafe class Gemm
     /// </summary>
     internal static int SweepCols { get; set; } = 768;
 
+    /// <summary>
+    /// Sweeps a deep product (K &gt; M, K in several slices) one K slice at a time, so each worker streams each slice of
+    /// B once (the bench's SHARPLM_GEMM_SLICE_PHASES A/B switch; results never change).
+    /// </summary>
+    internal static bool SlicePhases { get; set; } = true;
+
     sealed class SweepJob<T> : ProductJob<T> where T : unmanaged, INumber<T>
     {
         public int Blocks, BlockCols, Participants, MaxRows;
@@ -296,8 +319,9 @@ public static unsafe class Gemm
         int[] _next = [];
         long _remaining;
 
-        public void Reset(int workers)
+        public void Reset(int workers, int kFrom, int kTo)
         {
+            KFrom = kFrom; KTo = kTo;
             if (_next.Length < Blocks * Pad) _next = new int[Blocks * Pad];
             else Array.Clear(_next, 0, Blocks * Pad);
             _remaining = (long)M * Tiles(N, B.Nr);
