@@ -14,7 +14,8 @@ namespace SharpLM.Bench;
 /// drifts between rounds.
 /// </summary>
 /// <remarks>
-/// <c>dotnet run -c Release --project bench/SharpLM.Bench -- tokenizer-short-words [--data DIR] [--mb 4] [--rounds 7]</c>.
+/// <c>dotnet run -c Release --project bench/SharpLM.Bench -- tokenizer-short-words [--data DIR] [--mb 4] [--rounds 7] [--model-only]</c>
+/// (first prints <see cref="TokenizerCacheModel"/>'s noise-free line counts; <c>--model-only</c> stops there).
 /// </remarks>
 public static class TokenizerShortWordsBench
 {
@@ -25,6 +26,9 @@ public static class TokenizerShortWordsBench
         var loaded = Gemma3Tokenizer.Load(options.TokenizerPath);
         var (chunks, mbytes) = options.Corpus();
         Console.WriteLine($"# tokenizer short-word table A/B: {chunks.Count} chunks, {mbytes:F2} MB, {Environment.ProcessorCount} cores; load average at start {LoadAverage()}");
+
+        TokenizerCacheModel.Run(loaded, chunks, mbytes);
+        if (args.Contains("--model-only")) return 0;
 
         var records = loaded.WithHugePages(LookupTableMemory.HugePagesByDefault);
         var front = loaded.WithHugePages(LookupTableMemory.HugePagesByDefault);

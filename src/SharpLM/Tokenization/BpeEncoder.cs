@@ -201,6 +201,9 @@ internal sealed class BpeEncoder
     /// </summary>
     internal bool ShortWords { get; set; } = ShortWordCache.EnabledByDefault;
 
+    /// <summary>log2 of the short-word table's lines, read when the table is made (benchmarks compare sizes).</summary>
+    internal int ShortWordLineBits { get; set; } = ShortWordCache.DefaultLineBits;
+
     /// <summary>The plain path: each piece is cut, hashed and looked up before the next one is found.</summary>
     void EncodePiecesOneByOne(ReadOnlySpan<char> word, EncoderScratch s, IdList output)
     {
@@ -299,7 +302,7 @@ internal sealed class BpeEncoder
 
     ShortWordCache CreateShortWords()
     {
-        Interlocked.CompareExchange(ref _shortWords, new ShortWordCache(_hugePages), null);
+        Interlocked.CompareExchange(ref _shortWords, new ShortWordCache(_hugePages, ShortWordLineBits), null);
         return _shortWords;
     }
 

@@ -24,11 +24,10 @@ namespace SharpLM.Tokenization;
 /// </remarks>
 internal sealed unsafe class ShortWordCache
 {
-    /// <summary>Lines (a power of two) of 64 bytes: 1 MiB.</summary>
-    public const int Lines = 1 << 14;
+    /// <summary>log2 of the lines (of 64 bytes) a table has unless told otherwise: 2^14 lines = 1 MiB.</summary>
+    public const int DefaultLineBits = 14;
     const int Ways = 3;
     const int LineWords = 8;                    // ulongs per line: sequence, unused, then (key, ids) × 3
-    const int Shift = 64 - 14;
     /// <summary>Longest piece (UTF-16 units) with a key.</summary>
     public const int MaxWordLength = 8;
     /// <summary>Most ids a record holds.</summary>
@@ -38,6 +37,7 @@ internal sealed unsafe class ShortWordCache
 
     readonly LookupTableMemory _memory;
     readonly ulong* _lines;
+    readonly int _lineBits;
 
     /// <summary>
     /// Whether encoders use this table unless told otherwise: on, except with <c>SHARPLM_TOKENIZER_SHORT_WORDS=0</c>
@@ -45,16 +45,24 @@ internal sealed unsafe class ShortWordCache
     /// </summary>
     public static bool EnabledByDefault { get; } = Environment.GetEnvironmentVariable("SHARPLM_TOKENIZER_SHORT_WORDS") != "0";
 
-    public ShortWordCache(bool hugePages) : this(bytes => new LookupTableMemory(bytes, hugePages)) { }
+    /// <param name="lineBits">log2 of the table's lines (benchmarks compare sizes; 10 to 20).</param>
+    public ShortWordCache(bool hugePages, int lineBits = DefaultLineBits) : this(bytes => new LookupTableMemory(bytes, hugePages), lineBits) { }
 
     public ShortWordCache() : this(LookupTableMemory.HugePagesByDefault) { }
 
     /// <param name="allocate">Makes the table's memory from its size in bytes.</param>
-    internal ShortWordCache(Func<long, LookupTableMemory> allocate)
+    /// <param name="lineBits">log2 of the table's lines.</param>
+    internal ShortWordCache(Func<long, LookupTableMemory> allocate, int lineBits = DefaultLineBits)
     {
-        _memory = allocate((long)Lines * LineWords * sizeof(ulong));
+        ArgumentOutOfRangeException.ThrowIfLessThan(lineBits, 10);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(lineBits, 20);
+        _lineBits = lineBits;
+        _memory = allocate((1L << lineBits) * LineWords * sizeof(ulong));
         _lines = (ulong*)_memory.Start;
     }
+
+    /// <summary>log2 of the table's lines.</summary>
+    public int LineBits => _lineBits;
 
     /// <summary>The memory under the table (its page mode, for diagnostics).</summary>
     public LookupTableMemory Memory => _memory;
@@ -80,10 +88,10 @@ internal sealed unsafe class ShortWordCache
 
     /// <summary>The line <paramref name="key"/> lives in (a multiplicative hash of the key; tests use it to fill one line).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static int LineOf(ulong key) => (int)((key * 0x9E3779B97F4A7C15UL) >> Shift);
+    internal static int LineOf(ulong key, int lineBits) => (int)((key * 0x9E3779B97F4A7C15UL) >> (64 - lineBits));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    ulong* Line(ulong key) => _lines + LineOf(key) * LineWords;
+    ulong* Line(ulong key) => _lines + LineOf(key, _lineBits) * LineWords;
 
     /// <summary>Starts fetching <paramref name="key"/>'s line (a hint: no effect on any result).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -95,7 +95,7 @@ public class ShortWordCacheTests
         for (int i = 0; keys.Count < count; i++)
         {
             ulong key = ShortWordCache.Key($"▁{(char)('a' + i % 26)}{(char)('a' + i / 26 % 26)}{(char)('a' + i / 676 % 26)}{(char)('a' + i / 17576 % 26)}");
-            if (ShortWordCache.LineOf(key) == line) keys.Add(key);
+            if (ShortWordCache.LineOf(key, ShortWordCache.DefaultLineBits) == line) keys.Add(key);
         }
         return keys;
     }
