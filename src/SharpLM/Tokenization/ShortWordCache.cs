@@ -6,13 +6,15 @@ namespace SharpLM.Tokenization;
 /// <summary>
 /// A dense front table for the most common pieces — up to 8 characters, each U+0001–U+00FF or ▁, with up to 3 ids —
 /// shared by every thread encoding with one tokenizer: 16-byte records, 3 to a 64-byte line with the line's sequence
-/// lock, 1 MiB in all, so that the table stays in a core's own 2 MiB L2 and a lookup is one line.
+/// lock, 1 MiB by default, and a lookup that finds its piece here touches one line.
 /// </summary>
 /// <remarks>
-/// <para>Why: on real text ~70 % of the pieces fit this form, and they are only ~25k distinct pieces per 4 MB of text.
-/// In <see cref="SharedWordCache"/> each takes a 64-byte record plus a tag line (two lines per lookup, the hot set spread
-/// over megabytes); on this machine a line not in the core's own L2 comes from DRAM (~120 ns), and two threads make
-/// those trips compete. Here the same pieces take 1 MiB.</para>
+/// <para>Why: on real text ~76 % of the pieces fit this form, and they are only ~23k distinct pieces per 4 MB of text.
+/// In <see cref="SharedWordCache"/> each takes a 64-byte record plus its set's tag line (two lines per lookup, the hot
+/// set spread over 8.5 MiB); on this machine a line not in the core's own L2 (1 MiB) comes from DRAM (~120 ns). Here the
+/// same pieces take 1 MiB, 3 to a line. The working-set model in the bench (<c>tokenizer-short-words</c>) puts the
+/// gain at ~10 % fewer lookup lines from beyond L2 per KB of text (~5 % of all lines, the text and ids streams included):
+/// a piece that misses here still costs the records' two lines, plus this one.</para>
 /// <para>Exact, with no hash-only match: the key is the whole piece, one byte per character (▁ → 0x80, every other
 /// allowed character its own code, zero-padded), so two different pieces of ≤ 8 allowed characters always have
 /// different keys (no character maps to 0, and U+0080 itself is not allowed), and a key equal to the looked-up one
