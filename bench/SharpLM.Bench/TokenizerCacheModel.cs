@@ -92,9 +92,12 @@ internal static class TokenizerCacheModel
         foreach (var (lineBits, wide) in new[] { (0, false), (13, false), (14, false), (13, true), (14, true), (15, true) })
             foreach (int threads in new[] { 1, 2 })
                 Simulate(perChunk, mbytes, lineBits, threads, wide);
+        foreach (int lineBits in new[] { 0, 14 })
+            foreach (int threads in new[] { 1, 2 })
+                Simulate(perChunk, mbytes, lineBits, threads, wide: false, tags16: true);
     }
 
-    static void Simulate(List<(Piece[] Pieces, int Units, int Ids)> perChunk, double mbytes, int lineBits, int threads, bool wide)
+    static void Simulate(List<(Piece[] Pieces, int Units, int Ids)> perChunk, double mbytes, int lineBits, int threads, bool wide, bool tags16 = false)
     {
         var l2 = Enumerable.Range(0, threads).Select(_ => new Lru(L2Sets, L2Ways)).ToArray();
         var l3 = new[] { 4, 16 }.Select(mib => new Lru(mib * 16384 / 16, 16)).ToArray();
@@ -123,7 +126,7 @@ internal static class TokenizerCacheModel
             if (p.Length <= SharedWordCache.MaxWordLength)
             {
                 if (!recordWay.TryGetValue(p.Hash, out int way)) recordWay[p.Hash] = way = setFill[set]++ % 8;
-                Touch(core, Tags + set / 2, true);
+                Touch(core, Tags + set / (tags16 ? 4 : 2), true);
                 Touch(core, RecordsAt + set * 8 + way, true);
             }
             else if (p.Length <= LongWordCache.MaxWordLength)
@@ -161,7 +164,7 @@ internal static class TokenizerCacheModel
             }
         }
         double kb = mbytes * 1000 / threads;   // per core
-        string layout = lineBits == 0 ? "records only" : Inv($"short-word table {(1 << lineBits) * 64 / 1024} KiB, {(wide ? "≤ 16 units, 2" : "≤ 8 units, 3")} per line");
+        string layout = (lineBits == 0 ? "records only" : Inv($"short-word table {(1 << lineBits) * 64 / 1024} KiB, {(wide ? "≤ 16 units, 2" : "≤ 8 units, 3")} per line")) + (tags16 ? ", 16-bit record tags" : "");
         Console.WriteLine(Inv($"| {layout} | {threads} | {l2Misses / threads / kb:F1} | {tableMisses / threads / kb:F1} (tags {byRegion[1] / threads / kb:F1}, records {byRegion[2] / threads / kb:F1}, short {byRegion[3] / threads / kb:F1}, long {byRegion[4] / threads / kb:F1}; text {byRegion[5] / threads / kb:F1}, normalized {byRegion[6] / threads / kb:F1}, ids {byRegion[7] / threads / kb:F1}) | {l2Misses / threads / kb:F1} / {beyondL3[0] / threads / kb:F1} / {beyondL3[1] / threads / kb:F1} |"));
     }
 }

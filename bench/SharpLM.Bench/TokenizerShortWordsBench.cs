@@ -6,9 +6,9 @@ using static SharpLM.Bench.BenchSupport;
 namespace SharpLM.Bench;
 
 /// <summary>
-/// The dense short-word front table (<see cref="ShortWordCache"/>) A/B in one process: two tokenizers over the same
-/// definition, one looking pieces up only in the shared records, one with the front table, encode the same corpus
-/// alternately (A, B, A, B …) at 1 and 2 threads: EncodeBatch into a TokenBatch (wall MB/s, and MB per process-CPU-second,
+/// The word-cache layouts of session 9, A/B/C in one process: three tokenizers over the same definition — the shared
+/// records with 32-bit tags (session 8), with 16-bit tags, and with 16-bit tags behind the dense short-word front table
+/// (<see cref="ShortWordCache"/>) — encode the same corpus alternately (A, B, C, A, B, C …) at 1 and 2 threads: EncodeBatch into a TokenBatch (wall MB/s, and MB per process-CPU-second,
 /// whose 2-thread ÷ 1-thread ratio falls below 1 by what a second thread costs in memory stalls) and threads taking chunks
 /// from a shared counter (MB per thread-CPU-second, no batch code). Ratios are paired within a round, as the VM's speed
 /// drifts between rounds.
@@ -30,11 +30,20 @@ public static class TokenizerShortWordsBench
         TokenizerCacheModel.Run(loaded, chunks, mbytes);
         if (args.Contains("--model-only")) return 0;
 
-        var records = loaded.WithHugePages(LookupTableMemory.HugePagesByDefault);
-        var front = loaded.WithHugePages(LookupTableMemory.HugePagesByDefault);
-        records.ShortWords = false;
-        front.ShortWords = true;
-        var toks = new (string Name, Gemma3Tokenizer Tok)[] { ("records only", records), ("short-word table", front) };
+        Gemma3Tokenizer Make(bool narrowTags, bool shortWords)
+        {
+            var t = loaded.WithHugePages(LookupTableMemory.HugePagesByDefault);
+            t.NarrowTags = narrowTags;
+            t.ShortWords = shortWords;
+            return t;
+        }
+        var records = Make(narrowTags: false, shortWords: false);
+        var toks = new (string Name, Gemma3Tokenizer Tok)[]
+        {
+            ("32-bit tags (session 8)", records),
+            ("16-bit tags", Make(narrowTags: true, shortWords: false)),
+            ("16-bit tags + short-word table", Make(narrowTags: true, shortWords: true)),
+        };
         foreach (var (_, tok) in toks) foreach (var c in chunks) tok.Encode(c);   // warm: JIT, word caches filled
         foreach (var (name, tok) in toks)
         {
@@ -42,10 +51,11 @@ public static class TokenizerShortWordsBench
             long pieces = counts.Hits + counts.Misses, shortHits = tok.ShortWordHits();
             Console.WriteLine(Inv($"{name}: warm-up pass {pieces:N0} pieces, {counts.Misses:N0} misses, {shortHits:N0} short-table hits"));
         }
-        // Ids are the same either way (the tests prove it against HF; this guards the benchmark's own inputs).
-        for (int i = 0; i < chunks.Count; i++)
-            if (!records.Encode(chunks[i]).AsSpan().SequenceEqual(front.Encode(chunks[i])))
-                throw new InvalidOperationException($"chunk {i}: the two tables give different ids");
+        // Ids are the same every way (the tests prove it against HF; this guards the benchmark's own inputs).
+        foreach (var (name, tok) in toks)
+            for (int i = 0; i < chunks.Count; i++)
+                if (!records.Encode(chunks[i]).AsSpan().SequenceEqual(tok.Encode(chunks[i])))
+                    throw new InvalidOperationException($"chunk {i}: {name} gives other ids than {toks[0].Name}");
         foreach (var (name, tok) in toks)
         {
             var counts = tok.WordCacheCounts();
@@ -89,10 +99,15 @@ public static class TokenizerShortWordsBench
             var cpuRise = Paired(c[0], c[1]);   // CPU-seconds per MB at 2 threads ÷ at 1
             Console.WriteLine(Inv($"| {name} | {Median(w[0]):F1} | {Median(w[1]):F1} | {Median(scaling):F2}× ({scaling.Min():F2}–{scaling.Max():F2}) | {Median(c[0]):F1} / {Median(c[1]):F1} | {Median(cpuRise):F3} | {Median(s[0]):F1} / {Median(s[1]):F1} | {Median(Paired(s[0], s[1])):F3} |"));
         }
-        var oneThread = Paired(wall["short-word table"][0], wall["records only"][0]);
-        var oneThreadCpu = Paired(cpu["short-word table"][0], cpu["records only"][0]);
-        var twoThreads = Paired(wall["short-word table"][1], wall["records only"][1]);
-        Console.WriteLine(Inv($"short-word table ÷ records only (paired per round, median (min–max)): 1-thread batch wall {Median(oneThread):F3} ({oneThread.Min():F3}–{oneThread.Max():F3}), MB per CPU-s {Median(oneThreadCpu):F3}; 2-thread batch wall {Median(twoThreads):F3} ({twoThreads.Min():F3}–{twoThreads.Max():F3})"));
+        foreach (var (name, _) in toks.Skip(1))
+        {
+            string b = toks[0].Name;
+            var oneThread = Paired(wall[name][0], wall[b][0]);
+            var oneThreadCpu = Paired(cpu[name][0], cpu[b][0]);
+            var twoThreads = Paired(wall[name][1], wall[b][1]);
+            var sharedOne = Paired(shared[name][0], shared[b][0]);
+            Console.WriteLine(Inv($"{name} ÷ {b} (paired per round, median (min–max)): 1-thread batch wall {Median(oneThread):F3} ({oneThread.Min():F3}–{oneThread.Max():F3}), MB per CPU-s {Median(oneThreadCpu):F3}; shared counter 1 thread MB per thread-CPU-s {Median(sharedOne):F3}; 2-thread batch wall {Median(twoThreads):F3} ({twoThreads.Min():F3}–{twoThreads.Max():F3})"));
+        }
         Console.WriteLine($"load average at end: {LoadAverage()}");
         GC.KeepAlive(loaded);
         return 0;

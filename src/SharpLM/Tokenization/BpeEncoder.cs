@@ -201,6 +201,9 @@ internal sealed class BpeEncoder
     /// </summary>
     internal bool ShortWords { get; set; } = ShortWordCache.EnabledByDefault;
 
+    /// <summary>Whether the shared records get 16-bit tags, read when they are made (default from <c>SHARPLM_TOKENIZER_NARROW_TAGS</c>; benchmarks compare).</summary>
+    internal bool NarrowTags { get; set; } = SharedWordCache.NarrowTagsByDefault;
+
     /// <summary>log2 of the short-word table's lines, read when the table is made (benchmarks compare sizes).</summary>
     internal int ShortWordLineBits { get; set; } = ShortWordCache.DefaultLineBits;
 
@@ -308,7 +311,7 @@ internal sealed class BpeEncoder
 
     SharedWordCache CreateRecords()
     {
-        Interlocked.CompareExchange(ref _records, new SharedWordCache(_hugePages), null);
+        Interlocked.CompareExchange(ref _records, new SharedWordCache(_hugePages, NarrowTags), null);
         return _records;
     }
 

@@ -37,6 +37,8 @@ public sealed class Gemma3Tokenizer
     internal bool PipelinedLookups { get => _bpe.PipelinedLookups; set => _bpe.PipelinedLookups = value; }
     /// <summary>Whether short pieces are looked up in the dense <see cref="ShortWordCache"/> first (default) or only in the shared records.</summary>
     internal bool ShortWords { get => _bpe.ShortWords; set => _bpe.ShortWords = value; }
+    /// <summary>Whether the shared word records get 16-bit tags (set before the first encode; benchmarks compare).</summary>
+    internal bool NarrowTags { get => _bpe.NarrowTags; set => _bpe.NarrowTags = value; }
     /// <summary>log2 of the short-word table's lines (set before the first encode; benchmarks compare sizes).</summary>
     internal int ShortWordLineBits { get => _bpe.ShortWordLineBits; set => _bpe.ShortWordLineBits = value; }
 

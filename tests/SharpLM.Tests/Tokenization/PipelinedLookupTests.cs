@@ -45,11 +45,13 @@ public class PipelinedLookupTests
     {
         var texts = Texts();
         var expected = texts.Select(GemmaTokenizers.OracleEncode).ToList();
-        foreach (bool startWithTable in new[] { true, false })
+        foreach (var (startWithTable, narrowTags) in new[] { (true, true), (false, false) })
         {
             // A fresh tokenizer per order: cold with the table (pieces BPE'd and stored in both tables), or cold without it
-            // and then warm with it (front-table misses found in the records and copied forward), then warm from the table.
+            // and then warm with it (front-table misses found in the records and copied forward), then warm from the table;
+            // the records with 16-bit tags in one, 32-bit ones in the other.
             var tok = Gemma3Tokenizer.Load(TestPaths.GemmaTokenizerJson);
+            tok.NarrowTags = narrowTags;
             var passes = startWithTable
                 ? new[] { (true, true, "cold, table"), (true, true, "warm, table"), (false, true, "warm, table, one by one"), (true, false, "warm, records only") }
                 : new[] { (true, false, "cold, records only"), (true, true, "warm records, cold table"), (true, true, "warm, table"), (false, true, "warm, table, one by one") };
@@ -58,6 +60,7 @@ public class PipelinedLookupTests
                 tok.PipelinedLookups = pipelined;
                 tok.ShortWords = table;
                 long before = tok.ShortWordHits();
+                Assert.Equal(narrowTags, tok.Encoder.WordCache?.NarrowTags ?? narrowTags);
                 for (int i = 0; i < texts.Count; i++)
                     Assert.True(expected[i].AsSpan().SequenceEqual(tok.Encode(texts[i])), $"{pass}: text {i} ({texts[i].Length} chars) differs from HF");
                 long answered = tok.ShortWordHits() - before;
