@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics.X86;
 using SharpLM.Kernels.Training;
 
 namespace SharpLM.Training.Ops;
@@ -29,6 +31,25 @@ internal static unsafe class AttentionBlocked
         typeof(T) == typeof(float) && SmallMatMul.Supported && s.HeadDim % 16 == 0 && s.Scale > 0;
 
     static int Padded(int t) => (t + 15) & ~15;
+
+    /// <summary>
+    /// Software prefetch of the rows the next query block reads (Q, dO, O) and writes (O, dQ), and of K/V rows ahead
+    /// of their transpose. Those rows are one head's 256 bytes inside [B·T, heads·d] rows 2–3 KiB apart, which the
+    /// hardware prefetchers do not follow, so without it each block starts with ~128 DRAM-latency misses per tensor.
+    /// Results are the same bits either way; SHARPLM_ATTN_PREFETCH=0 turns it off (quiet-machine A/B).
+    /// </summary>
+    internal static bool Prefetch { get; set; } = Environment.GetEnvironmentVariable("SHARPLM_ATTN_PREFETCH") != "0";
+
+    /// <summary>Rows of the next block are prefetched this many rows of the current block apart (spreads the misses over the row loop).</summary>
+    const int PrefetchAheadRows = 16;
+
+    /// <summary>Brings the lines holding row[0..d) toward L1 (one prefetch per 64-byte line).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void PrefetchRow(float* row, int d)
+    {
+        byte* p = (byte*)((nuint)row & ~(nuint)63), end = (byte*)(row + d);
+        for (; p < end; p += 64) Sse.Prefetch0(p);
+    }
 
     /// <summary>
     /// Row stride of the transposed K/V and score scratch: padded to 16 and then one more 64-byte line, so that
@@ -94,9 +115,26 @@ internal static unsafe class AttentionBlocked
     /// <summary>Valid keys of query i: [first, i].</summary>
     static int FirstKey(in Attention.Shape s, int i) => s.Window == int.MaxValue ? 0 : (int)Math.Max(0L, (long)i - s.Window + 1);
 
-    static void TransposeHead(float* src, int rowStride, int T, int d, float* dst, int tp)
+    /// <summary>
+    /// Kᵀ (or Vᵀ) of one head into [d, tp] scratch, columns T..tp zeroed. With <see cref="Prefetch"/> it goes in stripes of
+    /// 8 rows, prefetching the rows <see cref="PrefetchAheadRows"/> ahead, and <paramref name="next"/>'s rows with
+    /// them (the head the following pass reads, e.g. V for <see cref="SmallMatMul.PackPanels"/>); the same copy either way.
+    /// </summary>
+    static void TransposeHead(float* src, int rowStride, int T, int d, float* dst, int tp, float* next = null, int nextStride = 0)
     {
-        SmallMatMul.Transpose(T, d, src, rowStride, dst, tp);
+        if (!Prefetch) SmallMatMul.Transpose(T, d, src, rowStride, dst, tp);
+        else
+        {
+            for (int r = 0; r < Math.Min(PrefetchAheadRows, T); r++) PrefetchRow(src + (long)r * rowStride, d);
+            for (int i = 0; i < T; i += 8)
+            {
+                int rows = Math.Min(8, T - i);
+                for (int r = i + PrefetchAheadRows; r < Math.Min(i + PrefetchAheadRows + 8, T); r++) PrefetchRow(src + (long)r * rowStride, d);
+                if (next != null)
+                    for (int r = i; r < i + rows; r++) PrefetchRow(next + (long)r * nextStride, d);
+                SmallMatMul.Transpose(rows, d, src + (long)i * rowStride, rowStride, dst + i, tp);
+            }
+        }
         for (int c = 0; c < d; c++)
             for (int j = T; j < tp; j++) dst[(long)c * tp + j] = 0;
     }
@@ -119,7 +157,7 @@ internal static unsafe class AttentionBlocked
             float* kt = Scratch + worker * PerWorker, vp = kt + (long)d * tp, sc = vp + (long)T * d;
             float* inv = stackalloc float[MB];
             long row0 = (long)b * T;
-            TransposeHead(K + row0 * s.KvWidth + kvh * d, s.KvWidth, T, d, kt, tp);
+            TransposeHead(K + row0 * s.KvWidth + kvh * d, s.KvWidth, T, d, kt, tp, V + row0 * s.VRow + kvh * d, s.VRow);
             SmallMatMul.PackPanels(T, d, V + row0 * s.VRow + kvh * d, s.VRow, vp);
             for (int h = h0; h < h0 + HeadsPerTask; h++)
                 for (int i0 = 0; i0 < T; i0 += MB)
@@ -129,8 +167,16 @@ internal static unsafe class AttentionBlocked
                     int n = Padded(hi - lo), keys = hi - lo;
                     float* qb = Q + (row0 + i0) * s.QWidth + h * d;
                     SmallMatMul.NN(mb, n, d, qb, s.QWidth, kt + lo, tp, sc, tp, accumulate: false);
+                    // The next block's Q (read) and O (written) rows: the following query block of this head, else block 0 of the next head.
+                    int nextRows = !Prefetch ? 0 : i0 + MB < T ? Math.Min(MB, T - i0 - MB) : h + 1 < h0 + HeadsPerTask ? Math.Min(MB, T) : 0;
+                    long nextOffset = i0 + MB < T ? (row0 + i0 + MB) * s.QWidth + h * d : row0 * s.QWidth + (h + 1) * d;
                     for (int r = 0; r < mb; r++)
                     {
+                        if (r < nextRows)
+                        {
+                            PrefetchRow(Q + nextOffset + (long)r * s.QWidth, d);
+                            PrefetchRow(O + nextOffset + (long)r * s.QWidth, d);
+                        }
                         int i = i0 + r, first = FirstKey(s, i);
                         float* row = sc + (long)r * tp;
                         int a = first - lo, len = i - first + 1;
@@ -175,8 +221,16 @@ internal static unsafe class AttentionBlocked
                     long qo = (row0 + i0) * s.QWidth + h * d;
                     SmallMatMul.NN(mb, n, d, Q + qo, s.QWidth, kt + lo, tp, p, tp, accumulate: false);        // S
                     SmallMatMul.NN(mb, n, d, Do + qo, s.QWidth, vt + lo, tp, dp, tp, accumulate: false);      // dP = dO·Vᵀ
+                    // The next block's Q, dO, O (read) and dQ (written) rows: the following query block, else block 0 of the next query head.
+                    int nextRows = !Prefetch ? 0 : i0 + MB < T ? Math.Min(MB, T - i0 - MB) : h + 1 < (kvh + 1) * s.Group ? Math.Min(MB, T) : 0;
+                    long nextOffset = i0 + MB < T ? qo + (long)MB * s.QWidth : row0 * s.QWidth + (h + 1) * d;
                     for (int r = 0; r < mb; r++)
                     {
+                        if (r < nextRows)
+                        {
+                            long nr = nextOffset + (long)r * s.QWidth;
+                            PrefetchRow(Q + nr, d); PrefetchRow(Do + nr, d); PrefetchRow(O + nr, d); PrefetchRow(Dq + nr, d);
+                        }
                         int i = i0 + r, first = FirstKey(s, i), a = first - lo, len = i - first + 1;
                         float* pr = p + (long)r * tp, dpr = dp + (long)r * tp;
                         float di = Vec.Dot(Do + qo + (long)r * s.QWidth, O + qo + (long)r * s.QWidth, d);     // rowsum(dO ⊙ O)
