@@ -74,19 +74,24 @@ public unsafe class AttentionBlockedTests
     public void SmallMatMul_matches_its_reference()
     {
         if (!SmallMatMul.Supported) return;
-        // m covers the 8-, 4- and 1-row blocks and their remainders; n the 32- and 16-wide columns
-        foreach (var (m, n, k) in new[] { (1, 16, 1), (5, 48, 7), (9, 32, 64), (33, 80, 31), (8, 16, 3), (15, 112, 5), (12, 64, 33) })
+        // m covers the 12-, 8-, 4- and 1-row blocks and their remainders; n the 32- and 16-wide columns
+        foreach (var (m, n, k) in new[] { (1, 16, 1), (5, 48, 7), (9, 32, 64), (33, 80, 31), (8, 16, 3), (15, 112, 5), (12, 64, 33), (32, 272, 64), (25, 32, 2) })
         {
             var a = Random(m * (k + 3), 5);
             var b = Random(k * (n + 16), 6);
             var c1 = Random(m * (n + 5), 7);
             var c2 = (float[])c1.Clone();
-            fixed (float* pa = a, pb = b, p1 = c1, p2 = c2)
+            var c3 = (float[])c1.Clone();
+            fixed (float* pa = a, pb = b, p1 = c1, p2 = c2, p3 = c3)
             {
                 SmallMatMul.NN(m, n, k, pa, k + 3, pb, n + 16, p1, n + 5, accumulate: true);
                 SmallMatMul.Reference(m, n, k, pa, k + 3, pb, n + 16, p2, n + 5, accumulate: true);
+                SmallMatMul.Rows12 = false;   // the 8-row blocking: the same FMA chain per element, so the same bits
+                try { SmallMatMul.NN(m, n, k, pa, k + 3, pb, n + 16, p3, n + 5, accumulate: true); }
+                finally { SmallMatMul.Rows12 = true; }
             }
             for (int i = 0; i < c1.Length; i++) Assert.Equal(c2[i], c1[i], 1e-4f);
+            Assert.Equal(c3, c1);
         }
     }
 
