@@ -57,10 +57,44 @@ internal static unsafe class AttentionBlocked
     /// </summary>
     static int Stride(int t) => Padded(t) + 16;
 
-    public static void Forward(Workers workers, float* o, float* lse, float* q, float* k, float* v, in Attention.Shape s)
+    /// <summary>
+    /// Saves P = exp(c·S − lse) (the backward's probabilities) when there is room, so the backward skips S = Q·Kᵀ and
+    /// its exp: the default; SHARPLM_ATTN_SAVE_P=0 makes the backward recompute them (quiet-machine A/B; same bits).
+    /// </summary>
+    internal static bool SaveProbabilities { get; set; } = Environment.GetEnvironmentVariable("SHARPLM_ATTN_SAVE_P") != "0";
+
+    /// <summary>P is saved only while it is at most this many times the attention output (N × heads·d): T ≲ 8·d for causal layers.</summary>
+    const int SavedProbabilityRatio = 4;
+
+    /// <summary>
+    /// Floats of saved P for <paramref name="s"/> (0: the backward recomputes P): per (b, query head), query block after
+    /// query block, an [mb, n] block whose n = the block's padded key count (<see cref="KeyRange"/>), zeros at masked keys.
+    /// </summary>
+    public static long SavedProbabilityFloats(in Attention.Shape s)
+    {
+        if (!SaveProbabilities) return 0;
+        long total = (long)s.Batch * s.Heads * ProbabilitiesPerHead(s);
+        return total <= SavedProbabilityRatio * (long)s.Batch * s.SeqLen * s.QWidth ? total : 0;
+    }
+
+    static long ProbabilitiesPerHead(in Attention.Shape s)
+    {
+        long total = 0;
+        for (int i0 = 0; i0 < s.SeqLen; i0 += MB)
+        {
+            int mb = Math.Min(MB, s.SeqLen - i0);
+            var (lo, hi) = KeyRange(s, i0, mb);
+            total += (long)mb * Padded(hi - lo);
+        }
+        return total;
+    }
+
+    /// <param name="probs">null, or <see cref="SavedProbabilityFloats"/> floats that receive P for <see cref="Backward"/>.</param>
+    public static void Forward(Workers workers, float* o, float* lse, float* q, float* k, float* v, in Attention.Shape s, float* probs = null)
     {
         var job = workers.Shared<ForwardJob>();
         job.O = o; job.Lse = lse; job.Q = q; job.K = k; job.V = v; job.S = s;
+        job.Probs = probs; job.PerHead = probs == null ? 0 : ProbabilitiesPerHead(s);
         job.PerWorker = ForwardScratch(s);
         job.Scratch = workers.Shared<Scratch<float>>().Get(workers.Count * job.PerWorker);
         // A task per (b, KV head) shares its Kᵀ and V panels across the group's query heads; with too few such
@@ -69,17 +103,19 @@ internal static unsafe class AttentionBlocked
         workers.For(job, s.Batch * s.Heads / job.HeadsPerTask);
     }
 
-    public static void Backward(Workers workers, float* dq, float* dk, float* dv, float* dout, float* q, float* k, float* v, float* o, float* lse, in Attention.Shape s)
+    /// <param name="probs">null (recompute P), or the P that <see cref="Forward"/> saved for these q, k, lse.</param>
+    public static void Backward(Workers workers, float* dq, float* dk, float* dv, float* dout, float* q, float* k, float* v, float* o, float* lse, in Attention.Shape s, float* probs = null)
     {
         var job = workers.Shared<BackwardJob>();
         job.Dq = dq; job.Dk = dk; job.Dv = dv; job.Do = dout; job.Q = q; job.K = k; job.V = v; job.O = o; job.Lse = lse; job.S = s;
+        job.Probs = probs; job.PerHead = probs == null ? 0 : ProbabilitiesPerHead(s);
         job.PerWorker = BackwardScratch(s);
         job.Scratch = workers.Shared<Scratch<float>>().Get(workers.Count * job.PerWorker);
         workers.For(job, s.Batch * s.KvHeads);
     }
 
-    /// <summary>Forward scratch per thread: Kᵀ [d, tp]; V as panels [T·d]; S [MB, tp].</summary>
-    static long ForwardScratch(in Attention.Shape s) => (long)s.HeadDim * Stride(s.SeqLen) + (long)s.SeqLen * s.HeadDim + (long)MB * Stride(s.SeqLen);
+    /// <summary>Forward scratch per thread: Kᵀ [d, tp]; V as panels [T·d]; S [MB, tp]; E [MB, tp] (when P is saved, S is kept for it).</summary>
+    static long ForwardScratch(in Attention.Shape s) => (long)s.HeadDim * Stride(s.SeqLen) + (long)s.SeqLen * s.HeadDim + 2L * MB * Stride(s.SeqLen);
 
     /// <summary>Backward scratch per thread: Kᵀ, Vᵀ [d, tp]; K as panels [T·d]; P, dS [MB, tp]; the query block's Q and dO as panels [MB·d]; dK, dV sums [T, d].</summary>
     static long BackwardScratch(in Attention.Shape s) =>
@@ -141,8 +177,8 @@ internal static unsafe class AttentionBlocked
 
     sealed class ForwardJob : ParallelJob
     {
-        public float* O, Lse, Q, K, V, Scratch;
-        public long PerWorker;
+        public float* O, Lse, Q, K, V, Scratch, Probs;
+        public long PerWorker, PerHead;
         public Attention.Shape S;
 
         public int HeadsPerTask;
@@ -154,17 +190,21 @@ internal static unsafe class AttentionBlocked
             int tasksPerRow = s.Heads / HeadsPerTask, b = index / tasksPerRow, h0 = index % tasksPerRow * HeadsPerTask, kvh = h0 / s.Group;
             int d = s.HeadDim, T = s.SeqLen, tp = Stride(T);
             float scale = (float)s.Scale;
-            float* kt = Scratch + worker * PerWorker, vp = kt + (long)d * tp, sc = vp + (long)T * d;
+            float* kt = Scratch + worker * PerWorker, vp = kt + (long)d * tp, sc = vp + (long)T * d, es = sc + (long)MB * tp;
             float* inv = stackalloc float[MB];
             long row0 = (long)b * T;
             TransposeHead(K + row0 * s.KvWidth + kvh * d, s.KvWidth, T, d, kt, tp, V + row0 * s.VRow + kvh * d, s.VRow);
             SmallMatMul.PackPanels(T, d, V + row0 * s.VRow + kvh * d, s.VRow, vp);
             for (int h = h0; h < h0 + HeadsPerTask; h++)
-                for (int i0 = 0; i0 < T; i0 += MB)
+                for (int i0 = 0, pAt = 0; i0 < T; i0 += MB)
                 {
                     int mb = Math.Min(MB, T - i0);
                     var (lo, hi) = KeyRange(s, i0, mb);
                     int n = Padded(hi - lo), keys = hi - lo;
+                    // With P saved: E goes to es (S stays in sc for P's pass), P to this block's [mb, n] rows.
+                    float* pb = Probs == null ? null : Probs + ((long)b * s.Heads + h) * PerHead + pAt;
+                    float* e = pb == null ? sc : es;
+                    pAt += mb * n;
                     float* qb = Q + (row0 + i0) * s.QWidth + h * d;
                     SmallMatMul.NN(mb, n, d, qb, s.QWidth, kt + lo, tp, sc, tp, accumulate: false);
                     // The next block's Q (read) and O (written) rows: the following query block of this head, else block 0 of the next head.
@@ -181,12 +221,15 @@ internal static unsafe class AttentionBlocked
                         float* row = sc + (long)r * tp;
                         int a = first - lo, len = i - first + 1;
                         float shift = scale * Vec.MaxF(row + a, len);          // c > 0, so max(c·s) = c·max(s)
-                        double sum = Vec.ExpAffineMasked(row, a, a + len, n, scale, shift);
+                        double sum = pb == null ? Vec.ExpAffineMasked(row, a, a + len, n, scale, shift)
+                                                : Vec.ExpAffineMaskedTo(row, e + (long)r * tp, a, a + len, n, scale, shift);
                         inv[r] = (float)(1.0 / sum);
-                        Lse[((long)b * s.Heads + h) * T + i] = shift + (float)Math.Log(sum);
+                        float l = shift + (float)Math.Log(sum);
+                        Lse[((long)b * s.Heads + h) * T + i] = l;
+                        if (pb != null) Vec.ExpAffineMaskedTo(row, pb + (long)r * n, a, a + len, n, scale, l);   // P = exp(c·S − lse), as the backward would recompute it
                     }
                     float* ob = O + (row0 + i0) * s.QWidth + h * d;
-                    TimesPanels(mb, keys, sc, tp, vp, T, lo, d, ob, s.QWidth, accumulate: false);   // O = E·V
+                    TimesPanels(mb, keys, e, tp, vp, T, lo, d, ob, s.QWidth, accumulate: false);   // O = E·V
                     for (int r = 0; r < mb; r++) Vec.Scale(inv[r], ob + (long)r * s.QWidth, ob + (long)r * s.QWidth, d);
                 }
         }
@@ -194,8 +237,8 @@ internal static unsafe class AttentionBlocked
 
     sealed class BackwardJob : ParallelJob
     {
-        public float* Dq, Dk, Dv, Do, Q, K, V, O, Lse, Scratch;
-        public long PerWorker;
+        public float* Dq, Dk, Dv, Do, Q, K, V, O, Lse, Scratch, Probs;
+        public long PerWorker, PerHead;
         public Attention.Shape S;
 
         public override void Run(int index, int worker)
@@ -213,13 +256,15 @@ internal static unsafe class AttentionBlocked
             new Span<float>(dkSum, 2 * T * d).Clear();
             for (int h = kvh * s.Group; h < (kvh + 1) * s.Group; h++)
             {
-                for (int i0 = 0; i0 < T; i0 += MB)
+                for (int i0 = 0, pAt = 0; i0 < T; i0 += MB)
                 {
                     int mb = Math.Min(MB, T - i0);
                     var (lo, hi) = KeyRange(s, i0, mb);
                     int n = Padded(hi - lo), keys = hi - lo;
                     long qo = (row0 + i0) * s.QWidth + h * d;
-                    SmallMatMul.NN(mb, n, d, Q + qo, s.QWidth, kt + lo, tp, p, tp, accumulate: false);        // S
+                    float* pb = Probs == null ? null : Probs + ((long)b * s.Heads + h) * PerHead + pAt;   // the forward's P, [mb, n]
+                    pAt += mb * n;
+                    if (pb == null) SmallMatMul.NN(mb, n, d, Q + qo, s.QWidth, kt + lo, tp, p, tp, accumulate: false);   // S
                     SmallMatMul.NN(mb, n, d, Do + qo, s.QWidth, vt + lo, tp, dp, tp, accumulate: false);      // dP = dO·Vᵀ
                     // The next block's Q, dO, O (read) and dQ (written) rows: the following query block, else block 0 of the next query head.
                     int nextRows = !Prefetch ? 0 : i0 + MB < T ? Math.Min(MB, T - i0 - MB) : h + 1 < (kvh + 1) * s.Group ? Math.Min(MB, T) : 0;
@@ -234,13 +279,15 @@ internal static unsafe class AttentionBlocked
                         int i = i0 + r, first = FirstKey(s, i), a = first - lo, len = i - first + 1;
                         float* pr = p + (long)r * tp, dpr = dp + (long)r * tp;
                         float di = Vec.Dot(Do + qo + (long)r * s.QWidth, O + qo + (long)r * s.QWidth, d);     // rowsum(dO ⊙ O)
-                        Vec.SoftmaxBackwardRow(pr, dpr, a, a + len, n, scale, Lse[((long)b * s.Heads + h) * T + i], di); // P and dS (scaled), 0 at masked keys
+                        if (pb == null) Vec.SoftmaxBackwardRow(pr, dpr, a, a + len, n, scale, Lse[((long)b * s.Heads + h) * T + i], di); // P and dS (scaled), 0 at masked keys
+                        else Vec.SoftmaxBackwardRowFromP(pb + (long)r * n, dpr, a, n, scale, di);                                     // dS from the saved P
                     }
                     TimesPanels(mb, keys, dp, tp, kp, T, lo, d, Dq + qo, s.QWidth, accumulate: false);        // dQ = dS·K
                     SmallMatMul.PackPanels(mb, d, Q + qo, s.QWidth, qp);
                     SmallMatMul.PackPanels(mb, d, Do + qo, s.QWidth, dop);
                     TransposedTimesPanels(keys, mb, dp, tp, qp, d, dkSum + (long)lo * d, d, accumulate: true);  // dK += dSᵀ·Q
-                    TransposedTimesPanels(keys, mb, p, tp, dop, d, dvSum + (long)lo * d, d, accumulate: true);  // dV += Pᵀ·dO
+                    if (pb == null) TransposedTimesPanels(keys, mb, p, tp, dop, d, dvSum + (long)lo * d, d, accumulate: true);  // dV += Pᵀ·dO
+                    else TransposedTimesPanels(keys, mb, pb, n, dop, d, dvSum + (long)lo * d, d, accumulate: true);
                 }
             }
             SmallMatMul.CopyRows(T, d, dkSum, d, Dk + row0 * s.KvWidth + kvh * d, s.KvWidth);
