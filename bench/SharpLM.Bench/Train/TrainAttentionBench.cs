@@ -15,7 +15,7 @@ namespace SharpLM.Bench.Train;
 public static unsafe class TrainAttentionBench
 {
     const string Usage = """
-        usage: SharpLM.Bench train-attention [--preset small] [--batch 8] [--seq 256] [--reps 5] [--loop N] [--ab prefetch|nn12|all]
+        usage: SharpLM.Bench train-attention [--preset small] [--batch 8] [--seq 256] [--reps 5] [--loop N] [--ab prefetch|nn12|save-p|all]
         --ab: the forward + backward of the global layer with the named switch(es) off (A) and on (B), alternating
         every repetition in this process (the VM's speed drifts too much between processes), best of N each and the
         median of the per-pair ratios A/B.
@@ -61,25 +61,30 @@ public static unsafe class TrainAttentionBench
         string? ab = BenchSupport.Option(args, "--ab");
         if (ab != null)
         {
-            if (ab is not ("prefetch" or "nn12" or "all")) throw new ArgumentException($"--ab: unknown switch {ab} (prefetch, nn12 or all)");
+            if (ab is not ("prefetch" or "nn12" or "save-p" or "all")) throw new ArgumentException($"--ab: unknown switch {ab} (prefetch, nn12, save-p or all)");
             var s = new Attention.Shape
             {
                 Batch = B, SeqLen = T, Heads = c.NumHeads, KvHeads = c.NumKvHeads, HeadDim = c.HeadDim, Window = int.MaxValue,
                 Scale = 1 / Math.Sqrt(c.QueryPreAttnScalar), VStride = qkv,
             };
             float* k = fused + c.QueryWidth, v = fused + c.QueryWidth + c.KvWidth;
+            // save-p: B saves P in the forward and the backward reads it (the model's arena holds it per layer).
+            long nP = AttentionBlocked.ProbabilityFloats(s);   // whatever SHARPLM_ATTN_SAVE_P says: the A/B needs the buffer
+            if (ab is "save-p" or "all" && nP == 0) throw new ArgumentException("--ab save-p: P is not saved at this shape");
+            float* probs = nP > 0 ? Alloc(nP, 0) : null, p = null;
             void Set(bool on)
             {
                 if (ab is "prefetch" or "all") AttentionBlocked.Prefetch = on;
                 if (ab is "nn12" or "all") SmallMatMul.Rows12 = on;
+                if (ab is "save-p" or "all") p = on ? probs : null;
             }
             Console.WriteLine(BenchSupport.Inv($"# train-attention --ab {ab}: {preset}, B={B}, T={T}, global layer; 1 worker, thread CPU time, {reps} alternating pairs"));
             Console.WriteLine("| part | A (off) ms, best | B (on) ms, best | median A/B |");
             Console.WriteLine("|---|---|---|---|");
             foreach (var (part, run) in new (string, Action)[]
             {
-                ("forward", () => Attention.Forward(workers, o, lse, q, k, v, s)),
-                ("backward", () => Attention.Backward(workers, dq, dk, dfused + c.QueryWidth + c.KvWidth, dout, q, k, v, o, lse, s)),
+                ("forward", () => Attention.Forward(workers, o, lse, q, k, v, s, p)),
+                ("backward", () => Attention.Backward(workers, dq, dk, dfused + c.QueryWidth + c.KvWidth, dout, q, k, v, o, lse, s, p)),
             })
             {
                 var ratios = new List<double>();

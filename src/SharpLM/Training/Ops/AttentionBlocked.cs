@@ -58,24 +58,29 @@ internal static unsafe class AttentionBlocked
     static int Stride(int t) => Padded(t) + 16;
 
     /// <summary>
-    /// Saves P = exp(c·S − lse) (the backward's probabilities) when there is room, so the backward skips S = Q·Kᵀ and
-    /// its exp: the default; SHARPLM_ATTN_SAVE_P=0 makes the backward recompute them (quiet-machine A/B; same bits).
+    /// Whether the model saves P = exp(c·S − lse) in the forward for the backward (which then skips S = Q·Kᵀ and its exp;
+    /// same bits). Off by default: measured on one core, the forward's second exp pass and P's round trip through DRAM
+    /// (~9.4 MB a layer for small) cost what the backward saves (BENCHMARKS.md, Training). SHARPLM_ATTN_SAVE_P=1 turns it
+    /// on for a quiet-machine A/B with both workers; it adds ~113 MB of arena for small.
     /// </summary>
-    internal static bool SaveProbabilities { get; set; } = Environment.GetEnvironmentVariable("SHARPLM_ATTN_SAVE_P") != "0";
+    internal static bool SaveProbabilities { get; set; } = Environment.GetEnvironmentVariable("SHARPLM_ATTN_SAVE_P") == "1";
 
     /// <summary>P is saved only while it is at most this many times the attention output (N × heads·d): T ≲ 8·d for causal layers.</summary>
     const int SavedProbabilityRatio = 4;
 
-    /// <summary>
-    /// Floats of saved P for <paramref name="s"/> (0: the backward recomputes P): per (b, query head), query block after
-    /// query block, an [mb, n] block whose n = the block's padded key count (<see cref="KeyRange"/>), zeros at masked keys.
-    /// </summary>
+    /// <summary>Floats the model's arena holds for saved P at <paramref name="s"/>: <see cref="ProbabilityFloats"/> when <see cref="SaveProbabilities"/> is on and P is small enough, else 0 (the backward recomputes P).</summary>
     public static long SavedProbabilityFloats(in Attention.Shape s)
     {
         if (!SaveProbabilities) return 0;
-        long total = (long)s.Batch * s.Heads * ProbabilitiesPerHead(s);
+        long total = ProbabilityFloats(s);
         return total <= SavedProbabilityRatio * (long)s.Batch * s.SeqLen * s.QWidth ? total : 0;
     }
+
+    /// <summary>
+    /// Floats of P for <paramref name="s"/>: per (b, query head), query block after query block, an [mb, n] block whose
+    /// n = the block's padded key count (<see cref="KeyRange"/>), zeros at masked keys.
+    /// </summary>
+    public static long ProbabilityFloats(in Attention.Shape s) => (long)s.Batch * s.Heads * ProbabilitiesPerHead(s);
 
     static long ProbabilitiesPerHead(in Attention.Shape s)
     {
