@@ -6,7 +6,8 @@ namespace SharpLM.Training.Ops;
 /// <summary>
 /// Causal grouped-query attention with an optional sliding window (spec §1.4, §1.7), q and k already normed
 /// and rotated. Only the per-row log-sum-exp is saved; the backward recomputes the probabilities, so no
-/// T×T matrix is ever stored (the FlashAttention recipe, done one query row at a time).
+/// T×T matrix is ever stored (the FlashAttention recipe, done one query row at a time). The blocked float path can
+/// instead keep the causal blocks of P when they are small (<see cref="SavedProbabilities{T}"/>, off by default).
 /// </summary>
 /// <remarks>
 /// Shapes: q, o, dq, do [B·T, nH·d]; k, dk [B·T, nKV·d]; v, dv rows of nKV·d values <see cref="Shape.VStride"/> apart; lse [B, nH, T].

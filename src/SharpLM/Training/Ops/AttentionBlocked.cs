@@ -20,6 +20,8 @@ namespace SharpLM.Training.Ops;
 /// Backward (task = b and one KV head, looping over the query heads that share it, so dK and dV are owned):
 /// P = exp(c·S − lse), dP = dO·Vᵀ, dS = P ⊙ (dP − rowsum(dO ⊙ O))·c, dQ = dS·K, dK += dSᵀ·Q, dV += Pᵀ·dO; the
 /// last two read dS and P in place as Aᵀ (<see cref="SmallMatMul.TN"/>), no transposed copies.
+/// With a probabilities buffer (<see cref="SaveProbabilities"/>, off by default) the forward also writes P = exp(c·S − lse)
+/// per block, with the same expression the backward would use, and the backward reads it instead of recomputing S and P.
 /// Used when T is float, head_dim is a multiple of 16 and AVX-512 is present; the generic path in
 /// <see cref="Attention"/> is the reference it is tested against.
 /// </remarks>
