@@ -16,7 +16,8 @@ public static unsafe class TrainAttentionBench
 {
     const string Usage = """
         usage: SharpLM.Bench train-attention [--preset small] [--batch 8] [--seq 256] [--reps 5] [--loop N] [--ab prefetch|nn12|save-p|all]
-        --ab: the forward + backward of the global layer with the named switch(es) off (A) and on (B), alternating
+        --ab: the forward + backward of the global layer with the named switch off (A) and on (B) (all: the default-on
+        switches, prefetch and nn12; save-p is off by default and only A/B'd on its own), alternating
         every repetition in this process (the VM's speed drifts too much between processes), best of N each and the
         median of the per-pair ratios A/B.
         """;
@@ -70,13 +71,13 @@ public static unsafe class TrainAttentionBench
             float* k = fused + c.QueryWidth, v = fused + c.QueryWidth + c.KvWidth;
             // save-p: B saves P in the forward and the backward reads it (the model's arena holds it per layer).
             long nP = AttentionBlocked.ProbabilityFloats(s);   // whatever SHARPLM_ATTN_SAVE_P says: the A/B needs the buffer
-            if (ab is "save-p" or "all" && nP == 0) throw new ArgumentException("--ab save-p: P is not saved at this shape");
+            if (ab is "save-p" && nP == 0) throw new ArgumentException("--ab save-p: P is not saved at this shape");
             float* probs = nP > 0 ? Alloc(nP, 0) : null, p = null;
             void Set(bool on)
             {
                 if (ab is "prefetch" or "all") AttentionBlocked.Prefetch = on;
                 if (ab is "nn12" or "all") SmallMatMul.Rows12 = on;
-                if (ab is "save-p" or "all") p = on ? probs : null;
+                if (ab is "save-p") p = on ? probs : null;
             }
             Console.WriteLine(BenchSupport.Inv($"# train-attention --ab {ab}: {preset}, B={B}, T={T}, global layer; 1 worker, thread CPU time, {reps} alternating pairs"));
             Console.WriteLine("| part | A (off) ms, best | B (on) ms, best | median A/B |");
