@@ -21,6 +21,7 @@ public static class Program
         new("tokenizer-footprint", "where a second encoding thread loses speed: MB per thread-CPU-second at 1 vs 2 threads for hot sets of different sizes, beside ALU controls", TokenizerFootprintBench.Run),
         new("tokenizer-timeline", "where an N-thread batch encode's time goes: per-worker start, end, busy and CPU time per round against the 1-thread batch", TokenizerTimelineBench.Run),
         new("tokenizer-pages", "huge pages for the encoder's lookup tables, A/B in one process: MB per thread-CPU-second at 1 and 2 threads, page modes and smaps", TokenizerPagesBench.Run),
+        new("tokenizer-short-words", "word-cache layouts (32/16-bit tags, short-word front table) A/B/C in one process after a working-set model: TokenBatch scaling, CPU per MB at 2 ÷ 1 threads", TokenizerShortWordsBench.Run),
         new("tokenizer-load", "where loading tokenizer.json spends its time (parse, compile; wall, thread and process CPU), merges scanner vs Utf8JsonReader, HF's load", TokenizerLoadBench.Run),
         new("tokenizer-train", "BPE trainer: train time for 4k/8k/16k vocabularies, tokens/byte beside Gemma 3's", TokenizerTrainBench.Run),
         new("bandwidth", "memory bandwidth (STREAM triad and read over arrays far larger than the caches)", MemoryBandwidth.Run),

@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using SharpLM.Kernels.Training;
 using SharpLM.Training;
 using Attention = SharpLM.Training.Ops.Attention;
+using AttentionBlocked = SharpLM.Training.Ops.AttentionBlocked;
 
 namespace SharpLM.Bench.Train;
 
@@ -14,7 +15,11 @@ namespace SharpLM.Bench.Train;
 public static unsafe class TrainAttentionBench
 {
     const string Usage = """
-        usage: SharpLM.Bench train-attention [--preset small] [--batch 8] [--seq 256] [--reps 5] [--loop N]
+        usage: SharpLM.Bench train-attention [--preset small] [--batch 8] [--seq 256] [--reps 5] [--loop N] [--ab prefetch|nn12|save-p|all]
+        --ab: the forward + backward of the global layer with the named switch off (A) and on (B) (all: the default-on
+        switches, prefetch and nn12; save-p is off by default and only A/B'd on its own), alternating
+        every repetition in this process (the VM's speed drifts too much between processes), best of N each and the
+        median of the per-pair ratios A/B.
         """;
 
     public static int Run(string[] args)
@@ -52,6 +57,52 @@ public static unsafe class TrainAttentionBench
                 Attention.Forward(workers, o, lse, q, k, v, s);
                 Attention.Backward(workers, dq, dk, dfused + c.QueryWidth + c.KvWidth, dout, q, k, v, o, lse, s);
             }
+            return 0;
+        }
+        string? ab = BenchSupport.Option(args, "--ab");
+        if (ab != null)
+        {
+            if (ab is not ("prefetch" or "nn12" or "save-p" or "all")) throw new ArgumentException($"--ab: unknown switch {ab} (prefetch, nn12, save-p or all)");
+            var s = new Attention.Shape
+            {
+                Batch = B, SeqLen = T, Heads = c.NumHeads, KvHeads = c.NumKvHeads, HeadDim = c.HeadDim, Window = int.MaxValue,
+                Scale = 1 / Math.Sqrt(c.QueryPreAttnScalar), VStride = qkv,
+            };
+            float* k = fused + c.QueryWidth, v = fused + c.QueryWidth + c.KvWidth;
+            // save-p: B saves P in the forward and the backward reads it (the model's arena holds it per layer).
+            long nP = AttentionBlocked.ProbabilityFloats(s);   // whatever SHARPLM_ATTN_SAVE_P says: the A/B needs the buffer
+            if (ab is "save-p" && nP == 0) throw new ArgumentException("--ab save-p: P is not saved at this shape");
+            float* probs = nP > 0 ? Alloc(nP, 0) : null, p = null;
+            void Set(bool on)
+            {
+                if (ab is "prefetch" or "all") AttentionBlocked.Prefetch = on;
+                if (ab is "nn12" or "all") SmallMatMul.Rows12 = on;
+                if (ab is "save-p") p = on ? probs : null;
+            }
+            Console.WriteLine(BenchSupport.Inv($"# train-attention --ab {ab}: {preset}, B={B}, T={T}, global layer; 1 worker, thread CPU time, {reps} alternating pairs"));
+            Console.WriteLine("| part | A (off) ms, best | B (on) ms, best | median A/B |");
+            Console.WriteLine("|---|---|---|---|");
+            foreach (var (part, run) in new (string, Action)[]
+            {
+                ("forward", () => Attention.Forward(workers, o, lse, q, k, v, s, p)),
+                ("backward", () => Attention.Backward(workers, dq, dk, dfused + c.QueryWidth + c.KvWidth, dout, q, k, v, o, lse, s, p)),
+            })
+            {
+                var ratios = new List<double>();
+                double bestA = double.MaxValue, bestB = double.MaxValue;
+                Set(false); run(); Set(true); run();
+                for (int r = 0; r < reps; r++)
+                {
+                    Set(false);
+                    double t0 = TokenizerBench.ThreadCpuSeconds(); run(); double ta = TokenizerBench.ThreadCpuSeconds() - t0;
+                    Set(true);
+                    t0 = TokenizerBench.ThreadCpuSeconds(); run(); double tb = TokenizerBench.ThreadCpuSeconds() - t0;
+                    bestA = Math.Min(bestA, ta); bestB = Math.Min(bestB, tb); ratios.Add(ta / tb);
+                }
+                ratios.Sort();
+                Console.WriteLine(BenchSupport.Inv($"| {part} | {bestA * 1e3:F2} | {bestB * 1e3:F2} | {ratios[ratios.Count / 2]:F3} |"));
+            }
+            Set(true);
             return 0;
         }
         Console.WriteLine(BenchSupport.Inv($"# train-attention: {preset}, B={B}, T={T}, {c.NumHeads} heads over {c.NumKvHeads} KV heads of {c.HeadDim}; 1 worker, thread CPU time, best of {reps}"));

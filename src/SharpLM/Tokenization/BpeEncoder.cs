@@ -37,6 +37,7 @@ internal sealed class BpeEncoder
     readonly int _modelVocabSize;
     SharedWordCache? _records;     // encoded pieces, shared by all threads (made on first encode)
     LongWordCache? _longWords;     // those too big for a record
+    ShortWordCache? _shortWords;   // a dense front table for the commonest short pieces (also in _records)
     readonly bool _hugePages;
 
     // Cutting before ▁ (see remarks).
@@ -128,7 +129,7 @@ internal sealed class BpeEncoder
         }
         if (!_cutAtMetaSpace)
         {
-            EncodePiece(word, PieceHash(word), s, output);
+            EncodePiece(word, s, output);
             return;
         }
         // The pieces are looked up in blocks, in two passes: the first finds each piece's end and hash and starts
@@ -142,8 +143,10 @@ internal sealed class BpeEncoder
         }
         var records = _records ?? CreateRecords();
         var longWords = _longWords ?? Create(ref _longWords);
+        var shortWords = ShortWords ? _shortWords ?? CreateShortWords() : null;
         var ends = s.PieceEnds;
         var hashes = s.PieceHashes;
+        var keys = s.PieceKeys;
         int start = 0, scan = 1;
         while (start < word.Length)
         {
@@ -159,19 +162,27 @@ internal sealed class BpeEncoder
                     break;
                 }
                 var piece = word[start..cut];
-                uint hash = PieceHash(piece);
-                if (piece.Length <= SharedWordCache.MaxWordLength) records.PrefetchTags(hash);
-                else if (piece.Length <= LongWordCache.MaxWordLength) longWords.PrefetchTags(hash);
+                // A piece with a short-word key is looked up there first (its hash is only needed if it is not there).
+                ulong key = shortWords is null ? 0 : ShortWordCache.Key(piece);
+                uint hash = 0;
+                if (key != 0) shortWords!.Prefetch(key);
+                else
+                {
+                    hash = PieceHash(piece);
+                    if (piece.Length <= SharedWordCache.MaxWordLength) records.PrefetchTags(hash);
+                    else if (piece.Length <= LongWordCache.MaxWordLength) longWords.PrefetchTags(hash);
+                }
                 ends[n] = cut;
+                keys[n] = key;
                 hashes[n++] = hash;
                 start = cut;
                 if (cut == word.Length) break;
             }
-            for (int k = 0; k < Math.Min(RecordsAhead, n); k++) PrefetchRecord(records, longWords, ends, hashes, k, from);
+            for (int k = 0; k < Math.Min(RecordsAhead, n); k++) PrefetchRecord(records, longWords, s, k, from);
             for (int k = 0; k < n; k++)
             {
-                if (k + RecordsAhead < n) PrefetchRecord(records, longWords, ends, hashes, k + RecordsAhead, from);
-                EncodePiece(word[from..ends[k]], hashes[k], s, output);
+                if (k + RecordsAhead < n) PrefetchRecord(records, longWords, s, k + RecordsAhead, from);
+                EncodePiece(word[from..ends[k]], hashes[k], keys[k], s, output);
                 from = ends[k];
             }
         }
@@ -183,6 +194,19 @@ internal sealed class BpeEncoder
     /// </summary>
     internal bool PipelinedLookups { get; set; } = true;
 
+    /// <summary>
+    /// Whether pieces with a <see cref="ShortWordCache.Key"/> are looked up in the dense short-word table first, or only
+    /// in the shared records (same ids either way). Default from <c>SHARPLM_TOKENIZER_SHORT_WORDS</c> (see
+    /// <see cref="ShortWordCache.EnabledByDefault"/>); tests and benchmarks set it per tokenizer to compare the two.
+    /// </summary>
+    internal bool ShortWords { get; set; } = ShortWordCache.EnabledByDefault;
+
+    /// <summary>Whether the shared records get 16-bit tags, read when they are made (default from <c>SHARPLM_TOKENIZER_NARROW_TAGS</c>; benchmarks compare).</summary>
+    internal bool NarrowTags { get; set; } = SharedWordCache.NarrowTagsByDefault;
+
+    /// <summary>log2 of the short-word table's lines, read when the table is made (benchmarks compare sizes).</summary>
+    internal int ShortWordLineBits { get; set; } = ShortWordCache.DefaultLineBits;
+
     /// <summary>The plain path: each piece is cut, hashed and looked up before the next one is found.</summary>
     void EncodePiecesOneByOne(ReadOnlySpan<char> word, EncoderScratch s, IdList output)
     {
@@ -190,21 +214,29 @@ internal sealed class BpeEncoder
         for (int i = 1; i < word.Length; i++)
         {
             if (word[i] != MetaSpace || word[i - 1] == MetaSpace || !MayCutBefore(word, i)) continue;
-            EncodePiece(word[start..i], PieceHash(word[start..i]), s, output);
+            EncodePiece(word[start..i], s, output);
             start = i;
         }
-        EncodePiece(word[start..], PieceHash(word[start..]), s, output);
+        EncodePiece(word[start..], s, output);
     }
 
     /// <summary>How many pieces ahead of its lookup a piece's record is fetched (~ a memory latency of work).</summary>
     const int RecordsAhead = 4;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void PrefetchRecord(SharedWordCache records, LongWordCache longWords, int[] ends, uint[] hashes, int k, int blockStart)
+    static void PrefetchRecord(SharedWordCache records, LongWordCache longWords, EncoderScratch s, int k, int blockStart)
     {
-        int length = ends[k] - (k > 0 ? ends[k - 1] : blockStart);
-        if (length <= SharedWordCache.MaxWordLength) records.PrefetchRecord(hashes[k]);
-        else if (length <= LongWordCache.MaxWordLength) longWords.PrefetchEntry(hashes[k]);
+        if (s.PieceKeys[k] != 0) return;   // expected in the short-word table (its line is already coming)
+        int length = s.PieceEnds[k] - (k > 0 ? s.PieceEnds[k - 1] : blockStart);
+        if (length <= SharedWordCache.MaxWordLength) records.PrefetchRecord(s.PieceHashes[k]);
+        else if (length <= LongWordCache.MaxWordLength) longWords.PrefetchEntry(s.PieceHashes[k]);
+    }
+
+    /// <summary>One cut piece, its key and hash computed here (the paths without blocks).</summary>
+    void EncodePiece(ReadOnlySpan<char> piece, EncoderScratch s, IdList output)
+    {
+        ulong key = ShortWords ? ShortWordCache.Key(piece) : 0;
+        EncodePiece(piece, key != 0 ? 0 : PieceHash(piece), key, s, output);
     }
 
     /// <summary>The word-cache hash of <paramref name="piece"/>, or 0 for a piece too long for any cache (never looked up).</summary>
@@ -222,10 +254,26 @@ internal sealed class BpeEncoder
         return _bmpIds[p] >= 0 ? !_mergesAcrossAfter[p] : !_mergesAcrossAfterFallback;
     }
 
-    /// <summary>One cut piece (<paramref name="hash"/> from <see cref="PieceHash"/>): from the shared caches, or BPE then cache.</summary>
-    void EncodePiece(ReadOnlySpan<char> piece, uint hash, EncoderScratch s, IdList output)
+    /// <summary>
+    /// One cut piece: from the shared caches, or BPE then cache. <paramref name="key"/> is its <see cref="ShortWordCache.Key"/>
+    /// when the short-word table is in use (else 0), and <paramref name="hash"/> its <see cref="PieceHash"/> (0, computed
+    /// here, when it has a key).
+    /// </summary>
+    void EncodePiece(ReadOnlySpan<char> piece, uint hash, ulong key, EncoderScratch s, IdList output)
     {
         var counts = s.Counts;
+        ShortWordCache? shortWords = null;
+        if (key != 0)
+        {
+            shortWords = _shortWords ?? CreateShortWords();
+            if (shortWords.TryGet(key, output))
+            {
+                counts.Hits++;
+                counts.ShortHits++;
+                return;
+            }
+            hash = SharedWordCache.Hash(piece);
+        }
         if (piece.Length > LongWordCache.MaxWordLength)
         {
             counts.Misses++;
@@ -235,16 +283,18 @@ internal sealed class BpeEncoder
         }
         var records = _records ?? CreateRecords();
         var longWords = _longWords ?? Create(ref _longWords);
+        int before = output.Count;
         if ((piece.Length <= SharedWordCache.MaxWordLength && records.TryGet(piece, hash, output))
             || longWords.TryGet(piece, hash, output))
         {
             counts.Hits++;
+            shortWords?.Set(key, output.Span[before..], s.Victim++);   // evicted from the front table (or new there): back in
             return;
         }
         counts.Misses++;
-        int before = output.Count;
         Bpe(piece, s, output);
         var ids = output.Span[before..];
+        shortWords?.Set(key, ids, s.Victim++);
         if (SharedWordCache.Fits(piece.Length, ids.Length)) records.Set(piece, hash, ids, s.Victim++);
         else
         {
@@ -253,9 +303,15 @@ internal sealed class BpeEncoder
         }
     }
 
+    ShortWordCache CreateShortWords()
+    {
+        Interlocked.CompareExchange(ref _shortWords, new ShortWordCache(_hugePages, ShortWordLineBits), null);
+        return _shortWords;
+    }
+
     SharedWordCache CreateRecords()
     {
-        Interlocked.CompareExchange(ref _records, new SharedWordCache(_hugePages), null);
+        Interlocked.CompareExchange(ref _records, new SharedWordCache(_hugePages, NarrowTags), null);
         return _records;
     }
 

@@ -20,5 +20,7 @@ internal sealed class EncoderCounters
     [FieldOffset(80)] public long LongPieces;
     /// <summary>Of <see cref="Misses"/>: pieces too big for a <see cref="SharedWordCache"/> record.</summary>
     [FieldOffset(88)] public long OverflowMisses;
-    [FieldOffset(160)] readonly long _padEnd;   // ≥ 64 bytes after the last counter
+    /// <summary>Of <see cref="Hits"/>: pieces found in the <see cref="ShortWordCache"/>.</summary>
+    [FieldOffset(96)] public long ShortHits;
+    [FieldOffset(168)] readonly long _padEnd;   // ≥ 64 bytes after the last counter
 }

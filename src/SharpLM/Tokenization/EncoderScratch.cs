@@ -26,6 +26,8 @@ internal sealed class EncoderScratch
     /// <summary>The end (in the word) and word-cache hash of each piece of the current block.</summary>
     public readonly int[] PieceEnds = new int[PieceBlock];
     public readonly uint[] PieceHashes = new uint[PieceBlock];
+    /// <summary>The <see cref="ShortWordCache.Key"/> of each piece of the current block (0: none; its hash is then in <see cref="PieceHashes"/>).</summary>
+    public readonly ulong[] PieceKeys = new ulong[PieceBlock];
     /// <summary>Word-cache counters (diagnostics).</summary>
     public readonly EncoderCounters Counts = new();
 

@@ -35,6 +35,20 @@ public sealed class Gemma3Tokenizer
     internal TokenDecoder Decoder => _decoder;
     /// <summary>Whether pieces are looked up in prefetched blocks (default) or one by one (tests and benchmarks compare the two).</summary>
     internal bool PipelinedLookups { get => _bpe.PipelinedLookups; set => _bpe.PipelinedLookups = value; }
+    /// <summary>Whether short pieces are looked up in the dense <see cref="ShortWordCache"/> first (default) or only in the shared records.</summary>
+    internal bool ShortWords { get => _bpe.ShortWords; set => _bpe.ShortWords = value; }
+    /// <summary>Whether the shared word records get 16-bit tags (set before the first encode; benchmarks compare).</summary>
+    internal bool NarrowTags { get => _bpe.NarrowTags; set => _bpe.NarrowTags = value; }
+    /// <summary>log2 of the short-word table's lines (set before the first encode; benchmarks compare sizes).</summary>
+    internal int ShortWordLineBits { get => _bpe.ShortWordLineBits; set => _bpe.ShortWordLineBits = value; }
+
+    /// <summary>Of the word-cache hits, those the <see cref="ShortWordCache"/> answered, summed over every thread (call while no thread encodes).</summary>
+    internal long ShortWordHits()
+    {
+        long h = 0;
+        lock (_counters) foreach (var c in _counters) h += c.ShortHits;
+        return h;
+    }
 
     /// <summary>Word-cache counts summed over every thread that has encoded (diagnostics; call while no thread encodes).</summary>
     /// <returns>Hits, misses (pieces BPE-encoded), and of the misses, pieces too long for any cache and pieces too big for a shared record.</returns>

@@ -12,7 +12,9 @@ namespace SharpLM.Tokenization;
 /// set-associative table of 64-byte records, one cache line each, holding a header, the word's characters and
 /// its ids inline. No object per entry (nothing for the GC to trace, nothing allocated on a miss), one cache
 /// line of tags plus one record line per lookup, and a word one thread has encoded is a hit for the others.
-/// 8 ways (a set's tags fill half a cache line) keep conflict misses rare at the load real text gives.
+/// 8 ways keep conflict misses rare at the load real text gives. The tags are 16 bits by default (a set's 8 tags in a
+/// quarter line, 256 KiB in all): the working-set model of <c>tokenizer-short-words</c> puts 32-bit tags (512 KiB) at
+/// 16.8 tag lines from beyond L2 per KB of text, 16-bit ones at 7.9, since more of the tag lines stay in a 1 MiB L2.
 /// </summary>
 /// <remarks>
 /// <para>Why shared: with a private cache per thread, N threads each miss on every word the others already
@@ -28,7 +30,7 @@ namespace SharpLM.Tokenization;
 /// </remarks>
 internal sealed unsafe class SharedWordCache
 {
-    /// <summary>Records (a power of two): 8 MiB of records and 512 KiB of tags in native memory (made on a tokenizer's first encode).</summary>
+    /// <summary>Records (a power of two): 8 MiB of records and 256 KiB of 16-bit tags (or 512 KiB of 32-bit ones) in native memory (made on a tokenizer's first encode).</summary>
     public const int Records = 1 << 17;
     const int Ways = 8;
     const int SetMask = Records / Ways - 1;
@@ -39,21 +41,40 @@ internal sealed unsafe class SharedWordCache
 
     readonly LookupTableMemory _memory;        // tags, then records: 2 MiB aligned, advised as huge pages
     readonly ulong* _recordsAt;                // record 0 (cache-line aligned)
-    readonly uint* _tagsAt;                    // record → its word's hash (0 = empty), a filter read before the record; a set's 8 tags in one cache line
+    readonly uint* _tagsAt;                    // record → its word's hash (0 = empty), a filter read before the record; a set's 8 tags in half a cache line
+    readonly ushort* _narrowTagsAt;            // or, with narrow tags, its hash's high 16 bits: a set's 8 tags in a quarter line
+    readonly bool _narrow;
+
+    /// <summary>
+    /// Whether tables use 16-bit tags unless told otherwise: on, except with <c>SHARPLM_TOKENIZER_NARROW_TAGS=0</c> (the
+    /// lead's A/B switch; results are the same either way, as the record's header holds the whole hash).
+    /// </summary>
+    public static bool NarrowTagsByDefault { get; } = Environment.GetEnvironmentVariable("SHARPLM_TOKENIZER_NARROW_TAGS") != "0";
 
     /// <param name="hugePages">Whether to ask for huge pages (see <see cref="LookupTableMemory"/>).</param>
-    public SharedWordCache(bool hugePages) : this(bytes => new LookupTableMemory(bytes, hugePages)) { }
+    /// <param name="narrowTags">16-bit tags (256 KiB, 4 sets per tag line) instead of 32-bit ones (512 KiB, 2 per line).</param>
+    public SharedWordCache(bool hugePages, bool narrowTags) : this(bytes => new LookupTableMemory(bytes, hugePages), narrowTags) { }
+
+    public SharedWordCache(bool hugePages) : this(hugePages, NarrowTagsByDefault) { }
 
     /// <param name="allocate">Makes the table's memory from its size in bytes (tests pass one whose huge-page advice fails).</param>
-    internal SharedWordCache(Func<long, LookupTableMemory> allocate)
+    /// <param name="narrowTags">16-bit tags instead of 32-bit ones.</param>
+    internal SharedWordCache(Func<long, LookupTableMemory> allocate, bool narrowTags)
     {
-        const long TagBytes = Records * sizeof(uint);
-        _memory = allocate(TagBytes + (long)Records * RecordWords * sizeof(ulong));
+        long tagBytes = (long)Records * (narrowTags ? sizeof(ushort) : sizeof(uint));
+        _memory = allocate(tagBytes + (long)Records * RecordWords * sizeof(ulong));
+        _narrow = narrowTags;
         _tagsAt = (uint*)_memory.Start;
-        _recordsAt = (ulong*)(_memory.Start + TagBytes);
+        _narrowTagsAt = (ushort*)_memory.Start;
+        _recordsAt = (ulong*)(_memory.Start + tagBytes);
     }
 
+    internal SharedWordCache(Func<long, LookupTableMemory> allocate) : this(allocate, NarrowTagsByDefault) { }
+
     public SharedWordCache() : this(LookupTableMemory.HugePagesByDefault) { }
+
+    /// <summary>Whether the tags are 16-bit (see the constructor).</summary>
+    public bool NarrowTags => _narrow;
 
     /// <summary>The memory under the table (its page mode, for diagnostics).</summary>
     public LookupTableMemory Memory => _memory;
@@ -89,6 +110,8 @@ internal sealed unsafe class SharedWordCache
         wordLength is > 0 and <= MaxWordLength && idCount is > 0 and <= 255 && IdOffset(wordLength) + 4 * idCount <= PayloadBytes;
 
     static uint Tag(uint hash) => hash == 0 ? 1 : hash;
+    // The high half: the set index takes the low bits, so the two together still filter on 30 bits of the hash.
+    static ushort NarrowTag(uint hash) => hash >> 16 == 0 ? (ushort)1 : (ushort)(hash >> 16);
 
     Span<byte> Payload(int record) => new(_recordsAt + record * RecordWords + 1, PayloadBytes);
 
@@ -100,20 +123,29 @@ internal sealed unsafe class SharedWordCache
     public bool TryGet(ReadOnlySpan<char> word, uint hash, IdList output)
     {
         int first = (int)(hash & SetMask) * Ways;
-        for (uint ways = Matches(first, Tag(hash)); ways != 0; ways &= ways - 1)
+        for (uint ways = Matches(first, hash); ways != 0; ways &= ways - 1)
             if (TryRecord(first + BitOperations.TrailingZeroCount(ways), word, hash, output)) return true;
         return false;
     }
 
-    /// <summary>Bit w set: way w of the set starting at record <paramref name="first"/> has tag <paramref name="tag"/> (one vector compare, no loop to mispredict).</summary>
+    /// <summary>Bit w set: way w of the set starting at record <paramref name="first"/> has <paramref name="hash"/>'s tag (one vector compare, no loop to mispredict).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    uint Matches(int first, uint tag)
+    uint Matches(int first, uint hash)
     {
+        if (_narrow)
+        {
+            ushort narrow = NarrowTag(hash);
+            if (Vector128.IsHardwareAccelerated)
+                return Vector128.Equals(Vector128.Load(_narrowTagsAt + first), Vector128.Create(narrow)).ExtractMostSignificantBits();
+            uint found = 0;
+            for (int w = 0; w < Ways; w++) if (_narrowTagsAt[first + w] == narrow) found |= 1u << w;
+            return found;
+        }
+        uint tag = Tag(hash);
         if (Vector256.IsHardwareAccelerated)
             return Vector256.Equals(Vector256.Load(_tagsAt + first), Vector256.Create(tag)).ExtractMostSignificantBits();
         uint ways = 0;
-        var tags = new ReadOnlySpan<uint>(_tagsAt + first, Ways);
-        for (int w = 0; w < tags.Length; w++) if (tags[w] == tag) ways |= 1u << w;
+        for (int w = 0; w < Ways; w++) if (_tagsAt[first + w] == tag) ways |= 1u << w;
         return ways;
     }
 
@@ -124,7 +156,10 @@ internal sealed unsafe class SharedWordCache
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void PrefetchTags(uint hash)
     {
-        if (Sse.IsSupported) Sse.Prefetch0(_tagsAt + (int)(hash & SetMask) * Ways);
+        if (!Sse.IsSupported) return;
+        int first = (int)(hash & SetMask) * Ways;
+        if (_narrow) Sse.Prefetch0(_narrowTagsAt + first);
+        else Sse.Prefetch0(_tagsAt + first);
     }
 
     /// <summary>
@@ -136,7 +171,7 @@ internal sealed unsafe class SharedWordCache
     {
         if (!Sse.IsSupported) return;
         int first = (int)(hash & SetMask) * Ways;
-        uint ways = Matches(first, Tag(hash));
+        uint ways = Matches(first, hash);
         if (ways != 0) Sse.Prefetch0(_recordsAt + (first + BitOperations.TrailingZeroCount(ways)) * RecordWords);
     }
 
@@ -164,7 +199,8 @@ internal sealed unsafe class SharedWordCache
     {
         if (!Fits(word.Length, ids.Length)) return;
         int first = (int)(hash & SetMask) * Ways, record = -1;
-        for (int r = first; r < first + Ways; r++) if (Volatile.Read(ref _tagsAt[r]) == 0) { record = r; break; }
+        for (int r = first; r < first + Ways; r++)
+            if ((_narrow ? Volatile.Read(ref _narrowTagsAt[r]) : Volatile.Read(ref _tagsAt[r])) == 0) { record = r; break; }
         if (record < 0) record = first + (victim & (Ways - 1));
 
         ref ulong headerRef = ref _recordsAt[record * RecordWords];
@@ -178,6 +214,7 @@ internal sealed unsafe class SharedWordCache
         ids.CopyTo(MemoryMarshal.Cast<byte, int>(payload[IdOffset(word.Length)..]));
         ulong seq = ((claimed & SeqMask) + SeqOne) & SeqMask;
         Volatile.Write(ref headerRef, hash | seq | ((ulong)word.Length << 48) | ((ulong)ids.Length << 56));
-        Volatile.Write(ref _tagsAt[record], Tag(hash));
+        if (_narrow) Volatile.Write(ref _narrowTagsAt[record], NarrowTag(hash));
+        else Volatile.Write(ref _tagsAt[record], Tag(hash));
     }
 }

@@ -117,13 +117,7 @@ public sealed unsafe class Gemma3TrainingModel<T> : IDisposable where T : unmana
         return (loss, count);
     }
 
-    Attention.Shape AttentionShape(TrainingActivations<T> a, int layer) => new()
-    {
-        Batch = a.Batch, SeqLen = a.SeqLen, Heads = Config.NumHeads, KvHeads = Config.NumKvHeads, HeadDim = Config.HeadDim,
-        VStride = Config.QueryWidth + 2 * Config.KvWidth,
-        Window = Config.IsGlobal(layer) ? int.MaxValue : Config.SlidingWindow,
-        Scale = 1.0 / Math.Sqrt(Config.QueryPreAttnScalar),
-    };
+    Attention.Shape AttentionShape(TrainingActivations<T> a, int layer) => TrainingActivations<T>.AttentionShape(Config, a.Batch, a.SeqLen, layer);
 
     void RopeTables(TrainingActivations<T> a, int layer, out T* cos, out T* sin)
     {
@@ -152,7 +146,7 @@ public sealed unsafe class Gemma3TrainingModel<T> : IDisposable where T : unmana
         Linear.Forward(Workers, s.Qkv, s.Ln1, P(w.Q), N, H, qkv);                              // q | k | v = a·[Wq; Wk; Wv]ᵀ
         QkNormRope.Forward(Workers, s.Q, s.QRstd, s.K, s.KRstd, s.Qkv, P(w.QNorm), P(w.KNorm), cos, sin, qk, eps); // QK-norm, then RoPE
         var shape = AttentionShape(a, l);
-        Attention.Forward(Workers, s.Att, s.Lse, s.Q, s.K, s.Qkv + qW + kvW, shape);           // causal (+ window) GQA
+        Attention.Forward(Workers, s.Att, s.Lse, s.Q, s.K, s.Qkv + qW + kvW, shape, s.Probs);  // causal (+ window) GQA
         Linear.Forward(Workers, s.AttProj, s.Att, P(w.O), N, qW, H);                           // o = att·Woᵀ
         RmsNorm.ForwardAddNorm(Workers, s.Mid, s.PostAttnRstd, s.AttProj, P(w.PostAttentionNorm), x,  // h = r + post_attention_layernorm(o)
             s.Ln2, s.Ln2Rstd, P(w.PreFeedforwardNorm), N, H, eps);                             // m = pre_feedforward_layernorm(h)
@@ -197,7 +191,7 @@ public sealed unsafe class Gemma3TrainingModel<T> : IDisposable where T : unmana
             a.DA, G(w.PostAttentionNorm), s.AttProj, s.PostAttnRstd, P(w.PostAttentionNorm), N, H);
         Linear.Backward(Workers, a.DAtt, G(w.O), a.DA, s.Att, P(w.O), N, qW, H, accumulateDx: false);
         var shape = AttentionShape(a, l);
-        Attention.Backward(Workers, a.DQ, a.DK, a.DQkv + qW + kvW, a.DAtt, s.Q, s.K, s.Qkv + qW + kvW, s.Att, s.Lse, shape);
+        Attention.Backward(Workers, a.DQ, a.DK, a.DQkv + qW + kvW, a.DAtt, s.Q, s.K, s.Qkv + qW + kvW, s.Att, s.Lse, shape, s.Probs);
         QkNormRope.Backward(Workers, a.DQkv, G(w.QNorm), G(w.KNorm), a.DQ, a.DK, s.Qkv, s.QRstd, s.KRstd, P(w.QNorm), P(w.KNorm), cos, sin, qk);
         Linear.Backward(Workers, a.DB, G(w.Q), a.DQkv, s.Ln1, P(w.Q), N, H, qkv, accumulateDx: false);
         if (l == 0)

@@ -1,6 +1,7 @@
 using System.Numerics;
 using SharpLM.Models.Gemma3;
 using SharpLM.Training.Ops;
+using Attention = SharpLM.Training.Ops.Attention;
 
 namespace SharpLM.Training;
 
@@ -19,6 +20,7 @@ public sealed unsafe class TrainingActivations<T> : IDisposable where T : unmana
         public T* QRstd, Q;               // [N·nH], [N,qW]    q_norm stats, normed + rotated q
         public T* KRstd, K;               // [N·nKV], [N,kvW]
         public T* Att, Lse;               // [N,qW], [B·nH·T]   attention out (o_proj input), row log-sum-exp
+        public T* Probs;                  // attention probabilities for the backward (Attention.SavedProbabilities), or null
         public T* AttProj, PostAttnRstd;  // [N,H], [N]   o_proj out (post_attention_layernorm input)
         public T* Mid;                    // [N,H]   residual after the attention half
         public T* Ln2, Ln2Rstd;           // [N,H], [N]   pre_feedforward_layernorm out
@@ -63,7 +65,7 @@ public sealed unsafe class TrainingActivations<T> : IDisposable where T : unmana
         long perLayer = PerLayer(c, N);
         long shared = Shared(c, N, HeadChunk) + 4L * seqLen * half;
         // each carve rounds up to 16 elements
-        long total = L * (perLayer + 20 * 16) + shared + 40 * 16 + 16L * (L + 1);
+        long total = L * (perLayer + 20 * 16) + shared + 40 * 16 + 16L * (L + 1) + SavedProbabilities(c, batch, seqLen);
         _arena = new NativeArray<T>(total);
         long at = 0;
         T* Take(long count)
@@ -85,6 +87,8 @@ public sealed unsafe class TrainingActivations<T> : IDisposable where T : unmana
             a.QRstd = Take(N * c.NumHeads); a.Q = Take(N * qW);
             a.KRstd = Take(N * c.NumKvHeads); a.K = Take(N * kvW);
             a.Att = Take(N * qW); a.Lse = Take(N * c.NumHeads);
+            long probs = Attention.SavedProbabilities<T>(AttentionShape(c, batch, seqLen, l));
+            a.Probs = probs > 0 ? Take(probs) : null;
             a.AttProj = Take(N * H); a.PostAttnRstd = Take(N);
             a.Mid = Take(N * H);
             a.Ln2 = Take(N * H); a.Ln2Rstd = Take(N);
@@ -121,7 +125,28 @@ public sealed unsafe class TrainingActivations<T> : IDisposable where T : unmana
     {
         long N = (long)batch * seqLen;
         int chunk = TiedHeadCrossEntropy.ChunkRows((int)Math.Min(N, int.MaxValue), c.VocabSize);
-        return (c.NumLayers * PerLayer(c, N) + Shared(c, N, chunk)) * sizeof(T) + N * 16;
+        return (c.NumLayers * PerLayer(c, N) + Shared(c, N, chunk) + SavedProbabilities(c, batch, seqLen)) * sizeof(T) + N * 16;
+    }
+
+    /// <summary>Layer <paramref name="layer"/>'s attention shape (the model's <c>AttentionShape</c> without the row stride of v, which sizes nothing).</summary>
+    public static Attention.Shape AttentionShape(Gemma3Config c, int batch, int seqLen, int layer) => new()
+    {
+        Batch = batch, SeqLen = seqLen, Heads = c.NumHeads, KvHeads = c.NumKvHeads, HeadDim = c.HeadDim,
+        VStride = c.QueryWidth + 2 * c.KvWidth,
+        Window = c.IsGlobal(layer) ? int.MaxValue : c.SlidingWindow,
+        Scale = 1.0 / Math.Sqrt(c.QueryPreAttnScalar),
+    };
+
+    /// <summary>Elements of saved attention probabilities over all layers (<see cref="Attention.SavedProbabilities{T}"/>, plus each carve's rounding).</summary>
+    static long SavedProbabilities(Gemma3Config c, int batch, int seqLen)
+    {
+        long total = 0;
+        for (int l = 0; l < c.NumLayers; l++)
+        {
+            long p = Attention.SavedProbabilities<T>(AttentionShape(c, batch, seqLen, l));
+            if (p > 0) total += (p + 15) / 16 * 16;
+        }
+        return total;
     }
 
     public void Dispose()

@@ -18,10 +18,13 @@ public class WordCacheTests
         return hit ? output.Span[1..].ToArray() : [];
     }
 
-    [Fact]
-    public void StoresAndFindsWords()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void StoresAndFindsWords(bool narrowTags)
     {
-        var c = new SharedWordCache();
+        var c = new SharedWordCache(LookupTableMemory.HugePagesByDefault, narrowTags);
+        Assert.Equal(narrowTags, c.NarrowTags);
         string word = "▁token";
         uint h = SharedWordCache.Hash(word);
         Assert.Empty(Get(c, word, h));
@@ -30,22 +33,39 @@ public class WordCacheTests
         Assert.Empty(Get(c, "▁tokem", SharedWordCache.Hash("▁tokem")));
     }
 
-    [Fact]
-    public void SameHashDifferentWordIsAMiss()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void SameHashDifferentWordIsAMiss(bool narrowTags)
     {
-        var c = new SharedWordCache();
+        var c = new SharedWordCache(LookupTableMemory.HugePagesByDefault, narrowTags);
+        Assert.Equal(narrowTags, c.NarrowTags);
         c.Set("abc", 12345, [1], victim: 0);
         c.Set("abd", 12345, [2], victim: 0);
         Assert.Equal([1], Get(c, "abc", 12345));
         Assert.Equal([2], Get(c, "abd", 12345));
         Assert.Empty(Get(c, "abe", 12345));
         Assert.Empty(Get(c, "ab", 12345));               // a prefix of a stored word
+        // Same set and same high 16 bits (one narrow tag), different hashes: the record's header tells them apart.
+        c.Set("abc", 0x1234_0005, [3], victim: 1);
+        c.Set("abc", 0x1234_8005, [4], victim: 2);
+        Assert.Equal([3], Get(c, "abc", 0x1234_0005));
+        Assert.Equal([4], Get(c, "abc", 0x1234_8005));
+        Assert.Empty(Get(c, "abc", 0x1234_4005));
+        // Hash 0 and a hash whose high half is 0 (tags that would read as empty) are stored and found.
+        c.Set("zero", 0, [5], victim: 3);
+        c.Set("low", 0x0000_0009, [6], victim: 4);
+        Assert.Equal([5], Get(c, "zero", 0));
+        Assert.Equal([6], Get(c, "low", 0x0000_0009));
     }
 
-    [Fact]
-    public void EvictionKeepsEveryAnswerRight()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void EvictionKeepsEveryAnswerRight(bool narrowTags)
     {
-        var c = new SharedWordCache();
+        var c = new SharedWordCache(LookupTableMemory.HugePagesByDefault, narrowTags);
+        Assert.Equal(narrowTags, c.NarrowTags);
         // 40 words in one set of 8 ways (same low hash bits, different high bits).
         var words = Enumerable.Range(0, 40).Select(i => ($"w{i}", (uint)(i + 1) << 24, new[] { i, i * 3, 1000 + i })).ToList();
         for (int i = 0; i < words.Count; i++)
@@ -65,10 +85,13 @@ public class WordCacheTests
         Assert.Equal(8, present);
     }
 
-    [Fact]
-    public void OnlyWordsThatFitAreStored()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void OnlyWordsThatFitAreStored(bool narrowTags)
     {
-        var c = new SharedWordCache();
+        var c = new SharedWordCache(LookupTableMemory.HugePagesByDefault, narrowTags);
+        Assert.Equal(narrowTags, c.NarrowTags);
         string longest = new('x', SharedWordCache.MaxWordLength);
         Assert.True(SharedWordCache.Fits(longest.Length, 1));
         c.Set(longest, 1, [5], victim: 0);
@@ -81,12 +104,14 @@ public class WordCacheTests
         Assert.Empty(Get(c, "y", 2));
     }
 
-    [Fact]
-    public void ReadersRacingWritersNeverSeeATornEntry()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void ReadersRacingWritersNeverSeeATornEntry(bool narrowTags)
     {
         // 4 threads write and read 64 words that all fall in two sets (constant evictions); each word's ids are
         // derived from the word, so any mix of two entries (key of one, ids of another, half-written ids) shows.
-        var c = new SharedWordCache();
+        var c = new SharedWordCache(LookupTableMemory.HugePagesByDefault, narrowTags);
         var words = Enumerable.Range(0, 64).Select(i => $"word{i:D2}").ToArray();
         static int[] IdsOf(int i) => Enumerable.Range(0, 1 + i % 9).Select(k => i * 1000 + k).ToArray();
         static uint HashOf(int i) => (uint)(i & 1) | ((uint)(i + 1) << 20);

@@ -12,8 +12,9 @@ namespace SharpLM.Kernels.Training;
 /// <remarks>
 /// A is addressed as A(i, p) = a[i·ai + p·ap]: <see cref="NN"/> passes (lda, 1), <see cref="TN"/> passes (1, lda),
 /// so a product with Aᵀ (attention's dK += dSᵀ·Q, dV += Pᵀ·dO) reads A where it lies instead of transposing it.
-/// Register block 8×32 (16 zmm accumulators: twice the FMA latency × ports, so a late load does not stall the
-/// FMAs): per k, two loads of B's row and eight broadcasts of A; 4- and 1-row blocks take the remainder. <see cref="TN"/>,
+/// Register blocks 12×32 and 8×32 (24 and 16 zmm accumulators: at least twice the FMA latency × ports, so a late load
+/// does not stall the FMAs): per k, two loads of B's row and 12 or 8 broadcasts of A; 4- and 1-row blocks take the
+/// remainder (m = 32 is 12 + 12 + 8). <see cref="TN"/>,
 /// whose A rows at one k are consecutive floats, uses 12×32 blocks (24 accumulators) from one pointer instead. The
 /// reference is the plain triple loop in <see cref="Reference"/>; tests compare the two.
 /// </remarks>
@@ -44,7 +45,7 @@ public static unsafe class SmallMatMul
     }
 
     /// <summary>12×32 block of <see cref="TN"/>: C[r, 0..31] (+)= Σ_p a[p·lda + r]·b[p·ldb + 0..31], 24 zmm accumulators.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     static void Strided12x32(int k, float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate)
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
@@ -84,7 +85,7 @@ public static unsafe class SmallMatMul
     }
 
     /// <summary>8×32 block of <see cref="TN"/> (the remainder of 12-row blocks; m = 32 is 12 + 12 + 8).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     static void Strided8x32(int k, float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate)
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
@@ -115,14 +116,25 @@ public static unsafe class SmallMatMul
         Store(c, c70, accumulate); Store(c + 16, c71, accumulate);
     }
 
+    /// <summary>
+    /// <see cref="NN"/> (and <see cref="TN"/>'s remainders) in 12×32 register blocks before the 8-row ones: 24 accumulators
+    /// per 14 loads instead of 16 per 10, so fewer load and loop µops per FMA. Every C element is still one FMA chain over
+    /// p = 0..k−1, so the bits do not depend on the row blocking. SHARPLM_ATTN_NN12=0 keeps 8-row blocks (A/B switch).
+    /// </summary>
+    internal static bool Rows12 { get; set; } = Environment.GetEnvironmentVariable("SHARPLM_ATTN_NN12") != "0";
+
     static void Run(int m, int n, int k, float* a, long ai, long ap, float* b, int ldb, float* c, int ldc, bool accumulate)
     {
         if ((n & 15) != 0) throw new ArgumentException("n must be a multiple of 16", nameof(n));
         // Column panels outer, rows inner: one k×32 panel of B (8 KiB at k = 64) stays in L1 while every row block uses it.
+        // (The register blocks are NoInlining: inlined into a large caller, the JIT spilled their loop counter and strides.)
+        bool rows12 = Rows12;
         int j = 0;
         for (; j + 32 <= n; j += 32)
         {
             int i = 0;
+            if (rows12)
+                for (; i + 12 <= m; i += 12) Block12x32(k, a + i * ai, ai, ap, b + j, ldb, c + (long)i * ldc + j, ldc, accumulate);
             for (; i + 8 <= m; i += 8) Block8x32(k, a + i * ai, ai, ap, b + j, ldb, c + (long)i * ldc + j, ldc, accumulate);
             for (; i + 4 <= m; i += 4) Block4x32(k, a + i * ai, ai, ap, b + j, ldb, c + (long)i * ldc + j, ldc, accumulate);
             for (; i < m; i++)
@@ -139,7 +151,48 @@ public static unsafe class SmallMatMul
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    /// <summary>12×32 block of <see cref="Run"/>: rows as three pointers (rows 0–3, 4–7, 8–11) plus the offsets ai, 2ai, 3ai.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
+    static void Block12x32(int k, float* a, long ai, long ap, float* b, int ldb, float* c, int ldc, bool accumulate)
+    {
+        Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        Vector512<float> c60 = default, c61 = default, c70 = default, c71 = default, c80 = default, c81 = default, c90 = default, c91 = default, c100 = default, c101 = default, c110 = default, c111 = default;
+        long ai2 = 2 * ai, ai3 = 3 * ai, ai4 = 4 * ai, sb = ldb;
+        float* p0 = a;
+        for (int p = 0; p < k; p++, p0 += ap)
+        {
+            var b0 = Vector512.Load(b);
+            var b1 = Vector512.Load(b + 16);
+            b += sb;
+            float* p4 = p0 + ai4, p8 = p4 + ai4;
+            var x = Vector512.Create(p0[0]); c00 = Avx512F.FusedMultiplyAdd(x, b0, c00); c01 = Avx512F.FusedMultiplyAdd(x, b1, c01);
+            x = Vector512.Create(p0[ai]); c10 = Avx512F.FusedMultiplyAdd(x, b0, c10); c11 = Avx512F.FusedMultiplyAdd(x, b1, c11);
+            x = Vector512.Create(p0[ai2]); c20 = Avx512F.FusedMultiplyAdd(x, b0, c20); c21 = Avx512F.FusedMultiplyAdd(x, b1, c21);
+            x = Vector512.Create(p0[ai3]); c30 = Avx512F.FusedMultiplyAdd(x, b0, c30); c31 = Avx512F.FusedMultiplyAdd(x, b1, c31);
+            x = Vector512.Create(p4[0]); c40 = Avx512F.FusedMultiplyAdd(x, b0, c40); c41 = Avx512F.FusedMultiplyAdd(x, b1, c41);
+            x = Vector512.Create(p4[ai]); c50 = Avx512F.FusedMultiplyAdd(x, b0, c50); c51 = Avx512F.FusedMultiplyAdd(x, b1, c51);
+            x = Vector512.Create(p4[ai2]); c60 = Avx512F.FusedMultiplyAdd(x, b0, c60); c61 = Avx512F.FusedMultiplyAdd(x, b1, c61);
+            x = Vector512.Create(p4[ai3]); c70 = Avx512F.FusedMultiplyAdd(x, b0, c70); c71 = Avx512F.FusedMultiplyAdd(x, b1, c71);
+            x = Vector512.Create(p8[0]); c80 = Avx512F.FusedMultiplyAdd(x, b0, c80); c81 = Avx512F.FusedMultiplyAdd(x, b1, c81);
+            x = Vector512.Create(p8[ai]); c90 = Avx512F.FusedMultiplyAdd(x, b0, c90); c91 = Avx512F.FusedMultiplyAdd(x, b1, c91);
+            x = Vector512.Create(p8[ai2]); c100 = Avx512F.FusedMultiplyAdd(x, b0, c100); c101 = Avx512F.FusedMultiplyAdd(x, b1, c101);
+            x = Vector512.Create(p8[ai3]); c110 = Avx512F.FusedMultiplyAdd(x, b0, c110); c111 = Avx512F.FusedMultiplyAdd(x, b1, c111);
+        }
+        Store(c, c00, accumulate); Store(c + 16, c01, accumulate); c += ldc;
+        Store(c, c10, accumulate); Store(c + 16, c11, accumulate); c += ldc;
+        Store(c, c20, accumulate); Store(c + 16, c21, accumulate); c += ldc;
+        Store(c, c30, accumulate); Store(c + 16, c31, accumulate); c += ldc;
+        Store(c, c40, accumulate); Store(c + 16, c41, accumulate); c += ldc;
+        Store(c, c50, accumulate); Store(c + 16, c51, accumulate); c += ldc;
+        Store(c, c60, accumulate); Store(c + 16, c61, accumulate); c += ldc;
+        Store(c, c70, accumulate); Store(c + 16, c71, accumulate); c += ldc;
+        Store(c, c80, accumulate); Store(c + 16, c81, accumulate); c += ldc;
+        Store(c, c90, accumulate); Store(c + 16, c91, accumulate); c += ldc;
+        Store(c, c100, accumulate); Store(c + 16, c101, accumulate); c += ldc;
+        Store(c, c110, accumulate); Store(c + 16, c111, accumulate);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     static void Block8x32(int k, float* a, long ai, long ap, float* b, int ldb, float* c, int ldc, bool accumulate)
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;
@@ -174,7 +227,7 @@ public static unsafe class SmallMatMul
         Store(c, c70, accumulate); Store(c + 16, c71, accumulate);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
     static void Block4x32(int k, float* a, long ai, long ap, float* b, int ldb, float* c, int ldc, bool accumulate)
     {
         Vector512<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default, c30 = default, c31 = default;

@@ -249,6 +249,47 @@ public static unsafe class Vec
     }
 
     /// <summary>
+    /// <see cref="ExpAffineMasked"/> into another row: y[j] = exp(x[j]·scale − shift) for j in [from, to), y[j] = 0 for
+    /// every other j in [0, n); x is left as it is; returns Σ y. The same vector expression as ExpAffineMasked (and
+    /// as <see cref="SoftmaxBackwardRow"/>'s P), so the same bits. Used when <see cref="Use512"/>.
+    /// </summary>
+    public static double ExpAffineMaskedTo(float* x, float* y, int from, int to, int n, float scale, float shift)
+    {
+        int j0 = from & ~15;
+        new Span<float>(y, j0).Clear();
+        var vs = Vector512.Create(scale);
+        var vh = Vector512.Create(shift);
+        var acc = Vector512<float>.Zero;
+        var lane = Vector512<int>.Indices + Vector512.Create(j0);
+        var vFrom = Vector512.Create(from);
+        var vTo = Vector512.Create(to);
+        var step = Vector512.Create(16);
+        for (int j = j0; j < n; j += 16, lane += step)
+        {
+            var keep = (Vector512.GreaterThanOrEqual(lane, vFrom) & Vector512.LessThan(lane, vTo)).AsSingle();
+            var e = Vector512.ConditionalSelect(keep, Exp512(Vector512.Load(x + j) * vs - vh), Vector512<float>.Zero);
+            e.Store(y + j);
+            acc += e;
+        }
+        return Vector512.Sum(acc);
+    }
+
+    /// <summary>
+    /// <see cref="SoftmaxBackwardRow"/> from saved probabilities: dp[j] = p[j]·(dp[j] − d)·scale for j in [from &amp; ~16, n)
+    /// (p holds exact zeros at masked keys, as SoftmaxBackwardRow's recomputed P does), dp[j] = 0 below; the same
+    /// vector expression, so the same bits. Used when <see cref="Use512"/>.
+    /// </summary>
+    public static void SoftmaxBackwardRowFromP(float* p, float* dp, int from, int n, float scale, float d)
+    {
+        int j0 = from & ~15;
+        new Span<float>(dp, j0).Clear();
+        var vs = Vector512.Create(scale);
+        var vd = Vector512.Create(d);
+        for (int j = j0; j < n; j += 16)
+            (Vector512.Load(p + j) * (Vector512.Load(dp + j) - vd) * vs).Store(dp + j);
+    }
+
+    /// <summary>
     /// One attention backward row in one pass over whole vectors (n a multiple of 16): p[j] = exp(p[j]·scale − lse)
     /// and dp[j] = p[j]·(dp[j] − d)·scale for j in [from, to), both 0 for every other j in [0, n). On entry p holds
     /// the row's raw scores and dp = dO·Vᵀ; on exit P and dS (scaled). Used when <see cref="Use512"/>.

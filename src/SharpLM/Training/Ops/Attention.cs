@@ -6,7 +6,8 @@ namespace SharpLM.Training.Ops;
 /// <summary>
 /// Causal grouped-query attention with an optional sliding window (spec §1.4, §1.7), q and k already normed
 /// and rotated. Only the per-row log-sum-exp is saved; the backward recomputes the probabilities, so no
-/// T×T matrix is ever stored (the FlashAttention recipe, done one query row at a time).
+/// T×T matrix is ever stored (the FlashAttention recipe, done one query row at a time). The blocked float path can
+/// instead keep the causal blocks of P when they are small (<see cref="SavedProbabilities{T}"/>, off by default).
 /// </summary>
 /// <remarks>
 /// Shapes: q, o, dq, do [B·T, nH·d]; k, dk [B·T, nKV·d]; v, dv rows of nKV·d values <see cref="Shape.VStride"/> apart; lse [B, nH, T].
@@ -34,12 +35,20 @@ public static unsafe class Attention
         public readonly int Group => Heads / KvHeads;
     }
 
-    public static void Forward<T>(Workers workers, T* o, T* lse, T* q, T* k, T* v, in Shape s)
+    /// <summary>
+    /// Elements of the probabilities buffer that <see cref="Forward{T}"/> may fill for <see cref="Backward{T}"/> (the
+    /// blocked float path saves P when it is small enough; see <see cref="AttentionBlocked.SavedProbabilityFloats"/>);
+    /// 0 when the backward recomputes them.
+    /// </summary>
+    public static long SavedProbabilities<T>(in Shape s) => AttentionBlocked.Applies<T>(s) ? AttentionBlocked.SavedProbabilityFloats(s) : 0;
+
+    /// <param name="probs">null, or <see cref="SavedProbabilities{T}"/> elements (not 0) that receive the probabilities for <see cref="Backward{T}"/>.</param>
+    public static void Forward<T>(Workers workers, T* o, T* lse, T* q, T* k, T* v, in Shape s, T* probs = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (AttentionBlocked.Applies<T>(s) && !ForceReference)
         {
-            AttentionBlocked.Forward(workers, (float*)o, (float*)lse, (float*)q, (float*)k, (float*)v, s);
+            AttentionBlocked.Forward(workers, (float*)o, (float*)lse, (float*)q, (float*)k, (float*)v, s, (float*)probs);
             return;
         }
         var job = workers.Shared<ForwardJob<T>>();
@@ -79,12 +88,13 @@ public static unsafe class Attention
     }
 
     /// <summary>dq, dk, dv are overwritten.</summary>
-    public static void Backward<T>(Workers workers, T* dq, T* dk, T* dv, T* dout, T* q, T* k, T* v, T* o, T* lse, in Shape s)
+    /// <param name="probs">The probabilities <see cref="Forward{T}"/> saved (the same buffer, same q, k, lse), or null.</param>
+    public static void Backward<T>(Workers workers, T* dq, T* dk, T* dv, T* dout, T* q, T* k, T* v, T* o, T* lse, in Shape s, T* probs = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (AttentionBlocked.Applies<T>(s) && !ForceReference)
         {
-            AttentionBlocked.Backward(workers, (float*)dq, (float*)dk, (float*)dv, (float*)dout, (float*)q, (float*)k, (float*)v, (float*)o, (float*)lse, s);
+            AttentionBlocked.Backward(workers, (float*)dq, (float*)dk, (float*)dv, (float*)dout, (float*)q, (float*)k, (float*)v, (float*)o, (float*)lse, s, (float*)probs);
             return;
         }
         var job = workers.Shared<BackwardJob<T>>();
