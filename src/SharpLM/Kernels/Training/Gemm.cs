@@ -20,8 +20,9 @@ namespace SharpLM.Kernels.Training;
 /// BLIS-style: B is packed into NR-wide column panels (<see cref="GemmPackedB{T}"/>, piece by piece on first use
 /// inside the tiles, or once per step for the tied head); each tile of C (a chunk of rows of one column block, see
 /// <see cref="Schedule.Sweep"/>) packs its rows of A into MR-tall micro-panels in per-thread scratch and runs an
-/// MR×NR register-blocked micro-kernel over KC-long slices of K. A tile is always computed by one worker with K in
-/// order, so C is bit-identical for any thread count and any tiling.
+/// MR×NR register-blocked micro-kernel over KC-long slices of K. Every element of C gets its K slices in order, each
+/// slice's products summed in one micro-kernel call (a tile on one worker; or, for a deep product swept one slice at a
+/// time, <see cref="SlicePhases"/>, one pass after another), so C is bit-identical for any thread count and any tiling.
 /// </remarks>
 [SkipLocalsInit] // the micro-kernels' stackalloc'd edge blocks (1.5 KiB) need no zeroing on every call
 public static unsafe class Gemm
