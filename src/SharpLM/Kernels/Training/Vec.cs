@@ -227,26 +227,8 @@ public static unsafe class Vec
     /// every other j in [0, n); returns Σ of the results. n must be a multiple of 16 (the row's padded width),
     /// so no tail and no separate pass to clear the masked keys. Used when <see cref="Use512"/>.
     /// </summary>
-    public static double ExpAffineMasked(float* x, int from, int to, int n, float scale, float shift)
-    {
-        int j0 = from & ~15;
-        new Span<float>(x, j0).Clear();
-        var vs = Vector512.Create(scale);
-        var vh = Vector512.Create(shift);
-        var acc = Vector512<float>.Zero;
-        var lane = Vector512<int>.Indices + Vector512.Create(j0);
-        var vFrom = Vector512.Create(from);
-        var vTo = Vector512.Create(to);
-        var step = Vector512.Create(16);
-        for (int j = j0; j < n; j += 16, lane += step)
-        {
-            var keep = (Vector512.GreaterThanOrEqual(lane, vFrom) & Vector512.LessThan(lane, vTo)).AsSingle();
-            var e = Vector512.ConditionalSelect(keep, Exp512(Vector512.Load(x + j) * vs - vh), Vector512<float>.Zero);
-            e.Store(x + j);
-            acc += e;
-        }
-        return Vector512.Sum(acc);
-    }
+    public static double ExpAffineMasked(float* x, int from, int to, int n, float scale, float shift) =>
+        ExpAffineMaskedTo(x, x, from, to, n, scale, shift);   // in place: each vector is read before its store
 
     /// <summary>
     /// <see cref="ExpAffineMasked"/> into another row: y[j] = exp(x[j]·scale − shift) for j in [from, to), y[j] = 0 for
