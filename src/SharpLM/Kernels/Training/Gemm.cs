@@ -37,7 +37,9 @@ public static unsafe class Gemm
     internal const int NC = 512;
     /// <summary>
     /// Longest K slice a micro-kernel call covers: its MR×KC A micro-panel (18 KiB) stays in L1, and a sweep's B slice
-    /// (768 columns × 384, 1.1 MiB) plus its A chunk (240 rows, 360 KiB) in L2. Fewer slices than 256 (sessions 3–6
+    /// (768 columns × 384, 1.1 MiB) plus its A chunk (240 rows, 360 KiB) mostly in L2 (1 MiB per core on the Cascade Lake
+    /// VM these sizes were measured on; the rest comes from L3; smaller blocks that fit measured no faster, see
+    /// <see cref="SweepCols"/>). Fewer slices than 256 (sessions 3–6
     /// round 1) means C read and written less often and fewer micro-kernel restarts: all GEMMs of a small step +1–2 %
     /// per core, weight gradients (K = 2048) +4–5 %; 512 overflows L2 and lost 2 % (BENCHMARKS.md "Training", session 6).
     /// Changes the order of sums, so results depend on it: set only before any product (the bench's SHARPLM_GEMM_KC
@@ -301,9 +303,10 @@ public static unsafe class Gemm
     /// <summary>Most rows of one sweep chunk (a multiple of every MR): its A slice (360 KiB) and C rows (up to 720 KiB) share L2 with the B slice.</summary>
     internal static int SweepRows { get; set; } = 240;
     /// <summary>
-    /// Widest column block of a sweep: its packed B slice (up to 1.1 MiB with kc 384) stays in L2. 768 measured best per
-    /// core on small's shapes (qkv's 768 columns in one block: its forward 88 → 101 GFLOP/s; 320 lost 7 % overall,
-    /// 1024 the same as 768; BENCHMARKS.md "Training", session 6).
+    /// Widest column block of a sweep: its packed B slice (up to 1.1 MiB with kc 384) is what each worker keeps close.
+    /// That is a little more than this VM's 1 MiB L2, yet 768 measured best on small's shapes (qkv's 768 columns in one
+    /// block: its forward 88 → 101 GFLOP/s; 320 lost 7 % overall, 1024 the same as 768; BENCHMARKS.md "Training",
+    /// session 6; 384 with 240 or 120 rows no better in session 9's recheck, SHARPLM_GEMM_SWEEP in the bench).
     /// </summary>
     internal static int SweepCols { get; set; } = 768;
 
