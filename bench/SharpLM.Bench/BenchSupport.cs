@@ -8,6 +8,16 @@ internal static class BenchSupport
 {
     public static string Inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 
+    /// <summary>The middle value (the upper one of the two middles for an even count), as the tokenizer suites report.</summary>
+    public static double Median(IEnumerable<double> xs)
+    {
+        var s = xs.OrderBy(x => x).ToList();
+        return s[s.Count / 2];
+    }
+
+    /// <summary>/proc/loadavg as printed beside a figure (n/a off Linux).</summary>
+    public static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a";
+
     /// <summary>The value after <paramref name="name"/> in <paramref name="args"/>, or null.</summary>
     public static string? Option(string[] args, string name)
     {

@@ -232,9 +232,21 @@ public static class TokenizerBench
     /// <summary>CPU time of the calling thread (NaN off Linux); HF's encode runs on the calling thread too.</summary>
     internal static double ThreadCpuSeconds() => SharpLM.Threading.CpuTime.ThreadSeconds();
 
-    static double Median(List<double> xs)
+    /// <summary>
+    /// One thread's part of a shared-counter pass (the batch's hand-out without its code): takes chunk indices from
+    /// <paramref name="next"/> in turn until none are left, encoding each into <paramref name="output"/> (cleared per
+    /// chunk); returns the bytes it encoded and the thread CPU seconds that took.
+    /// </summary>
+    internal static (long Bytes, double CpuSeconds) EncodeTakingTurns(Gemma3Tokenizer tok, List<string> chunks, int[] chunkBytes, ref int next, List<int> output)
     {
-        var s = xs.OrderBy(x => x).ToList();
-        return s[s.Count / 2];
+        double c0 = ThreadCpuSeconds();
+        long bytes = 0;
+        for (int i = Interlocked.Increment(ref next); i < chunks.Count; i = Interlocked.Increment(ref next))
+        {
+            output.Clear();
+            tok.Encode(chunks[i].AsSpan(), output);
+            bytes += chunkBytes[i];
+        }
+        return (bytes, ThreadCpuSeconds() - c0);
     }
 }

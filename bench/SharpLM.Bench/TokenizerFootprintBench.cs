@@ -157,12 +157,4 @@ public static class TokenizerFootprintBench
         }
         return a ^ b ^ c ^ d ^ e ^ f ^ g ^ h;
     }
-
-    static double Median(List<double> xs)
-    {
-        var s = xs.OrderBy(x => x).ToList();
-        return s[s.Count / 2];
-    }
-
-    static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a";
 }

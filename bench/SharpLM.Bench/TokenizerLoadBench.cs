@@ -73,8 +73,4 @@ public static class TokenizerLoadBench
     }
 
     static double ProcessCpuMs() { using var p = Process.GetCurrentProcess(); return p.TotalProcessorTime.TotalMilliseconds; }
-
-    static double Median(IEnumerable<double> xs) { var s = xs.OrderBy(x => x).ToList(); return s[s.Count / 2]; }
-
-    static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a";
 }

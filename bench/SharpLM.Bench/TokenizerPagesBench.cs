@@ -96,8 +96,4 @@ public static class TokenizerPagesBench
         ths.ForEach(x => x.Join());
         return result;
     }
-
-    static double Median(List<double> xs) { var s = xs.OrderBy(x => x).ToList(); return s[s.Count / 2]; }
-
-    static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a";
 }

@@ -87,9 +87,9 @@ public static class TokenizerScalingBench
         {
             var byBatch = Enumerable.Range(0, rounds).Select(r => rows[(v.Name, threads)][r].MBps / rows[(v.Name, 1)][r].MBps).ToList();
             var byLoop = Enumerable.Range(0, rounds).Select(r => rows[(v.Name, threads)][r].MBps / encodeLoop[r]).ToList();
-            Console.WriteLine(Inv($"| {v.Name}, {threads} threads | {MedianOf(byBatch):F2}× ({byBatch.Min():F2}–{byBatch.Max():F2}) | {MedianOf(byLoop):F2}× ({byLoop.Min():F2}–{byLoop.Max():F2}) |"));
+            Console.WriteLine(Inv($"| {v.Name}, {threads} threads | {Median(byBatch):F2}× ({byBatch.Min():F2}–{byBatch.Max():F2}) | {Median(byLoop):F2}× ({byLoop.Min():F2}–{byLoop.Max():F2}) |"));
         }
-        Console.WriteLine(Inv($"1-thread Encode loop (wall clock, same rounds): median {MedianOf(encodeLoop):F1} MB/s"));
+        Console.WriteLine(Inv($"1-thread Encode loop (wall clock, same rounds): median {Median(encodeLoop):F1} MB/s"));
 
         // ---- contention probe: persistent threads, each encoding the whole corpus by itself ----
         Console.WriteLine();
@@ -138,24 +138,16 @@ public static class TokenizerScalingBench
                 for (int r = 0; r < rounds + 1; r++)
                 {
                     start.SignalAndWait();
-                    double c0 = TokenizerBench.ThreadCpuSeconds();
-                    long bytes = 0;
-                    for (int i = Interlocked.Increment(ref next); i < chunks.Count; i = Interlocked.Increment(ref next))
-                    {
-                        output.Clear();
-                        tok.Encode(chunks[i].AsSpan(), output);
-                        bytes += chunkBytes[i];
-                    }
-                    double cpu = TokenizerBench.ThreadCpuSeconds() - c0;
+                    var (bytes, cpu) = TokenizerBench.EncodeTakingTurns(tok, chunks, chunkBytes, ref next, output);
                     if (r > 0 && cpu > 0) lock (rates) rates.Add(bytes / 1e6 / cpu);
                     end.SignalAndWait();
                 }
             })).ToList();
             ths.ForEach(x => x.Start());
             ths.ForEach(x => x.Join());
-            double wall = MedianOf(walls);
+            double wall = Median(walls);
             if (t == 1) sharedBase = wall;
-            Console.WriteLine(Inv($"| Encode(text, List<int>) | {t} | {wall:F1} | {wall / sharedBase:F2}× | {MedianOf(rates):F1} |"));
+            Console.WriteLine(Inv($"| Encode(text, List<int>) | {t} | {wall:F1} | {wall / sharedBase:F2}× | {Median(rates):F1} |"));
         }
         Console.WriteLine($"load average at end: {LoadAverage()}");
         return 0;
@@ -191,8 +183,4 @@ public static class TokenizerScalingBench
             (GC.GetTotalPauseDuration() - pause).TotalMilliseconds, (after.Misses - counts.Misses) / mbytes,
             (after.LongPieces - counts.LongPieces) / mbytes, (after.OverflowMisses - counts.OverflowMisses) / mbytes);
     }
-
-    static double MedianOf(List<double> xs) { var s = xs.OrderBy(x => x).ToList(); return s[s.Count / 2]; }
-
-    static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a";
 }

@@ -124,15 +124,7 @@ public static class TokenizerShortWordsBench
         {
             var output = new List<int>();
             start.SignalAndWait();
-            double c0 = TokenizerBench.ThreadCpuSeconds();
-            long mine = 0;
-            for (int i = Interlocked.Increment(ref next); i < chunks.Count; i = Interlocked.Increment(ref next))
-            {
-                output.Clear();
-                tok.Encode(chunks[i].AsSpan(), output);
-                mine += chunkBytes[i];
-            }
-            double used = TokenizerBench.ThreadCpuSeconds() - c0;
+            var (mine, used) = TokenizerBench.EncodeTakingTurns(tok, chunks, chunkBytes, ref next, output);
             lock (start) { cpuSeconds += used; bytes += mine; }
         })).ToList();
         ths.ForEach(x => x.Start());
@@ -141,8 +133,4 @@ public static class TokenizerShortWordsBench
     }
 
     static List<double> Paired(List<double> a, List<double> b) => a.Zip(b, (x, y) => x / y).ToList();
-
-    static double Median(List<double> xs) { var s = xs.OrderBy(x => x).ToList(); return s[s.Count / 2]; }
-
-    static string LoadAverage() => File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Trim() : "n/a";
 }
