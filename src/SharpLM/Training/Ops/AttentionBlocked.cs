@@ -54,6 +54,18 @@ internal static unsafe class AttentionBlocked
     }
 
     /// <summary>
+    /// The query block a task processes after block <paramref name="i0"/> of head <paramref name="h"/>: the following block
+    /// of that head, else block 0 of the next head before <paramref name="headEnd"/>. Returns its rows to prefetch (0 with
+    /// <see cref="Prefetch"/> off or at the task's end) and the offset of its first row in [B·T, heads·d] tensors.
+    /// </summary>
+    static (int Rows, long Offset) NextBlock(in Attention.Shape s, long row0, int i0, int h, int headEnd)
+    {
+        int T = s.SeqLen, d = s.HeadDim;
+        if (i0 + MB < T) return (Prefetch ? Math.Min(MB, T - i0 - MB) : 0, (row0 + i0 + MB) * s.QWidth + (long)h * d);
+        return (Prefetch && h + 1 < headEnd ? Math.Min(MB, T) : 0, row0 * s.QWidth + (long)(h + 1) * d);
+    }
+
+    /// <summary>
     /// Row stride of the transposed K/V and score scratch: padded to 16 and then one more 64-byte line, so that
     /// a power-of-two T (1 KiB rows at T = 256) does not map a 32-column panel's rows onto a few L1 sets.
     /// </summary>
@@ -214,9 +226,7 @@ internal static unsafe class AttentionBlocked
                     pAt += mb * n;
                     float* qb = Q + (row0 + i0) * s.QWidth + h * d;
                     SmallMatMul.NN(mb, n, d, qb, s.QWidth, kt + lo, tp, sc, tp, accumulate: false);
-                    // The next block's Q (read) and O (written) rows: the following query block of this head, else block 0 of the next head.
-                    int nextRows = !Prefetch ? 0 : i0 + MB < T ? Math.Min(MB, T - i0 - MB) : h + 1 < h0 + HeadsPerTask ? Math.Min(MB, T) : 0;
-                    long nextOffset = i0 + MB < T ? (row0 + i0 + MB) * s.QWidth + h * d : row0 * s.QWidth + (h + 1) * d;
+                    var (nextRows, nextOffset) = NextBlock(s, row0, i0, h, h0 + HeadsPerTask);   // its Q (read) and O (written) rows
                     for (int r = 0; r < mb; r++)
                     {
                         if (r < nextRows)
@@ -273,9 +283,7 @@ internal static unsafe class AttentionBlocked
                     pAt += mb * n;
                     if (pb == null) SmallMatMul.NN(mb, n, d, Q + qo, s.QWidth, kt + lo, tp, p, tp, accumulate: false);   // S
                     SmallMatMul.NN(mb, n, d, Do + qo, s.QWidth, vt + lo, tp, dp, tp, accumulate: false);      // dP = dO·Vᵀ
-                    // The next block's Q, dO, O (read) and dQ (written) rows: the following query block, else block 0 of the next query head.
-                    int nextRows = !Prefetch ? 0 : i0 + MB < T ? Math.Min(MB, T - i0 - MB) : h + 1 < (kvh + 1) * s.Group ? Math.Min(MB, T) : 0;
-                    long nextOffset = i0 + MB < T ? qo + (long)MB * s.QWidth : row0 * s.QWidth + (h + 1) * d;
+                    var (nextRows, nextOffset) = NextBlock(s, row0, i0, h, (kvh + 1) * s.Group);  // its Q, dO, O (read) and dQ (written) rows
                     for (int r = 0; r < mb; r++)
                     {
                         if (r < nextRows)
