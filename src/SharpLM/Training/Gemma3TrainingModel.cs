@@ -60,7 +60,12 @@ public sealed unsafe class Gemma3TrainingModel<T> : IDisposable where T : unmana
         }
     }
 
-    public void ZeroGradients() => Gradients.Clear();
+    /// <summary>Gradients = 0 before a step's accumulation, with all workers (<see cref="Optimization.ParallelClear"/>).</summary>
+    public void ZeroGradients()
+    {
+        if (Gradients is NativeArray<float> g) Optimization.ParallelClear.Clear(Workers, g);
+        else Gradients.Clear();
+    }
 
     /// <summary>The activation arena for (B, T), reallocated only when the shape changes.</summary>
     public TrainingActivations<T> ActivationsFor(int batch, int seqLen)

@@ -28,6 +28,60 @@ public unsafe class TrainingVecTests
         Assert.True(worst < 2.5e-7, $"worst relative error {worst:E2}");
     }
 
+    [Theory]
+    [InlineData(576, 576, 576, 576)]   // four rows of small's hidden size
+    [InlineData(0, 1, 3, 7)]           // empty, shorter than one vector, scalar tails
+    [InlineData(1031, 5, 2049, 64)]    // unequal lengths: the shortest ends the common part, the others finish alone
+    [InlineData(4100, 4097, 4099, 4098)]
+    public void SumSquares4_is_bit_identical_to_four_SumSquares_and_close_to_exact(int n0, int n1, int n2, int n3)
+    {
+        int[] lengths = [n0, n1, n2, n3];
+        var rows = new float[4][];
+        var r = new Random(17);
+        for (int k = 0; k < 4; k++)
+        {
+            rows[k] = new float[lengths[k] + 3]; // the tail past n must not be read into the sum
+            for (int i = 0; i < rows[k].Length; i++) rows[k][i] = (float)((r.NextDouble() * 2 - 1) * Math.Pow(10, r.Next(-3, 4)));
+        }
+        var sums = new double[4];
+        fixed (float* a = rows[0], b = rows[1], c = rows[2], d = rows[3])
+        fixed (double* ps = sums)
+        {
+            Vec.SumSquares4(a, n0, b, n1, c, n2, d, n3, ps);
+            float*[] p = [a, b, c, d];
+            for (int k = 0; k < 4; k++)
+            {
+                Assert.Equal(Vec.SumSquares(p[k], lengths[k]), sums[k]);
+                // Reference: the exact squares (a float's square is exact in double) summed with Neumaier's compensation.
+                double exact = 0, carry = 0;
+                for (int i = 0; i < lengths[k]; i++)
+                {
+                    double v = (double)rows[k][i] * rows[k][i], t = exact + v;
+                    carry += Math.Abs(exact) >= Math.Abs(v) ? exact - t + v : v - t + exact;
+                    exact = t;
+                }
+                exact += carry;
+                Assert.True(Math.Abs(sums[k] - exact) <= 1e-13 * Math.Max(1, exact), $"row {k}: {sums[k]} vs {exact}");
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(5)]
+    [InlineData(1000)]
+    [InlineData(4133)]
+    public void ClearStreaming_zeroes_exactly_the_range(int n)
+    {
+        var a = new float[n + 40];
+        for (int offset = 0; offset < 20; offset += 3) // unaligned starts: a scalar head before the 64-byte stores
+        {
+            Array.Fill(a, 7f);
+            fixed (float* p = a) Vec.ClearStreaming(p + offset, n);
+            for (int i = 0; i < a.Length; i++) Assert.Equal(i >= offset && i < offset + n ? 0f : 7f, a[i]);
+        }
+    }
+
     [Fact]
     public void GeGlu_float_matches_double()
     {

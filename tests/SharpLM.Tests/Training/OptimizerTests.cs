@@ -49,4 +49,50 @@ public unsafe class OptimizerTests
             Assert.Equal(expectP[i], p.Pointer[i]);
         }
     }
+
+    [Fact]
+    public void Gradient_norm_over_four_ranges_per_task_is_bit_identical_and_exact_enough()
+    {
+        // A layout with tensors above and below the 2^20-element range size, so ranges of many lengths group together.
+        var layout = new ParameterLayout(TrainingFixtures.SmallConfig(vocab: 3000) with { HiddenSize = 384 });
+        long n = layout.Count;
+        Assert.True(n > 1 << 20);
+        var rng = new Random(11);
+        using var g = new NativeArray<float>(n);
+        for (long i = 0; i < n; i++) g.Pointer[i] = (float)((rng.NextDouble() - 0.5) * Math.Pow(10, rng.Next(-4, 1)));
+        using var opt = new Optimizer(layout, new OptimizerOptions());
+        double expected = 0;
+        for (long i = 0; i < n; i++) expected += (double)g.Pointer[i] * g.Pointer[i];
+        expected = Math.Sqrt(expected);
+        bool saved = Optimizer.FourRangesPerTask;
+        try
+        {
+            foreach (int threads in new[] { 1, 3 })
+            {
+                using var workers = new Workers(threads);
+                Optimizer.FourRangesPerTask = true;
+                double four = opt.GradientNorm(workers, g);
+                Optimizer.FourRangesPerTask = false;
+                double one = opt.GradientNorm(workers, g);
+                Assert.Equal(one, four);
+                Assert.Equal(expected, four, expected * 1e-12);
+            }
+        }
+        finally { Optimizer.FourRangesPerTask = saved; }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Parallel_clear_zeroes_the_whole_arena(int threads)
+    {
+        long n = (3L << 20) + 37; // several pieces and an odd tail
+        using var a = new NativeArray<float>(n);
+        for (long i = 0; i < n; i++) a.Pointer[i] = i + 1;
+        using var workers = new Workers(threads);
+        Assert.True(ParallelClear.Enabled);
+        ParallelClear.Clear(workers, a);
+        for (long i = 0; i < n; i++) Assert.Equal(0f, a.Pointer[i]);
+    }
 }

@@ -108,23 +108,71 @@ public static unsafe class Vec
     /// <summary>Σ x[i]² accumulated in double (norm statistics want the extra bits).</summary>
     public static double SumSquares<T>(T* x, int n) where T : unmanaged, INumber<T>
     {
-        if (typeof(T) == typeof(float))
-        {
-            float* xf = (float*)x;
-            int i = 0;
-            var acc = Vector256<double>.Zero;
-            for (; i + 4 <= n; i += 4)
-            {
-                var d = Vector256.WidenLower(Vector256.Create(Vector128.Load(xf + i), Vector128<float>.Zero));
-                acc += d * d;
-            }
-            double s = Vector256.Sum(acc);
-            for (; i < n; i++) s += (double)xf[i] * xf[i];
-            return s;
-        }
+        if (typeof(T) == typeof(float)) return SumSquaresFrom((float*)x, n, 0, Vector256<double>.Zero);
         double r = 0;
         for (int i = 0; i < n; i++) { double v = double.CreateTruncating(x[i]); r += v * v; }
         return r;
+    }
+
+    /// <summary>
+    /// The float path of <see cref="SumSquares{T}"/>, resumed at element <paramref name="i"/> (a multiple of 4) with the four
+    /// double lanes so far: lane l sums the squares of elements ≡ l (mod 4) in order, then the lanes are summed, then the
+    /// tail. Each square of a float is exact in double; only the adds round, so this order is the function's definition.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static double SumSquaresFrom(float* x, int n, int i, Vector256<double> acc)
+    {
+        for (; i + 4 <= n; i += 4) acc += Squares4(x + i);
+        double s = Vector256.Sum(acc);
+        for (; i < n; i++) s += (double)x[i] * x[i];
+        return s;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<double> Squares4(float* x)
+    {
+        var d = Vector256.WidenLower(Vector256.Create(Vector128.Load(x), Vector128<float>.Zero));
+        return d * d;
+    }
+
+    /// <summary>
+    /// <see cref="SumSquares{T}"/> of four float rows at once, each result bit-identical to its own call: the same lanes,
+    /// adds and final sum per row, but four independent add chains. One row's sum is a chain of n/4 dependent double adds
+    /// (4 cycles each, ~1 element per cycle); four chains side by side keep the adder busy. Rows may differ in length.
+    /// </summary>
+    public static void SumSquares4(float* x0, int n0, float* x1, int n1, float* x2, int n2, float* x3, int n3, double* sums)
+    {
+        Vector256<double> a0 = Vector256<double>.Zero, a1 = a0, a2 = a0, a3 = a0;
+        int common = Math.Min(Math.Min(n0, n1), Math.Min(n2, n3)) & ~3, i = 0;
+        for (; i < common; i += 4)
+        {
+            a0 += Squares4(x0 + i);
+            a1 += Squares4(x1 + i);
+            a2 += Squares4(x2 + i);
+            a3 += Squares4(x3 + i);
+        }
+        sums[0] = SumSquaresFrom(x0, n0, i, a0);
+        sums[1] = SumSquaresFrom(x1, n1, i, a1);
+        sums[2] = SumSquaresFrom(x2, n2, i, a2);
+        sums[3] = SumSquaresFrom(x3, n3, i, a3);
+    }
+
+    /// <summary>
+    /// x[0..n) = 0 with non-temporal 64-byte stores where AVX-512 is present: an array far larger than the caches (the
+    /// 200 MB gradient arena of small) is written straight to memory, without first reading each line for ownership
+    /// (which halves the traffic of an ordinary store loop) and without evicting what the caches hold.
+    /// </summary>
+    public static void ClearStreaming(float* x, long n)
+    {
+        long i = 0;
+        if (Use512)
+        {
+            for (; i < n && ((nuint)(x + i) & 63) != 0; i++) x[i] = 0;
+            var zero = Vector512<float>.Zero;
+            for (; i + 16 <= n; i += 16) Avx512F.StoreAlignedNonTemporal(x + i, zero);
+            Sse.StoreFence(); // streaming stores are weakly ordered: make them visible before the caller's next job reads
+        }
+        if (i < n) System.Runtime.InteropServices.NativeMemory.Clear(x + i, (nuint)((n - i) * sizeof(float)));
     }
 
     /// <summary>max x[i] (n ≥ 1).</summary>

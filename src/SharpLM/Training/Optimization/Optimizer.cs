@@ -26,6 +26,8 @@ public sealed unsafe class Optimizer : IDisposable
     const long RangeElements = 1 << 20;
     /// <summary>Pieces of at most 2^20 elements of each tensor: the unit of parallel work and of the norm's fixed-order sum.</summary>
     readonly (long Start, long End, bool Decay)[] _ranges;
+    /// <summary>Range indices longest first: the norm's tasks take four neighbours of similar length (<see cref="FourRangesPerTask"/>).</summary>
+    readonly int[] _rangesByLength;
 
     public OptimizerOptions Options { get; }
     /// <summary>AdamW first moment (null for SGD).</summary>
@@ -43,6 +45,7 @@ public sealed unsafe class Optimizer : IDisposable
             for (long s = t.Offset; s < t.Offset + t.Count; s += RangeElements)
                 ranges.Add((s, Math.Min(t.Offset + t.Count, s + RangeElements), t.Kind != ParameterKind.Norm));
         _ranges = ranges.ToArray();
+        _rangesByLength = Enumerable.Range(0, _ranges.Length).OrderByDescending(i => _ranges[i].End - _ranges[i].Start).ThenBy(i => i).ToArray();
         if (options.Kind == OptimizerKind.AdamW)
         {
             M = new NativeArray<float>(layout.Count);
@@ -124,24 +127,51 @@ public sealed unsafe class Optimizer : IDisposable
         var job = workers.Shared<NormJob>();
         job.G = gradients.Pointer;
         job.Ranges = _ranges;
+        job.Order = _rangesByLength;
+        job.RangesPerTask = FourRangesPerTask ? 4 : 1;
         if (job.Sums.Length < _ranges.Length) job.Sums = new double[_ranges.Length];
-        workers.For(job, _ranges.Length);
+        workers.For(job, (_ranges.Length + job.RangesPerTask - 1) / job.RangesPerTask);
         double s = 0;
         for (int i = 0; i < _ranges.Length; i++) s += job.Sums[i];
         return Math.Sqrt(s);
     }
+
+    /// <summary>
+    /// Whether a norm task sums four ranges side by side (<see cref="Vec.SumSquares4"/>): each range's Σg² is one chain of
+    /// dependent double adds (~1 element per cycle, below what memory delivers), four chains overlap. Every range's sum
+    /// keeps its own order, so the norm has the same bits. SHARPLM_GRADNORM_RANGES4=0: one range per task (A/B).
+    /// </summary>
+    internal static bool FourRangesPerTask { get; set; } = Environment.GetEnvironmentVariable("SHARPLM_GRADNORM_RANGES4") != "0";
 
     sealed class NormJob : ParallelJob
     {
         public float* G;
         public (long Start, long End, bool Decay)[] Ranges = [];
         public double[] Sums = [];
+        public int[] Order = [];
+        public int RangesPerTask = 1;
 
+        /// <summary>Task = ranges Order[index·RangesPerTask …] (any grouping: each range's sum lands in its own slot).</summary>
         public override void Run(int index, int worker)
         {
-            var (start, end, _) = Ranges[index];
-            Sums[index] = Vec.SumSquares(G + start, (int)(end - start));
+            int first = index * RangesPerTask, count = Math.Min(RangesPerTask, Ranges.Length - first);
+            if (count < 4)
+            {
+                for (int k = first; k < first + count; k++)
+                {
+                    var (start, end, _) = Ranges[Order[k]];
+                    Sums[Order[k]] = Vec.SumSquares(G + start, (int)(end - start));
+                }
+                return;
+            }
+            double* sums = stackalloc double[4];
+            int i0 = Order[first], i1 = Order[first + 1], i2 = Order[first + 2], i3 = Order[first + 3];
+            Vec.SumSquares4(G + Ranges[i0].Start, Length(i0), G + Ranges[i1].Start, Length(i1),
+                G + Ranges[i2].Start, Length(i2), G + Ranges[i3].Start, Length(i3), sums);
+            Sums[i0] = sums[0]; Sums[i1] = sums[1]; Sums[i2] = sums[2]; Sums[i3] = sums[3];
         }
+
+        int Length(int i) => (int)(Ranges[i].End - Ranges[i].Start);
     }
 
     public void Dispose()
