@@ -15,7 +15,8 @@ namespace SharpLM.Bench.Train;
 public static unsafe class TrainOpsBench
 {
     const string Usage = """
-        usage: SharpLM.Bench train-ops [--preset small] [--batch 8] [--seq 256] [--reps 15]
+        usage: SharpLM.Bench train-ops [--preset small] [--batch 8] [--seq 256] [--reps 15] [--match TEXT]
+          --match: only the cases whose name contains TEXT (e.g. SHARPLM_ for session 10's switches)
         """;
 
     public static int Run(string[] args)
@@ -90,18 +91,58 @@ public static unsafe class TrainOpsBench
             }, w => GeGlu.BackwardThroughDown(w, dgu, dA, wDown, gu, N, I, H, hidden)),
         };
 
+        // Session 10's switches, each alternated off (old) / on (new) on the same arrays: the whole step's gradient arena
+        // for the norm and the clear (small: 200 MB, far beyond the caches, as in a step).
+        var layout = new ParameterLayout(c);
+        var grads = new NativeArray<float>(layout.Count);
+        arrays.Add(grads);
+        var gr = new Random(35);
+        for (long i = 0; i < grads.Length; i++) grads.Pointer[i] = (float)(gr.NextDouble() - 0.5) * 1e-3f;
+        var optimizer = new Training.Optimization.Optimizer(layout, new Training.Optimization.OptimizerOptions { Kind = Training.Optimization.OptimizerKind.Sgd });
+        static Action<Workers> With(Action<bool> set, bool on, Action<Workers> run) => w => { set(on); run(w); };
+        Action<Workers> gradNorm = w => optimizer.GradientNorm(w, grads);
+        Action<Workers> clear = w => Training.Optimization.ParallelClear.Clear(w, grads);
+        // The head's row work on one logits chunk of small's shape ([1024, V], from DRAM as after the logits GEMM); each run
+        // turns the rows into dlogits, so both sides first restore the same logits (the copy is in both timings).
+        int hv = c.VocabSize, hr = TiedHeadCrossEntropy.ChunkRows(N, hv);
+        float* logitsSource = A((long)hr * hv, 36), logits = A((long)hr * hv, 37);
+        for (long i = 0; i < (long)hr * hv; i++) logitsSource[i] *= 8;
+        int* headTargets = (int*)System.Runtime.InteropServices.NativeMemory.Alloc((nuint)hr, sizeof(int));
+        for (int i = 0; i < hr; i++) headTargets[i] = (i * 7919) % hv;
+        double* headLoss = (double*)System.Runtime.InteropServices.NativeMemory.Alloc((nuint)hr, sizeof(double));
+        Action<Workers> headRows = w =>
+        {
+            Buffer.MemoryCopy(logitsSource, logits, (long)hr * hv * 4, (long)hr * hv * 4);
+            TiedHeadCrossEntropy.CrossEntropyRows(w, logits, headTargets, headLoss, hr, hv, 1f / N, backward: true);
+        };
+        cases = [.. cases,
+            ("head softmax rows, one chunk (copy of the logits included): 1 row → 8 rows per task + next-row prefetch (SHARPLM_HEAD_SOFTMAX_PREFETCH)",
+                With(on => TiedHeadCrossEntropy.PrefetchRows = on, false, headRows), With(on => TiedHeadCrossEntropy.PrefetchRows = on, true, headRows)),
+            ("gradient norm, whole arena: 1 range → 4 per task (SHARPLM_GRADNORM_RANGES4)",
+                With(on => Training.Optimization.Optimizer.FourRangesPerTask = on, false, gradNorm),
+                With(on => Training.Optimization.Optimizer.FourRangesPerTask = on, true, gradNorm)),
+            ("zero gradients, whole arena: memset → workers + streaming (SHARPLM_ZERO_PARALLEL)",
+                With(on => Training.Optimization.ParallelClear.Enabled = on, false, clear),
+                With(on => Training.Optimization.ParallelClear.Enabled = on, true, clear)),
+        ];
+
         Console.WriteLine(BenchSupport.Inv($"# train-ops: {preset}, B={B}, T={T} (one layer's arrays); interleaved A/B, best of {reps}"));
         Console.WriteLine("| op | 1 worker: old ms | new ms | old/new | 2 workers wall: old ms | new ms | old/new |");
         Console.WriteLine("|---|---|---|---|---|---|---|");
         using var one = new Workers(1);
         using var two = new Workers(2);
+        string? match = BenchSupport.Option(args, "--match");
         foreach (var (name, oldRun, newRun) in cases)
         {
+            if (match is not null && !name.Contains(match, StringComparison.Ordinal)) continue;
             var (o1, n1) = Interleaved(reps, () => oldRun(one), () => newRun(one), TokenizerBench.ThreadCpuSeconds);
             var (o2, n2) = Interleaved(reps, () => oldRun(two), () => newRun(two), () => Stopwatch.GetTimestamp() / (double)Stopwatch.Frequency);
             Console.WriteLine(BenchSupport.Inv($"| {name} | {o1 * 1e3:F2} | {n1 * 1e3:F2} | {o1 / n1:F2} | {o2 * 1e3:F2} | {n2 * 1e3:F2} | {o2 / n2:F2} |"));
         }
         foreach (var a in arrays) a.Dispose();
+        optimizer.Dispose();
+        System.Runtime.InteropServices.NativeMemory.Free(headTargets);
+        System.Runtime.InteropServices.NativeMemory.Free(headLoss);
         return 0;
     }
 

@@ -43,63 +43,33 @@ public unsafe class FusedOpTests
     }
 
     [Theory]
-    [InlineData(37, 64, true)]     // odd row count: 32-row chunks of eight 4-row groups, then a last chunk of 5 = 4 + 1
-    [InlineData(70, 576, true)]    // small's hidden size
-    [InlineData(7, 45, false)]     // a scalar tail in every row, fewer than 4 rows left in the chunk
-    [InlineData(43, 64, false)]
-    public void Norm_forward_four_rows_at_a_time_is_bit_identical_to_one_by_one(int rows, int cols, bool addNorm)
+    [InlineData(37, 1003, true)]    // a partial last task of rows, a vocabulary with a scalar tail
+    [InlineData(16, 4096, true)]
+    [InlineData(9, 517, false)]     // loss only
+    public void Head_softmax_rows_with_prefetch_are_bit_identical_to_one_row_per_task(int rows, int vocab, bool backward)
     {
-        var x = Random(rows * cols, 31, 3);
-        var w = Random(cols, 32, 0.5f);
-        var w2 = Random(cols, 33, 0.5f);
-        var res = Random(rows * cols, 34);
-        float[] y1 = new float[rows * cols], z1 = new float[rows * cols], y2 = new float[rows * cols], z2 = new float[rows * cols];
-        float[] ra1 = new float[rows], rb1 = new float[rows], ra2 = new float[rows], rb2 = new float[rows];
+        var logits = Random(rows * vocab, 51, 8);
+        var targets = new int[rows];
+        var r = new Random(52);
+        for (int i = 0; i < rows; i++) targets[i] = i % 5 == 3 ? -1 : r.Next(vocab);
+        float[] a = (float[])logits.Clone(), b = (float[])logits.Clone();
+        double[] lossA = new double[rows], lossB = new double[rows];
         using var workers = new Workers(2);
-        fixed (float* px = x, pw = w, pw2 = w2, pr = res, py1 = y1, pz1 = z1, py2 = y2, pz2 = z2, pa1 = ra1, pb1 = rb1, pa2 = ra2, pb2 = rb2)
-        {
-            bool saved = RmsNorm.FourRows;
+        bool saved = TiedHeadCrossEntropy.PrefetchRows;
+        fixed (float* pa = a, pb = b)
+        fixed (double* la = lossA, lb = lossB)
+        fixed (int* pt = targets)
             try
             {
-                foreach (bool four in new[] { true, false })
-                {
-                    RmsNorm.FourRows = four;
-                    float* y = four ? py1 : py2, ry = four ? pa1 : pa2, z = four ? pz1 : pz2, rz = four ? pb1 : pb2;
-                    if (addNorm) RmsNorm.ForwardAddNorm(workers, y, ry, px, pw, pr, z, rz, pw2, rows, cols, 1e-6);
-                    else RmsNorm.Forward(workers, y, ry, px, pw, rows, cols, 1e-6);
-                }
+                TiedHeadCrossEntropy.PrefetchRows = true;
+                TiedHeadCrossEntropy.CrossEntropyRows(workers, pa, pt, la, rows, vocab, 1f / rows, backward);
+                TiedHeadCrossEntropy.PrefetchRows = false;
+                TiedHeadCrossEntropy.CrossEntropyRows(workers, pb, pt, lb, rows, vocab, 1f / rows, backward);
             }
-            finally { RmsNorm.FourRows = saved; }
-        }
-        Assert.Equal(y2, y1);
-        Assert.Equal(z2, z1);
-        Assert.Equal(ra2, ra1);
-        Assert.Equal(rb2, rb1);
-    }
-
-    [Fact]
-    public void Norm_forward_four_rows_at_a_time_keeps_strided_layouts()
-    {
-        // QK-norm's layout: rows (token, head) read out of fused rows of width 3·d·heads, written contiguous.
-        int tokens = 11, heads = 3, d = 64, width = 3 * d * heads, rows = tokens * heads;
-        var src = Random(tokens * width, 41, 2);
-        var w = Random(d, 42, 0.5f);
-        var inQ = new RmsNorm.RowLayout(heads, width);
-        var flat = RmsNorm.RowLayout.Contiguous(d);
-        float[] y1 = new float[rows * d], y2 = new float[rows * d], r1 = new float[rows], r2 = new float[rows];
-        using var workers = new Workers(2);
-        bool saved = RmsNorm.FourRows;
-        fixed (float* ps = src, pw = w, py1 = y1, py2 = y2, pr1 = r1, pr2 = r2)
-            try
-            {
-                RmsNorm.FourRows = true;
-                RmsNorm.Forward(workers, py1, flat, pr1, ps, inQ, pw, rows, d, 1e-6);
-                RmsNorm.FourRows = false;
-                RmsNorm.Forward(workers, py2, flat, pr2, ps, inQ, pw, rows, d, 1e-6);
-            }
-            finally { RmsNorm.FourRows = saved; }
-        Assert.Equal(y2, y1);
-        Assert.Equal(r2, r1);
+            finally { TiedHeadCrossEntropy.PrefetchRows = saved; }
+        Assert.Equal(lossB, lossA);
+        Assert.Equal(b, a);
+        Assert.Contains(lossA, l => l > 0); // the rows did compute
     }
 
     [Theory]

@@ -227,6 +227,29 @@ public static unsafe class Vec
     }
 
     /// <summary>
+    /// <see cref="ExpShiftSum{T}"/> on a float row that also brings the row <paramref name="prefetch"/> (of the same
+    /// length) toward L2, one 64-byte line per 16 elements: the next softmax row arrives from memory while this one computes
+    /// its exp. The same results as ExpShiftSum (the same vector loop; the prefetches change nothing).
+    /// </summary>
+    public static double ExpShiftSum(float* x, float shift, int n, float* prefetch)
+    {
+        if (!Use512) return ExpShiftSum(x, shift, n);
+        int i = 0;
+        var vs = Vector512.Create(shift);
+        var acc = Vector512<float>.Zero;
+        for (; i + 16 <= n; i += 16)
+        {
+            Sse.Prefetch1(prefetch + i);
+            var e = Exp512(Vector512.Load(x + i) - vs);
+            e.Store(x + i);
+            acc += e;
+        }
+        double s = Vector512.Sum(acc);
+        for (; i < n; i++) { float e = MathF.Exp(x[i] - shift); x[i] = e; s += e; }
+        return s;
+    }
+
+    /// <summary>
     /// e^x for 16 floats, ≈1 ulp: n = round(x·log₂e), r = x − n·ln2 (two-part ln2), e^r = 1 + r + r²·P(r) with
     /// Cephes' expf minimax polynomial on |r| ≤ ln2/2, then ·2ⁿ by vscalefps. Inputs are clamped to
     /// [−88, 88.7] (e^−88 ≈ 6e−39 is subnormal: results there flush to 0). Written out because .NET's

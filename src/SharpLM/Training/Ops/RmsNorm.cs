@@ -25,19 +25,7 @@ public static unsafe class RmsNorm
     /// <summary>r = (mean_j x_j² + eps)^−½ of one row: the forward's scale, computed the same way by every caller.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static T RowRstd<T>(T* x, int cols, double eps) where T : unmanaged, IFloatingPointIeee754<T> =>
-        RstdOf<T>(Vec.SumSquares(x, cols), cols, eps);
-
-    /// <summary>r from a row's Σx² (<see cref="Vec.SumSquares{T}"/>): the one formula <see cref="RowRstd{T}"/> and the four-row path share.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static T RstdOf<T>(double sumSquares, int cols, double eps) where T : unmanaged, IFloatingPointIeee754<T> =>
-        T.CreateTruncating(1.0 / Math.Sqrt(sumSquares / cols + eps));
-
-    /// <summary>
-    /// Whether the float forward takes rows four at a time for their Σx² (<see cref="Vec.SumSquares4"/>): one row's sum is a
-    /// chain of dependent double adds (~1 element per cycle), so four chains side by side finish in about the time of one.
-    /// Same sums, same bits. SHARPLM_NORM_ROWS4=0 computes each row on its own (quiet-machine A/B).
-    /// </summary>
-    internal static bool FourRows { get; set; } = Environment.GetEnvironmentVariable("SHARPLM_NORM_ROWS4") != "0";
+        T.CreateTruncating(1.0 / Math.Sqrt(Vec.SumSquares(x, cols) / cols + eps));
 
     /// <summary>
     /// One row of the backward: mean(dx̂ ⊙ x̂) with dx̂ = dy ⊙ (1 + w), dw partial += dy ⊙ x̂, then dx (+)= r·(dx̂ − x̂·mean).
@@ -108,49 +96,18 @@ public static unsafe class RmsNorm
 
         public override void Run(int chunk, int worker)
         {
-            int c = Cols, r = chunk * ChunkRows, end = Math.Min(Rows, r + ChunkRows);
-            if (typeof(T) == typeof(float) && FourRows)
-                for (; r + 4 <= end; r += 4) FourRowsAt(r);
-            for (; r < end; r++)
+            int c = Cols;
+            for (int r = chunk * ChunkRows, end = Math.Min(Rows, r + ChunkRows); r < end; r++)
             {
                 T* x = X + XLayout.Offset(r, c), y = Y + YLayout.Offset(r, c);
                 T rs = RowRstd(x, c, Eps);
                 Rstd[r] = rs;
-                Scale(x, rs, y, r);
+                if (Residual == null) Vec.ScaleByOnePlus(x, rs, W, y, c);
+                else Vec.ScaleByOnePlusAdd(x, rs, W, Residual + (long)r * c, y, c);
                 if (Next == null) continue;
                 T rz = RowRstd(y, c, Eps);
                 NextRstd[r] = rz;
                 Vec.ScaleByOnePlus(y, rz, NextW, Next + (long)r * c, c);
-            }
-        }
-
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        void Scale(T* x, T rs, T* y, int r)
-        {
-            if (Residual == null) Vec.ScaleByOnePlus(x, rs, W, y, Cols);
-            else Vec.ScaleByOnePlusAdd(x, rs, W, Residual + (long)r * Cols, y, Cols);
-        }
-
-        /// <summary>Rows r..r+3 as the loop above does them one by one, with each Σx² pass over the four rows together (float only).</summary>
-        void FourRowsAt(int r)
-        {
-            int c = Cols;
-            T* x0 = X + XLayout.Offset(r, c), x1 = X + XLayout.Offset(r + 1, c), x2 = X + XLayout.Offset(r + 2, c), x3 = X + XLayout.Offset(r + 3, c);
-            T* y0 = Y + YLayout.Offset(r, c), y1 = Y + YLayout.Offset(r + 1, c), y2 = Y + YLayout.Offset(r + 2, c), y3 = Y + YLayout.Offset(r + 3, c);
-            double* ss = stackalloc double[4];
-            Vec.SumSquares4((float*)x0, c, (float*)x1, c, (float*)x2, c, (float*)x3, c, ss);
-            for (int k = 0; k < 4; k++) Rstd[r + k] = RstdOf<T>(ss[k], c, Eps);
-            Scale(x0, Rstd[r], y0, r);
-            Scale(x1, Rstd[r + 1], y1, r + 1);
-            Scale(x2, Rstd[r + 2], y2, r + 2);
-            Scale(x3, Rstd[r + 3], y3, r + 3);
-            if (Next == null) return;
-            Vec.SumSquares4((float*)y0, c, (float*)y1, c, (float*)y2, c, (float*)y3, c, ss);
-            for (int k = 0; k < 4; k++)
-            {
-                T rz = RstdOf<T>(ss[k], c, Eps);
-                NextRstd[r + k] = rz;
-                Vec.ScaleByOnePlus(Y + YLayout.Offset(r + k, c), rz, NextW, Next + (long)(r + k) * c, c);
             }
         }
     }

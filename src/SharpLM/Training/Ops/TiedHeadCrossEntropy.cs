@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 using SharpLM.Kernels.Training;
 
 namespace SharpLM.Training.Ops;
@@ -32,15 +33,12 @@ public static unsafe class TiedHeadCrossEntropy
     {
         if (eTransposed.K != hidden || eTransposed.N != vocab) throw new ArgumentException("packed Eᵀ has the wrong shape", nameof(eTransposed));
         bool backward = dx != null || de != null;
-        var job = workers.Shared<SoftmaxJob<T>>();
         for (int r0 = 0; r0 < n; r0 += chunkRows)
         {
             int rc = Math.Min(chunkRows, n - r0);
             T* xc = x + (long)r0 * hidden;
             Gemm.Multiply(workers, rc, xc, hidden, false, eTransposed, logits, vocab, false);
-            job.Logits = logits; job.Targets = targets + r0; job.RowLoss = rowLoss + r0; job.Vocab = vocab;
-            job.GradScale = gradScale; job.Backward = backward;
-            workers.For(job, rc);
+            CrossEntropyRows(workers, logits, targets + r0, rowLoss + r0, rc, vocab, gradScale, backward);
             if (!backward) continue;
             if (dx != null)
                 Gemm.Multiply(workers, rc, hidden, vocab, logits, vocab, false, e, hidden, false, dx + (long)r0 * hidden, hidden, false);
@@ -54,16 +52,47 @@ public static unsafe class TiedHeadCrossEntropy
         return sum;
     }
 
+    /// <summary>
+    /// Whether the float softmax rows take <see cref="RowsPerTask"/> rows per task and fetch each task's next row into the
+    /// cache while the current one computes its exp (the logits come from DRAM: the row max pass otherwise waits on
+    /// them), with the row max in 512-bit vectors. The same values either way (the max is exact; only prefetches are
+    /// added). SHARPLM_HEAD_SOFTMAX_PREFETCH=0: a row per task without prefetch (A/B).
+    /// </summary>
+    internal static bool PrefetchRows { get; set; } = Environment.GetEnvironmentVariable("SHARPLM_HEAD_SOFTMAX_PREFETCH") != "0";
+
+    const int RowsPerTask = 8;
+
+    /// <summary>
+    /// Loss and (with <paramref name="backward"/>) dlogits of <paramref name="rows"/> rows of logits in place: the row work
+    /// between the head's GEMMs.
+    /// </summary>
+    internal static void CrossEntropyRows<T>(Workers workers, T* logits, int* targets, double* rowLoss, int rows, int vocab, T gradScale, bool backward)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var job = workers.Shared<SoftmaxJob<T>>();
+        job.Logits = logits; job.Targets = targets; job.RowLoss = rowLoss; job.Vocab = vocab; job.Rows = rows;
+        job.GradScale = gradScale; job.Backward = backward;
+        job.Chunk = typeof(T) == typeof(float) && Vec.Use512 && PrefetchRows ? RowsPerTask : 1;
+        workers.For(job, (rows + job.Chunk - 1) / job.Chunk);
+    }
+
     sealed class SoftmaxJob<T> : ParallelJob where T : unmanaged, IFloatingPointIeee754<T>
     {
         public T* Logits;
         public int* Targets;
         public double* RowLoss;
-        public int Vocab;
+        public int Vocab, Rows, Chunk;
         public T GradScale;
         public bool Backward;
 
-        public override void Run(int r, int worker)
+        public override void Run(int index, int worker)
+        {
+            for (int r = index * Chunk, end = Math.Min(Rows, r + Chunk); r < end; r++)
+                Row(r, Chunk > 1 && r + 1 < end ? Logits + (long)(r + 1) * Vocab : null);
+        }
+
+        /// <param name="next">The row to fetch into the cache during this one's exp pass (float only), or null.</param>
+        void Row(int r, T* next)
         {
             T* z = Logits + (long)r * Vocab;
             int target = Targets[r];
@@ -74,9 +103,16 @@ public static unsafe class TiedHeadCrossEntropy
                 return;
             }
             if (target >= Vocab) throw new ArgumentOutOfRangeException(nameof(Targets), $"target {target} is outside the vocabulary of {Vocab}");
-            T max = Vec.Max(z, Vocab);
+            T max;
+            double sum;
+            if (Chunk > 1)
+            {
+                float m = Vec.MaxF((float*)z, Vocab);
+                max = Unsafe.As<float, T>(ref m);
+            }
+            else max = Vec.Max(z, Vocab);
             T zt = z[target];
-            double sum = Vec.ExpShiftSum(z, max, Vocab); // z now holds exp(z − max)
+            sum = next == null ? Vec.ExpShiftSum(z, max, Vocab) : Vec.ExpShiftSum((float*)z, Unsafe.As<T, float>(ref max), Vocab, (float*)next); // z now holds exp(z − max)
             RowLoss[r] = Math.Log(sum) - double.CreateTruncating(zt - max);
             if (!Backward) return;
             Vec.Scale(T.CreateTruncating(1.0 / sum) * GradScale, z, z, Vocab);
