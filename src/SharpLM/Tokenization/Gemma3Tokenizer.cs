@@ -390,18 +390,27 @@ public sealed class Gemma3Tokenizer
         Timeline?.Begin(workers);
         ForEachText(count, workers, (w, i) =>
         {
-            // Each worker appends to its own part; then the texts are placed in order in one buffer.
+            // Each worker appends to its own part and records where (the batch reads texts from there, see TokenBatch).
             var part = into.Parts[w];
             int start = part.Count;
             EncodeInto(texts[i].AsSpan(), addBos, parseSpecial, _scratch.Value!, part);
-            into.Part[i] = w;
-            into.Start[i] = start;
-            into.Length[i] = part.Count - start;
+            ref var slot = ref into.Slots[i];
+            slot.Part = w;
+            slot.Start = start;
+            slot.Length = part.Count - start;
         });
         Timeline?.End(encodeEnd: true);
-        if (into.Layout(count, workers)) ForEachText(count, workers, (_, i) => into.Place(i), traced: false);
+        if (into.Layout(count, workers, PlaceIds)) ForEachText(count, workers, (_, i) => into.Place(i), traced: false);
         Timeline?.End(encodeEnd: false);
     }
+
+    /// <summary>
+    /// Whether a multi-thread <see cref="EncodeBatch(IReadOnlyList{string}, TokenBatch, bool, bool, int)"/> copies every
+    /// id into the batch's contiguous buffer before returning (session 9), or leaves them in the workers' parts until a
+    /// caller reads <see cref="TokenBatch.Ids"/> (default). Default from <see cref="TokenBatch.PlaceIdsByDefault"/>;
+    /// benchmarks set it per tokenizer to A/B the two in one process.
+    /// </summary>
+    internal bool PlaceIds { get; set; } = TokenBatch.PlaceIdsByDefault;
 
     int Workers(int count, int maxThreads)
     {
