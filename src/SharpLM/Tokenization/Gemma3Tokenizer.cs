@@ -50,6 +50,14 @@ public sealed class Gemma3Tokenizer
         return h;
     }
 
+    /// <summary>Front-table refills (lines written after a miss) and refills skipped as already there, summed over every thread (call while no thread encodes).</summary>
+    internal (long Refills, long Skipped) ShortWordRefills()
+    {
+        long r = 0, k = 0;
+        lock (_counters) foreach (var c in _counters) { r += c.ShortRefills; k += c.ShortRefillsSkipped; }
+        return (r, k);
+    }
+
     /// <summary>Word-cache counts summed over every thread that has encoded (diagnostics; call while no thread encodes).</summary>
     /// <returns>Hits, misses (pieces BPE-encoded), and of the misses, pieces too long for any cache and pieces too big for a shared record.</returns>
     internal (long Hits, long Misses, long LongPieces, long OverflowMisses) WordCacheCounts()
