@@ -247,17 +247,22 @@ public static unsafe class Gemm
             B.EnsurePacked(j0 / nr, (j0 + nc + nr - 1) / nr, pc / kSlice);
             bool acc = accumulate || pc > 0;
             var finish = pc + kc == K ? epilogue : null; // the epilogue sees each strip once, after its last slice
+            // The tile's first B panel at this slice; panel after panel are K·NR apart (stepped by pointer: a division by
+            // the non-constant NR per micro-kernel call showed in the profile).
+            T* bFirst = B.Panel(j0) + (long)pc * nr;
+            long bPanelStride = (long)K * nr;
             // Rows outer: one MR×kc micro-panel of A stays in L1 while the tile's B panels stream from L2.
             for (int ir = 0; ir < mc; ir += mr)
             {
                 int rows = Math.Min(mr, mc - ir);
                 T* a = a0 + ir / mr * panelStride;
                 T* cRow = C + (long)(i0 + ir) * ldc + j0;
-                for (int jr = 0; jr < nc; jr += nr)
+                T* bPanel = bFirst;
+                for (int jr = 0; jr < nc; jr += nr, bPanel += bPanelStride)
                 {
                     // The panel the next call reads (this row's next, or the tile's first for the next rows).
-                    T* next = B.Panel(j0 + (jr + nr < nc ? jr + nr : 0)) + (long)pc * nr;
-                    Micro(path, kc, a, B.Panel(j0 + jr) + (long)pc * nr, next, cRow + jr, ldc, rows, Math.Min(nr, nc - jr), acc);
+                    T* next = jr + nr < nc ? bPanel + bPanelStride : bFirst;
+                    Micro(path, kc, a, bPanel, next, cRow + jr, ldc, rows, Math.Min(nr, nc - jr), acc);
                 }
                 // Per strip of MR rows × the tile's columns, not per micro-block: the epilogue then walks rows of up to
                 // SweepCols values (hardware-prefetchable runs) instead of 128-byte pieces (measured: 42 vs 48 ms, GeGLU).
@@ -370,6 +375,7 @@ public static unsafe class Gemm
     /// Packs rows [i0, i0+mc) × K slice [pc, pc+kc) of A as MR-row micro-panels: element (r, k) of panel p at
     /// p·<paramref name="panelStride"/> + k·MR + r (stride MR·kc in a tile's scratch, MR·K in <see cref="GemmPackedA{T}"/>); rows past mc are zero.
     /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)] // inlined into Tile, its loops made the JIT spill Tile's micro-kernel loop to the stack
     internal static void PackA<T>(T* dst, long panelStride, T* a, int lda, bool transposed, int i0, int mc, int pc, int kc, int mr) where T : unmanaged, INumber<T>
     {
         int start = 0;
@@ -661,7 +667,12 @@ public sealed unsafe class GemmPackedB<T> : GemmPackedPieces<T> where T : unmana
     internal int KSlice => _kSlice;
     internal Gemm.Path Path { get; private set; }
 
-    internal T* Panel(int column) => Data + (long)(column / Nr) * K * Nr;
+    /// <summary>The packed panel starting at <paramref name="column"/>, a multiple of <see cref="Nr"/> (panel column/NR starts (column/NR)·K·NR = column·K in).</summary>
+    internal T* Panel(int column)
+    {
+        System.Diagnostics.Debug.Assert(column % Nr == 0);
+        return Data + (long)column * K;
+    }
 
     /// <summary>Packs B [K,N] (row stride <paramref name="ldb"/>), or B stored transposed as [N,K], now, in parallel.</summary>
     public void Pack(Workers workers, int k, int n, T* b, int ldb, bool transposed)
@@ -692,6 +703,7 @@ public sealed unsafe class GemmPackedB<T> : GemmPackedPieces<T> where T : unmana
     /// Makes panels [<paramref name="p0"/>, <paramref name="p1"/>) of K slice <paramref name="slice"/> ready: packs every
     /// piece nobody has claimed yet, then waits for those another worker is packing (a few microseconds each).
     /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)] // once per tile and slice; inlined, it crowds Tile's registers
     internal void EnsurePacked(int p0, int p1, int slice)
     {
         bool waiting = false;

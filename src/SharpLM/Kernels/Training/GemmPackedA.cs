@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace SharpLM.Kernels.Training;
 
@@ -40,6 +41,7 @@ sealed unsafe class GemmPackedA<T> : GemmPackedPieces<T> where T : unmanaged, IN
     /// run of pieces nobody has claimed yet in one go (the transposed packing reads each source row once per run),
     /// then waits for those another worker is packing.
     /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)] // once per tile and slice; inlined, it crowds Gemm.Tile's registers
     public void EnsurePacked(int p0, int p1, int slice)
     {
         bool waiting = false;
