@@ -12,14 +12,16 @@ namespace SharpLM.Tokenization;
 /// multi-thread batch built it at once, in a second parallel pass that rewrote every id (the placing pass); the
 /// switch <c>SHARPLM_TOKENIZER_PLACE_IDS=1</c> restores that (see <see cref="PlaceIdsByDefault"/>). A one-thread
 /// batch appends every text in order, so its part's array becomes the batch's buffer (swapped, never copied) either way.</para>
-/// <para>Like the encoder's other outputs, a batch is not for concurrent use: the first <see cref="Ids"/> after a
-/// batch writes the buffer (two threads doing so at once write the same values).</para>
+/// <para>Reading a batch from several threads at once is safe, as before: the first <see cref="Ids"/> builds the
+/// buffer under a lock and publishes it only when complete, and <c>this[i]</c> reads the parts until then. Encoding
+/// into a batch while others read it is not.</para>
 /// </remarks>
 public sealed class TokenBatch
 {
     int[] _ids = [];
     int[] _offsets = [0];
     bool _idsInPlace = true;   // false: the ids are still in the parts, _ids not yet built for this batch
+    readonly object _buildLock = new();
 
     /// <summary>Where a worker appended one text (written once per text by the worker that encoded it).</summary>
     internal struct TextSlot
@@ -50,7 +52,7 @@ public sealed class TokenBatch
     {
         get
         {
-            if (!_idsInPlace) BuildIds();
+            if (!Volatile.Read(ref _idsInPlace)) BuildIds();
             return _ids.AsSpan(0, TokenCount);
         }
     }
@@ -64,7 +66,7 @@ public sealed class TokenBatch
         get
         {
             if ((uint)index >= (uint)Count) throw new ArgumentOutOfRangeException(nameof(index), $"text {index} is outside the batch (0…{Count - 1})");
-            if (_idsInPlace) return _ids.AsSpan(_offsets[index], _offsets[index + 1] - _offsets[index]);
+            if (Volatile.Read(ref _idsInPlace)) return _ids.AsSpan(_offsets[index], _offsets[index + 1] - _offsets[index]);
             ref readonly var slot = ref Slots[index];
             return Parts[slot.Part].Items.AsSpan(slot.Start, slot.Length);
         }
@@ -131,8 +133,12 @@ public sealed class TokenBatch
     /// <summary>The contiguous buffer of a multi-thread batch, on first demand: every text copied from its part, in order.</summary>
     void BuildIds()
     {
-        EnsureIdsCapacity(TokenCount);
-        for (int i = 0; i < Count; i++) Place(i);
-        _idsInPlace = true;
+        lock (_buildLock)
+        {
+            if (_idsInPlace) return;   // another reader built it while this one waited
+            EnsureIdsCapacity(TokenCount);
+            for (int i = 0; i < Count; i++) Place(i);
+            Volatile.Write(ref _idsInPlace, true);   // after every id: a reader that sees true reads a whole buffer
+        }
     }
 }

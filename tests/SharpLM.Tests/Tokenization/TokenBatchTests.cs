@@ -64,6 +64,41 @@ public class TokenBatchTests
         }
     }
 
+    [Fact]
+    public void ReadersOnSeveralThreadsSeeWholeIdsWhileTheBufferIsBuilt()
+    {
+        var (texts, expected) = s_corpus.Value;
+        var all = expected.SelectMany(e => e).ToArray();
+        using var workers = new BatchWorkers(2);
+        lock (s_tok)
+        {
+            var tok = s_tok.Value;
+            tok.Threads = workers;
+            try
+            {
+                var batch = new TokenBatch();
+                for (int round = 0; round < 5; round++)
+                {
+                    tok.EncodeBatch(texts, batch, maxThreads: 2);   // ids left in the parts: the first Ids builds the buffer
+                    var failures = new List<string>();
+                    using var start = new Barrier(4);
+                    var readers = Enumerable.Range(0, 4).Select(r => new Thread(() =>
+                    {
+                        start.SignalAndWait();
+                        // Half the readers ask for the whole buffer at once (racing to build it), half read text by text.
+                        if (r % 2 == 0 && !batch.Ids.SequenceEqual(all)) lock (failures) failures.Add($"reader {r}: Ids");
+                        for (int i = 0; i < expected.Count; i++)
+                            if (!batch[(i * 7 + r) % expected.Count].SequenceEqual(expected[(i * 7 + r) % expected.Count])) lock (failures) failures.Add($"reader {r}: text {i}");
+                    })).ToList();
+                    readers.ForEach(t => t.Start());
+                    readers.ForEach(t => t.Join());
+                    Assert.Empty(failures);
+                }
+            }
+            finally { tok.Threads = BatchWorkers.Shared; }
+        }
+    }
+
     static void AssertBatch(TokenBatch batch, List<int[]> expected, string what)
     {
         Assert.Equal(expected.Count, batch.Count);
