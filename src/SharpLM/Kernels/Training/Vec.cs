@@ -136,9 +136,9 @@ public static unsafe class Vec
     }
 
     /// <summary>
-    /// <see cref="SumSquares{T}"/> of four float rows at once, each result bit-identical to its own call: the same lanes,
-    /// adds and final sum per row, but four independent add chains. One row's sum is a chain of n/4 dependent double adds
-    /// (4 cycles each, ~1 element per cycle); four chains side by side keep the adder busy. Rows may differ in length.
+    /// <see cref="SumSquares{T}"/> of four float arrays at once (the gradient norm's ranges), each result bit-identical to its
+    /// own call: the same lanes, adds and final sum per array, but four independent add chains. One array's sum is a chain of
+    /// n/4 dependent double adds (4 cycles each, ~1 element per cycle); four side by side keep the adder busy. Lengths may differ.
     /// </summary>
     public static void SumSquares4(float* x0, int n0, float* x1, int n1, float* x2, int n2, float* x3, int n3, double* sums)
     {
