@@ -47,7 +47,21 @@ public static class TokenizerScalingBench
         {
             ("EncodeBatch → int[][]", t => tok.EncodeBatch(chunks, maxThreads: t)),
             ("EncodeBatch → TokenBatch", t => tok.EncodeBatch(chunks, batch, maxThreads: t)),
+            // Session 9's protocol (SHARPLM_TOKENIZER_PLACE_IDS=1): a second parallel pass copies every id into place.
+            ("EncodeBatch → TokenBatch, placing pass", t =>
+            {
+                tok.PlaceIds = true;
+                try { tok.EncodeBatch(chunks, batch, maxThreads: t); }
+                finally { tok.PlaceIds = TokenBatch.PlaceIdsByDefault; }
+            }),
+            // A caller that needs the contiguous buffer: the default protocol plus the serial copy Ids makes on demand.
+            ("EncodeBatch → TokenBatch, then Ids", t =>
+            {
+                tok.EncodeBatch(chunks, batch, maxThreads: t);
+                if (batch.Ids.Length != batch.TokenCount) throw new InvalidOperationException("Ids and TokenCount disagree");
+            }),
         };
+        Console.WriteLine($"default protocol: {(TokenBatch.PlaceIdsByDefault ? "placing pass (SHARPLM_TOKENIZER_PLACE_IDS=1)" : "ids left in the workers' parts")}");
         var counts = new[] { 1, threads };
         var rows = new Dictionary<(string, int), List<Sample>>();
         foreach (var v in variants) foreach (int t in counts) { v.Run(t); rows[(v.Name, t)] = []; }
@@ -64,8 +78,8 @@ public static class TokenizerScalingBench
                     rows[(v.Name, t)].Add(Measure(tok, mbytes, () => v.Run(t)));
         }
         Console.WriteLine();
-        Console.WriteLine("| batch | threads | MB/s wall | scaling | MB per process-CPU-second | alloc bytes/MB | GCs per run (gen0+1+2, mean) | GC pause ms/run (mean) | cache misses/MB (long, overflow) |");
-        Console.WriteLine("|---|---|---|---|---|---|---|---|---|");
+        Console.WriteLine("| batch | threads | MB/s wall | scaling | MB per process-CPU-second | alloc bytes/MB | GCs per run (gen0+1+2, mean) | GC pause ms/run (mean) | cache misses/MB (long, overflow) | front-table refills/MB (identical, skipped) |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
         foreach (var v in variants)
         {
             double baseWall = 0;
@@ -74,7 +88,7 @@ public static class TokenizerScalingBench
                 var list = rows[(v.Name, t)];
                 var m = Sample.Median(list);
                 if (t == 1) baseWall = m.MBps;
-                Console.WriteLine(Inv($"| {v.Name} | {t} | {m.MBps:F1} | {m.MBps / baseWall:F2}× | {m.MBperCpuS:F1} | {m.AllocPerMB:N0} | {list.Average(x => x.Gcs):F2} | {list.Average(x => x.PauseMs):F1} | {m.MissesPerMB:N0} ({m.LongPerMB:N0}, {m.OverflowPerMB:N0}) |"));
+                Console.WriteLine(Inv($"| {v.Name} | {t} | {m.MBps:F1} | {m.MBps / baseWall:F2}× | {m.MBperCpuS:F1} | {m.AllocPerMB:N0} | {list.Average(x => x.Gcs):F2} | {list.Average(x => x.PauseMs):F1} | {m.MissesPerMB:N0} ({m.LongPerMB:N0}, {m.OverflowPerMB:N0}) | {m.RefillsPerMB:N0} ({m.SkippedPerMB:N0}) |"));
             }
         }
 
@@ -90,6 +104,28 @@ public static class TokenizerScalingBench
             Console.WriteLine(Inv($"| {v.Name}, {threads} threads | {Median(byBatch):F2}× ({byBatch.Min():F2}–{byBatch.Max():F2}) | {Median(byLoop):F2}× ({byLoop.Min():F2}–{byLoop.Max():F2}) |"));
         }
         Console.WriteLine(Inv($"1-thread Encode loop (wall clock, same rounds): median {Median(encodeLoop):F1} MB/s"));
+
+        // The session-10 A/B, paired per round: ids left in the parts ÷ the placing pass, at each thread count (at one
+        // thread both protocols run the same code: that row is the control), and each protocol's CPU per MB, N ÷ 1 thread.
+        Console.WriteLine();
+        Console.WriteLine("| paired per round: TokenBatch (parts) ÷ TokenBatch (placing pass) | threads | wall speed: median (min–max) | MB per process-CPU-second: median (min–max) |");
+        Console.WriteLine("|---|---|---|---|");
+        foreach (int t in counts)
+        {
+            var parts = rows[(variants[1].Name, t)];
+            var placed = rows[(variants[2].Name, t)];
+            var wall = Enumerable.Range(0, rounds).Select(r => parts[r].MBps / placed[r].MBps).ToList();
+            var cpu = Enumerable.Range(0, rounds).Select(r => parts[r].MBperCpuS / placed[r].MBperCpuS).ToList();
+            Console.WriteLine(Inv($"| | {t} | {Median(wall):F3}× ({wall.Min():F3}–{wall.Max():F3}) | {Median(cpu):F3}× ({cpu.Min():F3}–{cpu.Max():F3}) |"));
+        }
+        Console.WriteLine();
+        Console.WriteLine($"| paired per round: process CPU per MB, {threads} threads ÷ 1 thread (1.00 = no extra work per byte at {threads} threads) | median (min–max) |");
+        Console.WriteLine("|---|---|");
+        foreach (var v in variants)
+        {
+            var ratio = Enumerable.Range(0, rounds).Select(r => rows[(v.Name, 1)][r].MBperCpuS / rows[(v.Name, threads)][r].MBperCpuS).ToList();
+            Console.WriteLine(Inv($"| {v.Name} | {Median(ratio):F3} ({ratio.Min():F3}–{ratio.Max():F3}) |"));
+        }
 
         // ---- contention probe: persistent threads, each encoding the whole corpus by itself ----
         Console.WriteLine();
@@ -153,13 +189,15 @@ public static class TokenizerScalingBench
         return 0;
     }
 
-    sealed record Sample(double MBps, double MBperCpuS, double AllocPerMB, double Gcs, double PauseMs, double MissesPerMB, double LongPerMB = 0, double OverflowPerMB = 0)
+    sealed record Sample(double MBps, double MBperCpuS, double AllocPerMB, double Gcs, double PauseMs, double MissesPerMB, double LongPerMB = 0, double OverflowPerMB = 0,
+        double RefillsPerMB = 0, double SkippedPerMB = 0)
     {
         public static Sample Median(List<Sample> xs)
         {
             static double M(IEnumerable<double> v) { var s = v.OrderBy(x => x).ToList(); return s[s.Count / 2]; }
             return new(M(xs.Select(x => x.MBps)), M(xs.Select(x => x.MBperCpuS)), M(xs.Select(x => x.AllocPerMB)),
-                M(xs.Select(x => x.Gcs)), M(xs.Select(x => x.PauseMs)), M(xs.Select(x => x.MissesPerMB)), M(xs.Select(x => x.LongPerMB)), M(xs.Select(x => x.OverflowPerMB)));
+                M(xs.Select(x => x.Gcs)), M(xs.Select(x => x.PauseMs)), M(xs.Select(x => x.MissesPerMB)), M(xs.Select(x => x.LongPerMB)), M(xs.Select(x => x.OverflowPerMB)),
+                M(xs.Select(x => x.RefillsPerMB)), M(xs.Select(x => x.SkippedPerMB)));
         }
     }
 
@@ -170,6 +208,7 @@ public static class TokenizerScalingBench
         var pause = GC.GetTotalPauseDuration();
         long alloc = GC.GetTotalAllocatedBytes(true);
         var counts = tok.WordCacheCounts();
+        var refills = tok.ShortWordRefills();
         proc.Refresh();
         var cpu = proc.TotalProcessorTime;
         var sw = Stopwatch.StartNew();
@@ -178,9 +217,11 @@ public static class TokenizerScalingBench
         proc.Refresh();
         double cpuS = (proc.TotalProcessorTime - cpu).TotalSeconds;
         var after = tok.WordCacheCounts();
+        var refillsAfter = tok.ShortWordRefills();
         return new Sample(mbytes / s, mbytes / cpuS, (GC.GetTotalAllocatedBytes(true) - alloc) / mbytes,
             GC.CollectionCount(0) - g0,
             (GC.GetTotalPauseDuration() - pause).TotalMilliseconds, (after.Misses - counts.Misses) / mbytes,
-            (after.LongPieces - counts.LongPieces) / mbytes, (after.OverflowMisses - counts.OverflowMisses) / mbytes);
+            (after.LongPieces - counts.LongPieces) / mbytes, (after.OverflowMisses - counts.OverflowMisses) / mbytes,
+            (refillsAfter.Refills - refills.Refills) / mbytes, (refillsAfter.Skipped - refills.Skipped) / mbytes);
     }
 }

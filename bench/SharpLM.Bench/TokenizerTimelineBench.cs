@@ -10,7 +10,7 @@ namespace SharpLM.Bench;
 /// Where an N-thread batch's time goes against a perfect split of the 1-thread batch: per round (1- and N-thread
 /// batches alternating), each worker's first-text start (start-up latency), last-text end (tail imbalance), time
 /// inside texts and thread CPU time (slower work per text), and the call's end after the encode phase (the
-/// TokenBatch API's layout and placing pass). Uses <see cref="BatchTimeline"/>.
+/// TokenBatch API's layout, and its placing pass under SHARPLM_TOKENIZER_PLACE_IDS=1). Uses <see cref="BatchTimeline"/>.
 /// </summary>
 /// <remarks>
 /// <c>dotnet bench/SharpLM.Bench/bin/Release/net10.0/SharpLM.Bench.dll tokenizer-timeline [--data DIR] [--mb 4] [--rounds 7] [--threads N]</c>.
@@ -99,7 +99,7 @@ public static class TokenizerTimelineBench
                 traced[k].ForEach(Console.WriteLine);
             }
             Console.WriteLine();
-            Console.WriteLine($"| EncodeBatch → {v.Name}, traced: N-thread call − perfect split of the 1-thread call = the columns after it (ms, median over rounds; each column's own median, so they need not add up) | extra | start-up (mean first-text start) | slower texts ((time in texts − 1-thread) ÷ N) | gaps between texts (mean) | tail (latest last end − mean) | after the encode phase (layout, placing) | other (call overhead) |");
+            Console.WriteLine($"| EncodeBatch → {v.Name}, traced: N-thread call − perfect split of the 1-thread call = the columns after it (ms, median over rounds; each column's own median, so they need not add up) | extra | start-up (mean first-text start) | slower texts ((time in texts − 1-thread) ÷ N) | gaps between texts (mean) | tail (latest last end − mean) | after the encode phase (layout; placing pass only with SHARPLM_TOKENIZER_PLACE_IDS=1) | other (call overhead) |");
             Console.WriteLine("|---|---|---|---|---|---|---|---|");
             foreach (var k in kinds)
             {

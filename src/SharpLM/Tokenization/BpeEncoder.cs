@@ -288,19 +288,25 @@ internal sealed class BpeEncoder
             || longWords.TryGet(piece, hash, output))
         {
             counts.Hits++;
-            shortWords?.Set(key, output.Span[before..], s.Victim++);   // evicted from the front table (or new there): back in
+            if (shortWords is not null) CountRefill(counts, shortWords.Set(key, output.Span[before..], s.Victim++));   // evicted from the front table (or new there): back in
             return;
         }
         counts.Misses++;
         Bpe(piece, s, output);
         var ids = output.Span[before..];
-        shortWords?.Set(key, ids, s.Victim++);
+        if (shortWords is not null) CountRefill(counts, shortWords.Set(key, ids, s.Victim++));
         if (SharedWordCache.Fits(piece.Length, ids.Length)) records.Set(piece, hash, ids, s.Victim++);
         else
         {
             counts.OverflowMisses++;
             longWords.Set(piece, hash, ids, s.Victim++);
         }
+    }
+
+    static void CountRefill(EncoderCounters counts, ShortWordCache.SetOutcome outcome)
+    {
+        if (outcome == ShortWordCache.SetOutcome.Written) counts.ShortRefills++;
+        else if (outcome == ShortWordCache.SetOutcome.AlreadyThere) counts.ShortRefillsSkipped++;
     }
 
     ShortWordCache CreateShortWords()

@@ -22,5 +22,9 @@ internal sealed class EncoderCounters
     [FieldOffset(88)] public long OverflowMisses;
     /// <summary>Of <see cref="Hits"/>: pieces found in the <see cref="ShortWordCache"/>.</summary>
     [FieldOffset(96)] public long ShortHits;
-    [FieldOffset(168)] readonly long _padEnd;   // ≥ 64 bytes after the last counter
+    /// <summary>Pieces with a <see cref="ShortWordCache"/> key that it did not answer and that were then written to it (a refill: a shared line written).</summary>
+    [FieldOffset(104)] public long ShortRefills;
+    /// <summary>Of those misses, pieces whose record was already there (a racing writer made the lookup fail): not rewritten.</summary>
+    [FieldOffset(112)] public long ShortRefillsSkipped;
+    [FieldOffset(184)] readonly long _padEnd;   // ≥ 64 bytes after the last counter
 }

@@ -50,6 +50,14 @@ public sealed class Gemma3Tokenizer
         return h;
     }
 
+    /// <summary>Front-table refills (lines written after a miss) and refills skipped as already there, summed over every thread (call while no thread encodes).</summary>
+    internal (long Refills, long Skipped) ShortWordRefills()
+    {
+        long r = 0, k = 0;
+        lock (_counters) foreach (var c in _counters) { r += c.ShortRefills; k += c.ShortRefillsSkipped; }
+        return (r, k);
+    }
+
     /// <summary>Word-cache counts summed over every thread that has encoded (diagnostics; call while no thread encodes).</summary>
     /// <returns>Hits, misses (pieces BPE-encoded), and of the misses, pieces too long for any cache and pieces too big for a shared record.</returns>
     internal (long Hits, long Misses, long LongPieces, long OverflowMisses) WordCacheCounts()
@@ -390,18 +398,27 @@ public sealed class Gemma3Tokenizer
         Timeline?.Begin(workers);
         ForEachText(count, workers, (w, i) =>
         {
-            // Each worker appends to its own part; then the texts are placed in order in one buffer.
+            // Each worker appends to its own part and records where (the batch reads texts from there, see TokenBatch).
             var part = into.Parts[w];
             int start = part.Count;
             EncodeInto(texts[i].AsSpan(), addBos, parseSpecial, _scratch.Value!, part);
-            into.Part[i] = w;
-            into.Start[i] = start;
-            into.Length[i] = part.Count - start;
+            ref var slot = ref into.Slots[i];
+            slot.Part = w;
+            slot.Start = start;
+            slot.Length = part.Count - start;
         });
         Timeline?.End(encodeEnd: true);
-        if (into.Layout(count, workers)) ForEachText(count, workers, (_, i) => into.Place(i), traced: false);
+        if (into.Layout(count, workers, PlaceIds)) ForEachText(count, workers, (_, i) => into.Place(i), traced: false);
         Timeline?.End(encodeEnd: false);
     }
+
+    /// <summary>
+    /// Whether a multi-thread <see cref="EncodeBatch(IReadOnlyList{string}, TokenBatch, bool, bool, int)"/> copies every
+    /// id into the batch's contiguous buffer before returning (session 9), or leaves them in the workers' parts until a
+    /// caller reads <see cref="TokenBatch.Ids"/> (default). Default from <see cref="TokenBatch.PlaceIdsByDefault"/>;
+    /// benchmarks set it per tokenizer to A/B the two in one process.
+    /// </summary>
+    internal bool PlaceIds { get; set; } = TokenBatch.PlaceIdsByDefault;
 
     int Workers(int count, int maxThreads)
     {

@@ -138,18 +138,27 @@ internal sealed unsafe class ShortWordCache
         return true;
     }
 
+    /// <summary>What <see cref="Set"/> did.</summary>
+    public enum SetOutcome { NotWritten, Written, AlreadyThere }
+
     /// <summary>
     /// Caches <paramref name="ids"/> under <paramref name="key"/> (non-zero) if they <see cref="Fits"/>; when the line
-    /// is full, replaces the way <paramref name="victim"/> picks (mod 3). A line another thread is writing is left alone.
+    /// is full, replaces the way <paramref name="victim"/> picks (mod 3). A line another thread is writing is left alone,
+    /// and so is a line that already holds this exact record: a write takes the line from the other cores' caches
+    /// (their next lookup there misses in L2), so an identical rewrite is pure cost.
     /// </summary>
-    public void Set(ulong key, ReadOnlySpan<int> ids, int victim)
+    public SetOutcome Set(ulong key, ReadOnlySpan<int> ids, int victim)
     {
-        if (key == 0 || !Fits(ids)) return;
+        if (key == 0 || !Fits(ids)) return SetOutcome.NotWritten;
         ulong packed = (uint)ids[0] | ((ids.Length > 1 ? (ulong)(uint)ids[1] : Unused) << 21) | ((ids.Length > 2 ? (ulong)(uint)ids[2] : Unused) << 42);
         ulong* line = Line(key);
         ulong seq = Volatile.Read(ref line[0]);
-        if ((seq & 1) != 0) return;                                        // being written by another thread
-        if (Interlocked.CompareExchange(ref line[0], seq + 1, seq) != seq) return;
+        if ((seq & 1) != 0) return SetOutcome.NotWritten;                  // being written by another thread
+        // A plain read (no lock): if the record is there the lookup only failed on a racing writer; a stale read here
+        // only costs one needless write or one skipped refill, never a wrong answer (lookups check the sequence word).
+        for (int w = 0; w < Ways; w++)
+            if (line[2 + 2 * w] == key && line[3 + 2 * w] == packed) return SetOutcome.AlreadyThere;
+        if (Interlocked.CompareExchange(ref line[0], seq + 1, seq) != seq) return SetOutcome.NotWritten;
         int way = -1;
         for (int w = 0; w < Ways; w++)
             if (line[2 + 2 * w] == key || line[2 + 2 * w] == 0) { way = w; break; }
@@ -157,5 +166,6 @@ internal sealed unsafe class ShortWordCache
         line[2 + 2 * way] = key;
         line[3 + 2 * way] = packed;
         Volatile.Write(ref line[0], seq + 2);
+        return SetOutcome.Written;
     }
 }

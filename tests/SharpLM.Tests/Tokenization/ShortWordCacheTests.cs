@@ -65,10 +65,18 @@ public class ShortWordCacheTests
         Assert.Equal([506], Get(c, k1));
         Assert.Equal([8, 262_143], Get(c, k2));
         Assert.Equal([0, 1, (1 << 21) - 2], Get(c, k3));
-        c.Set(k1, [7, 9], victim: 0);                     // the same key again: replaced in place
+        Assert.Equal(ShortWordCache.SetOutcome.Written, c.Set(k1, [7, 9], victim: 0));   // the same key again: replaced in place
         Assert.Equal([7, 9], Get(c, k1));
+        // The same record again is not rewritten: the line's sequence word (its first 8 bytes) does not move.
+        ulong SequenceOf(ulong key) { unsafe { return ((ulong*)c.Memory.Start)[ShortWordCache.LineOf(key, c.LineBits) * 8]; } }
+        ulong seq = SequenceOf(k1);
+        Assert.Equal(ShortWordCache.SetOutcome.AlreadyThere, c.Set(k1, [7, 9], victim: 1));
+        Assert.Equal(seq, SequenceOf(k1));
+        Assert.Equal(ShortWordCache.SetOutcome.Written, c.Set(k1, [7, 10], victim: 1));   // same key, other ids: written
+        Assert.Equal(seq + 2, SequenceOf(k1));
+        Assert.Equal([7, 10], Get(c, k1));
         c.Prefetch(k1);                                   // a hint: no effect on results
-        Assert.Equal([7, 9], Get(c, k1));
+        Assert.Equal([7, 10], Get(c, k1));
     }
 
     [Fact]
@@ -80,11 +88,11 @@ public class ShortWordCacheTests
         Assert.False(ShortWordCache.Fits([1, 2, 3, 4]));
         Assert.False(ShortWordCache.Fits([(1 << 21) - 1]));   // the unused-slot mark
         Assert.False(ShortWordCache.Fits([-1]));
-        c.Set(key, [1, 2, 3, 4], victim: 0);
-        c.Set(key, [(1 << 21) - 1], victim: 0);
-        c.Set(key, [], victim: 0);
+        Assert.Equal(ShortWordCache.SetOutcome.NotWritten, c.Set(key, [1, 2, 3, 4], victim: 0));
+        Assert.Equal(ShortWordCache.SetOutcome.NotWritten, c.Set(key, [(1 << 21) - 1], victim: 0));
+        Assert.Equal(ShortWordCache.SetOutcome.NotWritten, c.Set(key, [], victim: 0));
         Assert.Empty(Get(c, key));
-        c.Set(0, [5], victim: 0);                          // key 0 (no key) is never stored
+        Assert.Equal(ShortWordCache.SetOutcome.NotWritten, c.Set(0, [5], victim: 0));   // key 0 (no key) is never stored
         Assert.Empty(Get(c, 0));
     }
 
