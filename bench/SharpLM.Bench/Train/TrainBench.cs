@@ -158,8 +158,14 @@ public static class TrainChild
         var times = new List<double>();
         double first = 0, last = 0;
         var cpu = TimeSpan.Zero;
+        // SHARPLM_AB_OVERWRITE_GRADS=1: odd steps clear all gradients (OverwriteFirstGradients off), even steps leave them to
+        // their first GEMM (on); prints the median of per-pair ratios in wall and process CPU time (stderr). Same bits either way.
+        bool abOverwrite = Environment.GetEnvironmentVariable("SHARPLM_AB_OVERWRITE_GRADS") == "1";
+        var abWall = new List<double>[] { [], [] };
+        var abCpu = new List<double>[] { [], [] };
         for (int s = 0; s < warmup + steps; s++)
         {
+            if (abOverwrite) model.OverwriteFirstGradients = s % 2 == 0;
             for (int i = 0; i < inputs.Length; i++) { inputs[i] = rng.Next(config.VocabSize); targets[i] = rng.Next(config.VocabSize); }
             if (profile && s == warmup) workers.Profile = [];
             long t0 = Stopwatch.GetTimestamp();
@@ -173,6 +179,14 @@ public static class TrainChild
             if (s == 0) first = sum / count;
             last = sum / count;
             if (s >= warmup) { times.Add(dt); stepClock += cpuClock ? TokenizerBench.ThreadCpuSeconds() - c0 : dt; cpu += Process.GetCurrentProcess().TotalProcessorTime - cpu0; }
+            if (abOverwrite && s >= warmup) { abWall[s % 2].Add(dt); abCpu[s % 2].Add((Process.GetCurrentProcess().TotalProcessorTime - cpu0).TotalSeconds); }
+        }
+        if (abOverwrite)
+        {
+            int pairs = Math.Min(abWall[0].Count, abWall[1].Count);
+            double Ratio(List<double>[] t) => BenchSupport.Median(Enumerable.Range(0, pairs).Select(i => t[1][i] / t[0][i]));
+            Console.Error.WriteLine(FormattableString.Invariant(
+                $"overwrite-first A/B, {pairs} pairs (clear-all time / overwrite time, median of pairs): wall {Ratio(abWall):F3}×, process CPU {Ratio(abCpu):F3}×; median step clear-all {BenchSupport.Median(abWall[1]) * 1e3:F0} ms, overwrite {BenchSupport.Median(abWall[0]) * 1e3:F0} ms"));
         }
         double rss = PeakRssMb();
         if (workers.Profile is { } table)

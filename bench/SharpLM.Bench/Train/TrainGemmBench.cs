@@ -37,6 +37,7 @@ public static unsafe class TrainGemmBench
         A once per product for all column blocks, 12-row A panels as 8+4-row transposes, B rows copied in registers); results are identical.
         --ab-phases alternates sweeping a deep product (K > M: the weight gradients) over all of K per row chunk (off, sessions 6–8)
         and one sweep per K slice (on, SHARPLM_GEMM_SLICE_PHASES=1, the default); results are identical.
+        --ab-tprefetch N alternates the transposed A packing's prefetch distance: 8 source rows ahead (or SHARPLM_GEMM_TPREFETCH) vs N (0: none).
         SHARPLM_BENCH_CLOCK=cpu with --workers N and an --ab switch: process CPU time instead of wall (work per CPU-second; holds better on a busy machine).
         """;
 
@@ -65,7 +66,9 @@ public static unsafe class TrainGemmBench
         int? abPad = BenchSupport.Option(args, "--ab-pad") is { } abPadText ? int.Parse(abPadText, CultureInfo.InvariantCulture) : null;
         if (abKc is < 16 or > 1024) throw new ArgumentException("--ab-kc must be a K slice length from 16 to 1024");
         bool abPacking = args.Contains("--ab-packing"), abPhases = args.Contains("--ab-phases");
-        if (args.Contains("--ab") || abKc is not null || abPad is not null || abPacking || abPhases) return RunScheduleAb(presets, batch, seq, reps, workerCount, double.IsNaN(p512) ? p256 : p512, BenchSupport.Option(args, "--only"), abKc, abPad, abPacking, abPhases);
+        int? abTPrefetch = BenchSupport.Option(args, "--ab-tprefetch") is { } tpText ? int.Parse(tpText, CultureInfo.InvariantCulture) : null;
+        if (abTPrefetch is < 0 or > 64) throw new ArgumentException("--ab-tprefetch must be a row count from 0 to 64");
+        if (args.Contains("--ab") || abKc is not null || abPad is not null || abPacking || abPhases || abTPrefetch is not null) return RunScheduleAb(presets, batch, seq, reps, workerCount, double.IsNaN(p512) ? p256 : p512, BenchSupport.Option(args, "--only"), abKc, abPad, abPacking, abPhases, abTPrefetch);
         if (workerCount > 1) return RunParallel(presets, batch, seq, reps, workerCount, double.IsNaN(p512) ? p256 : p512, BenchSupport.Option(args, "--only"));
         Console.WriteLine("| model | product | M×N×K | SharpLM GFLOP/s | % of peak | PyTorch GFLOP/s | ratio |");
         Console.WriteLine("|---|---|---|---|---|---|---|");
@@ -137,20 +140,21 @@ public static unsafe class TrainGemmBench
     /// Fixed tiles vs row sweeps per shape, alternating rep by rep on the same buffers (so a busy or drifting machine
     /// hits both alike): best wall time of each with <paramref name="workerCount"/> workers and sweep's speed-up.
     /// </summary>
-    static int RunScheduleAb(string[] presets, int batch, int seq, int reps, int workerCount, double peak, string? only, int? abKc, int? abPad, bool abPacking, bool abPhases)
+    static int RunScheduleAb(string[] presets, int batch, int seq, int reps, int workerCount, double peak, string? only, int? abKc, int? abPad, bool abPacking, bool abPhases, int? abTPrefetch)
     {
         // --ab-kc: arm 0 is the current K slice, arm 1 the other one; both row sweeps.
         int kcA = Gemm.KC;
-        string nameA = abPhases ? "phases off" : abPacking ? "pack per tile" : abPad is not null ? "pad 0" : abKc is null ? "tiles" : BenchSupport.Inv($"kc {kcA}");
-        string nameB = abPhases ? "phases on" : abPacking ? "pack shared" : abPad is not null ? BenchSupport.Inv($"pad {abPad}") : abKc is null ? "sweep" : BenchSupport.Inv($"kc {abKc}");
+        int tpA = Gemm.TransposedPrefetchRows;
+        string nameA = abTPrefetch is not null ? BenchSupport.Inv($"A prefetch {tpA}") : abPhases ? "phases off" : abPacking ? "pack per tile" : abPad is not null ? "pad 0" : abKc is null ? "tiles" : BenchSupport.Inv($"kc {kcA}");
+        string nameB = abTPrefetch is not null ? BenchSupport.Inv($"A prefetch {abTPrefetch}") : abPhases ? "phases on" : abPacking ? "pack shared" : abPad is not null ? BenchSupport.Inv($"pad {abPad}") : abKc is null ? "sweep" : BenchSupport.Inv($"kc {abKc}");
         // One worker: CPU time of this thread (holds on a busy machine); several: wall time (needs a quiet one).
         // SHARPLM_BENCH_CLOCK=cpu with several workers: CPU time of the whole process (work per CPU-second of both
         // workers together; a busy machine disturbs it far less than wall time, but it cannot see idle workers).
         bool processCpu = workerCount > 1 && Environment.GetEnvironmentVariable("SHARPLM_BENCH_CLOCK") == "cpu";
         Func<double> Clock = workerCount == 1 ? ThreadCpuSeconds : processCpu ? ProcessCpuSeconds : () => Stopwatch.GetTimestamp() / (double)Stopwatch.Frequency;
         Console.WriteLine(BenchSupport.Inv($"# {workerCount} worker(s), {(workerCount == 1 ? "thread CPU" : processCpu ? "process CPU (GFLOP/s × workers = GFLOP per CPU-second)" : "wall")} time, best of {reps} alternating; load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}"));
-        Console.WriteLine($"| model | product | M×N×K | {nameA} GFLOP/s | {nameB} GFLOP/s | % of peak ({nameB}) | {nameB} speed-up |");
-        Console.WriteLine("|---|---|---|---|---|---|---|");
+        Console.WriteLine($"| model | product | M×N×K | {nameA} GFLOP/s | {nameB} GFLOP/s | % of peak ({nameB}) | {nameB} speed-up (best) | median of per-rep ratios |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|");
         var saved = Gemm.Scheduling;
         int savedKc = Gemm.KC;
         var savedPacking = Gemm.Packing;
@@ -171,11 +175,15 @@ public static unsafe class TrainGemmBench
                     using var operands = new Operands(s, abPad is null ? null : 0);
                     using var padded = abPad is null ? null : new Operands(s, abPad.Value);
                     var best = new[] { double.MaxValue, double.MaxValue };
+                    var pair = new double[2];
+                    var ratios = new List<double>(); // per rep: arm 0's time / arm 1's (the two ran back to back)
                     for (int r = -1; r < reps; r++) // r = −1 warms both up
+                    {
                         for (int which = 0; which < 2; which++)
                         {
                             // The arm's switch (--ab-pad switches operands instead, below; the schedule stays as set).
-                            if (abPhases) Gemm.SlicePhases = which == 1;
+                            if (abTPrefetch is not null) Gemm.TransposedPrefetchRows = which == 0 ? tpA : abTPrefetch.Value;
+                            else if (abPhases) Gemm.SlicePhases = which == 1;
                             else if (abPacking) Gemm.Packing = which == 0 ? Gemm.PackingScheme.PerTile : Gemm.PackingScheme.Shared;
                             else if (abKc is not null) Gemm.KC = which == 0 ? kcA : abKc.Value;
                             else if (abPad is null) Gemm.Scheduling = which == 0 ? Gemm.Schedule.Tiles : Gemm.Schedule.Sweep;
@@ -183,17 +191,20 @@ public static unsafe class TrainGemmBench
                             (which == 1 && padded is not null ? padded : operands).Multiply(workers);
                             double wall = Clock() - t0;
                             if (r >= 0) best[which] = Math.Min(best[which], wall);
+                            pair[which] = wall;
                         }
+                        if (r >= 0) ratios.Add(pair[0] / pair[1]);
+                    }
                     double flops = 2.0 * s.M * s.N * s.K;
                     flopsAll += flops * s.PerStep; tilesAll += best[0] * s.PerStep; sweepAll += best[1] * s.PerStep;
                     Console.WriteLine(BenchSupport.Inv(
-                        $"| {preset} | {s.Name} ×{s.PerStep} | {s.M}×{s.N}×{s.K} | {flops / best[0] / 1e9:F1} | {flops / best[1] / 1e9:F1} | {100 * flops / best[1] / 1e9 / (peak * workerCount):F0} % | {best[0] / best[1]:F2}× |"));
+                        $"| {preset} | {s.Name} ×{s.PerStep} | {s.M}×{s.N}×{s.K} | {flops / best[0] / 1e9:F1} | {flops / best[1] / 1e9:F1} | {100 * flops / best[1] / 1e9 / (peak * workerCount):F0} % | {best[0] / best[1]:F2}× | {BenchSupport.Median(ratios):F3}× |"));
                 }
                 Console.WriteLine(BenchSupport.Inv(
-                    $"| {preset} | **all GEMMs of a step** | {flopsAll / 1e9:F1} GFLOP | {flopsAll / tilesAll / 1e9:F1} | {flopsAll / sweepAll / 1e9:F1} | {100 * flopsAll / sweepAll / 1e9 / (peak * workerCount):F0} % | {tilesAll / sweepAll:F2}× |"));
+                    $"| {preset} | **all GEMMs of a step** | {flopsAll / 1e9:F1} GFLOP | {flopsAll / tilesAll / 1e9:F1} | {flopsAll / sweepAll / 1e9:F1} | {100 * flopsAll / sweepAll / 1e9 / (peak * workerCount):F0} % | {tilesAll / sweepAll:F2}× | |"));
             }
         }
-        finally { Gemm.Scheduling = saved; Gemm.KC = savedKc; Gemm.Packing = savedPacking; Gemm.SlicePhases = savedPhases; }
+        finally { Gemm.Scheduling = saved; Gemm.KC = savedKc; Gemm.Packing = savedPacking; Gemm.SlicePhases = savedPhases; Gemm.TransposedPrefetchRows = tpA; }
         return 0;
     }
 
@@ -363,6 +374,13 @@ public static unsafe class TrainGemmBench
             Gemm.SlicePhases = phases switch { "1" => true, "0" => false,
                 _ => throw new ArgumentException($"SHARPLM_GEMM_SLICE_PHASES must be 0 or 1, not '{phases}'") };
             Console.Error.WriteLine($"# GEMM slice phases: {phases}");
+        }
+        if (Environment.GetEnvironmentVariable("SHARPLM_GEMM_TPREFETCH") is { } tp)
+        {
+            // Source rows a transposed A's packing prefetches ahead (default 8; 0 = none). Results never change.
+            Gemm.TransposedPrefetchRows = int.TryParse(tp, CultureInfo.InvariantCulture, out int rows) && rows >= 0 && rows <= 64
+                ? rows : throw new ArgumentException($"SHARPLM_GEMM_TPREFETCH must be a row count from 0 to 64, not '{tp}'");
+            Console.Error.WriteLine($"# transposed A prefetch: {rows} rows ahead");
         }
         if (Environment.GetEnvironmentVariable("SHARPLM_GEMM_KC") is { } kcText)
         {

@@ -13,7 +13,7 @@ namespace SharpLM.Training;
 /// </summary>
 /// <remarks>
 /// Conventions (llm.c): parameter gradients accumulate (<c>+=</c>) so micro-batches add up until
-/// <see cref="ZeroGradients"/>; activation gradients are overwritten, except the running residual gradient.
+/// <see cref="ZeroGradients"/> (after which a weight matrix's first GEMM overwrites); activation gradients are overwritten, except the running residual gradient.
 /// Letters: B batch, T sequence, N = B·T rows, H hidden, I MLP width, V vocabulary, nH/nKV heads, d head dim.
 /// </remarks>
 public sealed unsafe class Gemma3TrainingModel<T> : IDisposable where T : unmanaged, IFloatingPointIeee754<T>
@@ -40,6 +40,7 @@ public sealed unsafe class Gemma3TrainingModel<T> : IDisposable where T : unmana
         _ownsWorkers = workers is null;
         Workers = workers ?? new Workers();
         EmbedScale = T.CreateTruncating(config.EmbedScale(embedScale));
+        _gemmWritten = GemmWrittenGradients();
     }
 
     T* P(long offset) => Parameters.At(offset);
@@ -60,11 +61,63 @@ public sealed unsafe class Gemma3TrainingModel<T> : IDisposable where T : unmana
         }
     }
 
-    /// <summary>Gradients = 0 before a step's accumulation, with all workers (<see cref="Optimization.ParallelClear"/>).</summary>
+    /// <summary>
+    /// Whether <see cref="ZeroGradients"/> leaves the weight matrices' and the embedding's gradients to their first
+    /// GEMM, which then overwrites instead of adding (default on; <c>SHARPLM_TRAIN_OVERWRITE_GRADS=0</c> clears everything, as
+    /// in sessions 1–9). Same values either way (a GEMM's sum starts at +0, so adding it to a cleared +0 changes nothing).
+    /// </summary>
+    public bool OverwriteFirstGradients { get; set; } = Environment.GetEnvironmentVariable("SHARPLM_TRAIN_OVERWRITE_GRADS") != "0";
+
+    /// <summary>True from <see cref="ZeroGradients"/> to the end of the next backward: the GEMM-written gradients still hold stale values to overwrite.</summary>
+    bool _gradientsStale;
+    /// <summary><see cref="GemmWrittenGradients"/>, worked out once (a step allocates nothing).</summary>
+    readonly (long Offset, long Count)[] _gemmWritten;
+
+    /// <summary>
+    /// Starts a new sum of gradients. With <see cref="OverwriteFirstGradients"/>, only what no GEMM writes (norm vectors,
+    /// layout padding: a few KB) is cleared here; the weight matrices' gradients (~80 % of all: 160 MB for small), written
+    /// first by one GEMM each in the next backward, are overwritten there. That saves a single-threaded clear of all
+    /// gradients per step and the first GEMM pass's reading of those zeros back from DRAM.
+    /// </summary>
     public void ZeroGradients()
     {
-        if (Gradients is NativeArray<float> g) Optimization.ParallelClear.Clear(Workers, g);
-        else Gradients.Clear();
+        if (!OverwriteFirstGradients)
+        {
+            // Everything, with all workers (Optimization.ParallelClear; SHARPLM_ZERO_PARALLEL=0: one thread's memset).
+            if (Gradients is NativeArray<float> g) Optimization.ParallelClear.Clear(Workers, g);
+            else Gradients.Clear();
+            _gradientsStale = false;
+            return;
+        }
+        // The complement of the GEMM-written regions (sorted by offset: the arena's order), cleared piece by piece.
+        long at = 0;
+        foreach (var (offset, count) in _gemmWritten)
+        {
+            if (offset > at) new Span<T>(G(at), checked((int)(offset - at))).Clear();
+            at = offset + count;
+        }
+        if (Layout.Count > at) new Span<T>(G(at), checked((int)(Layout.Count - at))).Clear();
+        _gradientsStale = true;
+    }
+
+    /// <summary>
+    /// The gradient regions the backward writes first with a GEMM, in arena order: the embedding (the head's first chunk;
+    /// the embedding's own scatter-add comes after) and each block's [Wq; Wk; Wv], Wo, [Wgate; Wup], Wdown.
+    /// </summary>
+    (long Offset, long Count)[] GemmWrittenGradients()
+    {
+        var c = Config;
+        long H = c.HiddenSize, I = c.IntermediateSize, qkv = c.QueryWidth + 2 * c.KvWidth;
+        var regions = new List<(long, long)> { (Layout.Embedding, (long)c.VocabSize * H) };
+        foreach (var w in Layout.Layers)
+        {
+            regions.Add((w.Q, qkv * H));
+            regions.Add((w.O, H * c.QueryWidth));
+            regions.Add((w.Gate, 2 * I * H));
+            regions.Add((w.Down, H * I));
+        }
+        regions.Sort();
+        return [.. regions];
     }
 
     /// <summary>The activation arena for (B, T), reallocated only when the shape changes.</summary>
@@ -108,7 +161,7 @@ public sealed unsafe class Gemma3TrainingModel<T> : IDisposable where T : unmana
         // ---- tied head + cross-entropy (its backward runs chunk by chunk inside) ----
         _embedTransposed.PackOnFirstUse(H, V, P(Layout.Embedding), H, transposed: true); // packed by the head's tiles as they first need it
         double loss = TiedHeadCrossEntropy.ForwardBackward(Workers, a.Lnf, a.Targets, P(Layout.Embedding), _embedTransposed,
-            a.Logits, a.HeadChunk, a.RowLoss, backward ? a.DA : null, backward ? G(Layout.Embedding) : null,
+            a.Logits, a.HeadChunk, a.RowLoss, backward ? a.DA : null, backward ? G(Layout.Embedding) : null, accumulateDe: !_gradientsStale,
             N, H, V, T.CreateTruncating(gradScale), out int count);
         if (!backward) return (loss, count);
 
@@ -119,6 +172,7 @@ public sealed unsafe class Gemma3TrainingModel<T> : IDisposable where T : unmana
             a.DA, G(Layout.Layers[last].PostFeedforwardNorm), a.Layers[last].FfnOut, a.Layers[last].PostFfnRstd, P(Layout.Layers[last].PostFeedforwardNorm), N, H);
         for (int l = c.NumLayers - 1; l >= 0; l--) BlockBackward(a, l);
         Embedding.Backward(Workers, G(Layout.Embedding), a.DResid, a.Inputs, N, H, EmbedScale);
+        _gradientsStale = false; // every GEMM-written gradient has had its first write: later micro-batches add
         return (loss, count);
     }
 
@@ -189,16 +243,17 @@ public sealed unsafe class Gemma3TrainingModel<T> : IDisposable where T : unmana
             Linear.BackwardInput(Workers, a.DHidden, a.DA, P(w.Down), N, I, H, accumulate: false);
             GeGlu.Backward(Workers, a.DGateUp, a.DHidden, s.GateUp, N, I, h: a.Hidden);
         }                                                                                       // both also recompute gelu(g)⊙u (one arena for all layers)…
-        Linear.BackwardWeight(Workers, G(w.Down), a.DA, a.Hidden, N, I, H);                     // …for dW_down
-        Linear.Backward(Workers, a.DB, G(w.Gate), a.DGateUp, s.Ln2, P(w.Gate), N, H, 2 * I, accumulateDx: false);
+        bool accW = !_gradientsStale;                                                           // dW = on a step's first micro-batch, else +=
+        Linear.BackwardWeight(Workers, G(w.Down), a.DA, a.Hidden, N, I, H, accW);               // …for dW_down
+        Linear.Backward(Workers, a.DB, G(w.Gate), a.DGateUp, s.Ln2, P(w.Gate), N, H, 2 * I, accumulateDx: false, accW);
         // pre-ffn norm into dres, then the attention half's mid = x + post_attn_norm(att_proj): DA from dres, one pass
         RmsNorm.BackwardThen(Workers, dres, G(w.PreFeedforwardNorm), a.DB, s.Mid, s.Ln2Rstd, P(w.PreFeedforwardNorm), accumulateDx: true,
             a.DA, G(w.PostAttentionNorm), s.AttProj, s.PostAttnRstd, P(w.PostAttentionNorm), N, H);
-        Linear.Backward(Workers, a.DAtt, G(w.O), a.DA, s.Att, P(w.O), N, qW, H, accumulateDx: false);
+        Linear.Backward(Workers, a.DAtt, G(w.O), a.DA, s.Att, P(w.O), N, qW, H, accumulateDx: false, accW);
         var shape = AttentionShape(a, l);
         Attention.Backward(Workers, a.DQ, a.DK, a.DQkv + qW + kvW, a.DAtt, s.Q, s.K, s.Qkv + qW + kvW, s.Att, s.Lse, shape, s.Probs);
         QkNormRope.Backward(Workers, a.DQkv, G(w.QNorm), G(w.KNorm), a.DQ, a.DK, s.Qkv, s.QRstd, s.KRstd, P(w.QNorm), P(w.KNorm), cos, sin, qk);
-        Linear.Backward(Workers, a.DB, G(w.Q), a.DQkv, s.Ln1, P(w.Q), N, H, qkv, accumulateDx: false);
+        Linear.Backward(Workers, a.DB, G(w.Q), a.DQkv, s.Ln1, P(w.Q), N, H, qkv, accumulateDx: false, accW);
         if (l == 0)
         {
             RmsNorm.Backward(Workers, dres, G(w.InputNorm), a.DB, a.Resid[l], s.Ln1Rstd, P(w.InputNorm), N, H, accumulateDx: true);

@@ -369,7 +369,8 @@ public static unsafe class Gemm
     }
 
     /// <summary>Source rows of a transposed A prefetched ahead while packing (8 rows of up to 240 floats: ~120 lines in flight at most).</summary>
-    const int TransposedPrefetchRows = 8;
+    /// <remarks>A tuning switch (SHARPLM_GEMM_TPREFETCH, train-gemm --ab-tprefetch); 0 turns the prefetch off. Never changes results.</remarks>
+    internal static int TransposedPrefetchRows { get; set; } = 8;
 
     /// <summary>
     /// Packs rows [i0, i0+mc) × K slice [pc, pc+kc) of A as MR-row micro-panels: element (r, k) of panel p at
@@ -387,12 +388,13 @@ public static unsafe class Gemm
             // TransposedPrefetchRows ahead: many rows in flight instead of one DRAM latency per row.
             int full = mc / 12 * 12, lines = (full * sizeof(float) + 63) / 64 + 1; // +1: the row need not start on a line
             float* fa = (float*)a, fd = (float*)dst;
+            int prefetchRows = TransposedPrefetchRows;
             for (int k = 0; k < kc; k++)
             {
                 float* src = fa + (long)(pc + k) * lda + i0;
-                if (k + TransposedPrefetchRows < kc)
+                if (prefetchRows > 0 && k + prefetchRows < kc)
                 {
-                    byte* ahead = (byte*)(src + (long)TransposedPrefetchRows * lda);
+                    byte* ahead = (byte*)(src + (long)prefetchRows * lda);
                     for (int l = 0; l < lines; l++) Sse.Prefetch0(ahead + l * 64);
                 }
                 float* d = fd + k * 12;

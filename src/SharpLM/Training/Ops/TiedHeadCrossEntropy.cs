@@ -29,6 +29,12 @@ public static unsafe class TiedHeadCrossEntropy
     /// <param name="rowLoss">[N] per-row losses (scratch).</param>
     public static double ForwardBackward<T>(Workers workers, T* x, int* targets, T* e, GemmPackedB<T> eTransposed,
         T* logits, int chunkRows, double* rowLoss, T* dx, T* de, int n, int hidden, int vocab, T gradScale, out int counted)
+        where T : unmanaged, IFloatingPointIeee754<T> =>
+        ForwardBackward(workers, x, targets, e, eTransposed, logits, chunkRows, rowLoss, dx, de, accumulateDe: true, n, hidden, vocab, gradScale, out counted);
+
+    /// <param name="accumulateDe">False: the first chunk overwrites <paramref name="de"/> (dE = …) instead of adding to it; later chunks add.</param>
+    public static double ForwardBackward<T>(Workers workers, T* x, int* targets, T* e, GemmPackedB<T> eTransposed,
+        T* logits, int chunkRows, double* rowLoss, T* dx, T* de, bool accumulateDe, int n, int hidden, int vocab, T gradScale, out int counted)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (eTransposed.K != hidden || eTransposed.N != vocab) throw new ArgumentException("packed Eᵀ has the wrong shape", nameof(eTransposed));
@@ -43,7 +49,7 @@ public static unsafe class TiedHeadCrossEntropy
             if (dx != null)
                 Gemm.Multiply(workers, rc, hidden, vocab, logits, vocab, false, e, hidden, false, dx + (long)r0 * hidden, hidden, false);
             if (de != null)
-                Gemm.Multiply(workers, vocab, hidden, rc, logits, vocab, true, xc, hidden, false, de, hidden, true);
+                Gemm.Multiply(workers, vocab, hidden, rc, logits, vocab, true, xc, hidden, false, de, hidden, accumulateDe || r0 > 0);
         }
         double sum = 0;
         counted = 0;
