@@ -53,33 +53,23 @@ public class BatchWorkersTests
     {
         var (texts, expected) = s_corpus.Value;
         using var workers = new BatchWorkers(threads);
-        lock (s_tok)
+        TokenizerOnWorkers.Run(s_tok, workers, tok =>
         {
-            var tok = s_tok.Value;
-            tok.Threads = workers;
-            try
+            var batch = new TokenBatch();
+            foreach (var kind in new[] { Gemma3Tokenizer.BatchThreadingKind.PersistentWorkers, Gemma3Tokenizer.BatchThreadingKind.ParallelFor })
             {
-                var batch = new TokenBatch();
-                foreach (var kind in new[] { Gemma3Tokenizer.BatchThreadingKind.PersistentWorkers, Gemma3Tokenizer.BatchThreadingKind.ParallelFor })
+                tok.BatchThreading = kind;
+                var arrays = tok.EncodeBatch(texts, maxThreads: threads);
+                tok.EncodeBatch(texts, batch, maxThreads: threads);
+                Assert.Equal(texts.Count, arrays.Length);
+                Assert.Equal(texts.Count, batch.Count);
+                for (int i = 0; i < texts.Count; i++)
                 {
-                    tok.BatchThreading = kind;
-                    var arrays = tok.EncodeBatch(texts, maxThreads: threads);
-                    tok.EncodeBatch(texts, batch, maxThreads: threads);
-                    Assert.Equal(texts.Count, arrays.Length);
-                    Assert.Equal(texts.Count, batch.Count);
-                    for (int i = 0; i < texts.Count; i++)
-                    {
-                        Assert.Equal(expected[i], arrays[i]);
-                        Assert.Equal(expected[i], batch[i].ToArray());
-                    }
+                    Assert.Equal(expected[i], arrays[i]);
+                    Assert.Equal(expected[i], batch[i].ToArray());
                 }
             }
-            finally
-            {
-                tok.BatchThreading = Gemma3Tokenizer.BatchThreadingKind.PersistentWorkers;
-                tok.Threads = BatchWorkers.Shared;
-            }
-        }
+        });
     }
 
     [Fact]
@@ -98,18 +88,12 @@ public class BatchWorkersTests
         }
 
         // Through the tokenizer: a list whose indexer fails on one text.
-        lock (s_tok)
+        TokenizerOnWorkers.Run(s_tok, workers, tok =>
         {
-            var tok = s_tok.Value;
-            tok.Threads = workers;
-            try
-            {
-                var texts = new FailingList(Enumerable.Range(0, 300).Select(i => $"text number {i}").ToList(), failAt: 211);
-                Assert.Throws<IOException>(() => tok.EncodeBatch(texts, maxThreads: 3));
-                Assert.Throws<IOException>(() => tok.EncodeBatch(texts, new TokenBatch(), maxThreads: 3));
-            }
-            finally { tok.Threads = BatchWorkers.Shared; }
-        }
+            var texts = new FailingList(Enumerable.Range(0, 300).Select(i => $"text number {i}").ToList(), failAt: 211);
+            Assert.Throws<IOException>(() => tok.EncodeBatch(texts, maxThreads: 3));
+            Assert.Throws<IOException>(() => tok.EncodeBatch(texts, new TokenBatch(), maxThreads: 3));
+        });
     }
 
     [Fact]
@@ -174,27 +158,17 @@ public class BatchWorkersTests
     {
         var (texts, expected) = s_corpus.Value;
         using var workers = new BatchWorkers(2);
-        lock (s_tok)
+        TokenizerOnWorkers.Run(s_tok, workers, tok =>
         {
-            var tok = s_tok.Value;
-            tok.Threads = workers;
             var timeline = new BatchTimeline();
             tok.Timeline = timeline;
-            try
-            {
-                var batch = new TokenBatch();
-                tok.EncodeBatch(texts, batch, maxThreads: 2);
-                for (int i = 0; i < texts.Count; i++) Assert.Equal(expected[i], batch[i].ToArray());
-                Assert.Equal(texts.Count, timeline.Workers.Take(2).Sum(w => w.Texts));
-                Assert.True(timeline.CallEnd >= timeline.EncodeEnd);
-                Assert.All(timeline.Workers.Take(2).Where(w => w.Texts > 0), w => Assert.True(w.LastEnd <= timeline.EncodeEnd && w.Busy > 0));
-            }
-            finally
-            {
-                tok.Timeline = null;
-                tok.Threads = BatchWorkers.Shared;
-            }
-        }
+            var batch = new TokenBatch();
+            tok.EncodeBatch(texts, batch, maxThreads: 2);
+            for (int i = 0; i < texts.Count; i++) Assert.Equal(expected[i], batch[i].ToArray());
+            Assert.Equal(texts.Count, timeline.Workers.Take(2).Sum(w => w.Texts));
+            Assert.True(timeline.CallEnd >= timeline.EncodeEnd);
+            Assert.All(timeline.Workers.Take(2).Where(w => w.Texts > 0), w => Assert.True(w.LastEnd <= timeline.EncodeEnd && w.Busy > 0));
+        });
     }
 
     sealed class FailingList(List<string> texts, int failAt) : IReadOnlyList<string>

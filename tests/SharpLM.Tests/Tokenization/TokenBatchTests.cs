@@ -37,31 +37,21 @@ public class TokenBatchTests
     {
         var (texts, expected) = s_corpus.Value;
         using var workers = new BatchWorkers(threads);
-        lock (s_tok)
+        TokenizerOnWorkers.Run(s_tok, workers, tok =>
         {
-            var tok = s_tok.Value;
-            tok.Threads = workers;
-            try
+            var batch = new TokenBatch();
+            // Alternating protocols on one instance, with a smaller batch in between (its Ids built, when lazy, so
+            // the big batch follows a built buffer): a batch must never show the previous one's buffer or parts.
+            foreach (bool place in new[] { false, true, false, false, true })
             {
-                var batch = new TokenBatch();
-                // Alternating protocols on one instance, with a smaller batch in between (its Ids built, when lazy, so
-                // the big batch follows a built buffer): a batch must never show the previous one's buffer or parts.
-                foreach (bool place in new[] { false, true, false, false, true })
-                {
-                    tok.PlaceIds = place;
-                    tok.EncodeBatch(texts.GetRange(5, 40), batch, maxThreads: threads);
-                    AssertBatch(batch, expected.GetRange(5, 40), $"{threads} threads, place={place}, 40 texts");
+                tok.PlaceIds = place;
+                tok.EncodeBatch(texts.GetRange(5, 40), batch, maxThreads: threads);
+                AssertBatch(batch, expected.GetRange(5, 40), $"{threads} threads, place={place}, 40 texts");
 
-                    tok.EncodeBatch(texts, batch, maxThreads: threads);
-                    AssertBatch(batch, expected, $"{threads} threads, place={place}");
-                }
+                tok.EncodeBatch(texts, batch, maxThreads: threads);
+                AssertBatch(batch, expected, $"{threads} threads, place={place}");
             }
-            finally
-            {
-                tok.PlaceIds = TokenBatch.PlaceIdsByDefault;
-                tok.Threads = BatchWorkers.Shared;
-            }
-        }
+        });
     }
 
     [Fact]
@@ -70,33 +60,27 @@ public class TokenBatchTests
         var (texts, expected) = s_corpus.Value;
         var all = expected.SelectMany(e => e).ToArray();
         using var workers = new BatchWorkers(2);
-        lock (s_tok)
+        TokenizerOnWorkers.Run(s_tok, workers, tok =>
         {
-            var tok = s_tok.Value;
-            tok.Threads = workers;
-            try
+            var batch = new TokenBatch();
+            for (int round = 0; round < 5; round++)
             {
-                var batch = new TokenBatch();
-                for (int round = 0; round < 5; round++)
+                tok.EncodeBatch(texts, batch, maxThreads: 2);   // ids left in the parts: the first Ids builds the buffer
+                var failures = new List<string>();
+                using var start = new Barrier(4);
+                var readers = Enumerable.Range(0, 4).Select(r => new Thread(() =>
                 {
-                    tok.EncodeBatch(texts, batch, maxThreads: 2);   // ids left in the parts: the first Ids builds the buffer
-                    var failures = new List<string>();
-                    using var start = new Barrier(4);
-                    var readers = Enumerable.Range(0, 4).Select(r => new Thread(() =>
-                    {
-                        start.SignalAndWait();
-                        // Half the readers ask for the whole buffer at once (racing to build it), half read text by text.
-                        if (r % 2 == 0 && !batch.Ids.SequenceEqual(all)) lock (failures) failures.Add($"reader {r}: Ids");
-                        for (int i = 0; i < expected.Count; i++)
-                            if (!batch[(i * 7 + r) % expected.Count].SequenceEqual(expected[(i * 7 + r) % expected.Count])) lock (failures) failures.Add($"reader {r}: text {i}");
-                    })).ToList();
-                    readers.ForEach(t => t.Start());
-                    readers.ForEach(t => t.Join());
-                    Assert.Empty(failures);
-                }
+                    start.SignalAndWait();
+                    // Half the readers ask for the whole buffer at once (racing to build it), half read text by text.
+                    if (r % 2 == 0 && !batch.Ids.SequenceEqual(all)) lock (failures) failures.Add($"reader {r}: Ids");
+                    for (int i = 0; i < expected.Count; i++)
+                        if (!batch[(i * 7 + r) % expected.Count].SequenceEqual(expected[(i * 7 + r) % expected.Count])) lock (failures) failures.Add($"reader {r}: text {i}");
+                })).ToList();
+                readers.ForEach(t => t.Start());
+                readers.ForEach(t => t.Join());
+                Assert.Empty(failures);
             }
-            finally { tok.Threads = BatchWorkers.Shared; }
-        }
+        });
     }
 
     static void AssertBatch(TokenBatch batch, List<int[]> expected, string what)
