@@ -55,7 +55,7 @@ public static class DataTokenizeCommand
         string runKey = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(key.ToString())))[..32];
 
         Directory.CreateDirectory(outDir);
-        using var corpus = new CorpusTokenizer(outDir, texts => tokenizer.EncodeBatch(texts, addBos: false, parseSpecial: false),
+        using var corpus = new CorpusTokenizer(outDir, (texts, batch) => tokenizer.EncodeBatch(texts, batch, addBos: false, parseSpecial: false),
             tokenizer.VocabSize, tokenizer.BosId, tokenizer.EosId, fingerprint, shardTokens, runKey);
         if (corpus.AlreadyComplete)
             return FormattableString.Invariant($"{outDir}: already complete ({corpus.Documents:N0} documents, {corpus.Tokens:N0} tokens in {corpus.Shards} shards)");

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using SharpLM.IO;
+using SharpLM.Tokenization;
 
 namespace SharpLM.Training.Data;
 
@@ -16,7 +17,10 @@ public sealed class CorpusTokenizer : IDisposable
     const int BatchDocuments = 512;
 
     readonly string _dir;
-    readonly Func<IReadOnlyList<string>, int[][]> _encodeBatch;
+    readonly Action<IReadOnlyList<string>, TokenBatch> _encodeBatch;
+    // Reused for every batch: its ids stay in the tokenizer's worker parts and are read text by text (no int[] per
+    // document, no contiguous copy).
+    readonly TokenBatch _batch = new();
     readonly int _vocab, _bos, _eos;
     readonly byte[] _fingerprint;
     readonly JsonArray _shards = [];
@@ -37,8 +41,9 @@ public sealed class CorpusTokenizer : IDisposable
     /// <summary>Documents skipped because an earlier run already wrote them.</summary>
     public long Skipped { get; private set; }
 
+    /// <param name="encodeBatch">Encodes a batch of documents into the given <see cref="TokenBatch"/> (no BOS/EOS: the shards add them).</param>
     /// <param name="runKey">Identifies the run (inputs, fields, tokenizer): a rerun resumes only when it matches.</param>
-    public CorpusTokenizer(string outDir, Func<IReadOnlyList<string>, int[][]> encodeBatch, int vocabSize, int bosId, int eosId,
+    public CorpusTokenizer(string outDir, Action<IReadOnlyList<string>, TokenBatch> encodeBatch, int vocabSize, int bosId, int eosId,
         byte[] fingerprint, long shardTokens, string runKey)
     {
         if (shardTokens < 1024) throw new ArgumentOutOfRangeException(nameof(shardTokens), "shards hold at least 1024 tokens");
@@ -105,11 +110,12 @@ public sealed class CorpusTokenizer : IDisposable
     void Flush()
     {
         if (_pending.Count == 0) return;
-        var encoded = _encodeBatch(_pending);
+        _encodeBatch(_pending, _batch);
+        if (_batch.Count != _pending.Count) throw new InvalidOperationException($"the encoder returned {_batch.Count} documents for {_pending.Count}");
         long first = _record - _pending.Count;
-        for (int i = 0; i < encoded.Length; i++)
+        for (int i = 0; i < _batch.Count; i++)
         {
-            var ids = encoded[i];
+            var ids = _batch[i];
             if (_writer is not null && _writer.Tokens + ids.Length + 2 > ShardTokens && _writer.Tokens > 0)
                 CommitShard(_input, first + i);
             _writer ??= new TokenShardWriter(Path.Combine(_dir, $"part-{_shardIndex:D5}{TokenShard.Extension}"), _vocab, _bos, _eos, _fingerprint);
