@@ -50,22 +50,15 @@ public unsafe class GemmEpilogueTests
             var plain = (float[])c0.Clone();
             var hooked = (float[])c0.Clone();
             var rec = new Recorder(M, N);
-            lock (TrainingGemmTests.ForcedPathLock)
+            TrainingGemmTests.WithGemmKnobs(() => (Gemm.Scheduling, Gemm.ForcedPath) = (schedule, p), () =>
             {
-                var saved = Gemm.Scheduling;
-                Gemm.Scheduling = schedule;
-                Gemm.ForcedPath = p;
-                try
+                using var w = new Workers(threads);
+                fixed (float* pa = a, pb = b, pc = plain, ph = hooked)
                 {
-                    using var w = new Workers(threads);
-                    fixed (float* pa = a, pb = b, pc = plain, ph = hooked)
-                    {
-                        Gemm.Multiply(w, M, N, K, pa, ta ? M : K, ta, pb, tb ? K : N, tb, pc, N, accumulate: ta);
-                        Gemm.Multiply(w, M, N, K, pa, ta ? M : K, ta, pb, tb ? K : N, tb, ph, N, accumulate: ta, rec);
-                    }
+                    Gemm.Multiply(w, M, N, K, pa, ta ? M : K, ta, pb, tb ? K : N, tb, pc, N, accumulate: ta);
+                    Gemm.Multiply(w, M, N, K, pa, ta ? M : K, ta, pb, tb ? K : N, tb, ph, N, accumulate: ta, rec);
                 }
-                finally { Gemm.Scheduling = saved; Gemm.ForcedPath = null; }
-            }
+            });
             Assert.Equal(plain, hooked);     // the hook changes nothing of the product
             Assert.Equal(plain, rec.Seen);   // and saw the final values
             Assert.All(rec.Visits, v => Assert.Equal(1, v));

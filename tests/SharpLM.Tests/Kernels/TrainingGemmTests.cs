@@ -51,22 +51,39 @@ public unsafe class TrainingGemmTests
         var expect = Reference(M, N, K, a, ta, b, tb);
         if (accumulate) for (int i = 0; i < expect.Length; i++) expect[i] += c[i];
         using var w = new Workers(2);
-        lock (ForcedPathLock)
+        WithGemmKnobs(() => Gemm.ForcedPath = p, () =>
         {
-            Gemm.ForcedPath = p;
-            try
-            {
-                fixed (float* pa = a, pb = b, pc = c)
-                    Gemm.Multiply(w, M, N, K, pa, ta ? M : K, ta, pb, tb ? K : N, tb, pc, N, accumulate);
-            }
-            finally { Gemm.ForcedPath = null; }
-        }
+            fixed (float* pa = a, pb = b, pc = c)
+                Gemm.Multiply(w, M, N, K, pa, ta ? M : K, ta, pb, tb ? K : N, tb, pc, N, accumulate);
+        });
         for (int i = 0; i < expect.Length; i++)
             Assert.True(Math.Abs(c[i] - expect[i]) <= 1e-5 * (1 + Math.Abs(expect[i])) * Math.Sqrt(K),
                 $"C[{i / N},{i % N}] = {c[i]}, expected {expect[i]}");
     }
 
-    internal static readonly object ForcedPathLock = new();
+    static readonly object ForcedPathLock = new();
+
+    /// <summary>
+    /// Runs <paramref name="multiply"/> with Gemm's process-wide tuning knobs as <paramref name="set"/> leaves them (forced
+    /// micro-kernel path, schedule, sweep sizes, packing, slice phases, B prefetch distance), under
+    /// <see cref="ForcedPathLock"/> so that no other test sees them; every knob is back at its old value afterwards.
+    /// </summary>
+    internal static void WithGemmKnobs(Action set, Action multiply)
+    {
+        lock (ForcedPathLock)
+        {
+            var saved = (Gemm.ForcedPath, Gemm.Scheduling, Gemm.SweepRows, Gemm.SweepCols, Gemm.Packing, Gemm.SlicePhases, Gemm.PrefetchIterations);
+            try
+            {
+                set();
+                multiply();
+            }
+            finally
+            {
+                (Gemm.ForcedPath, Gemm.Scheduling, Gemm.SweepRows, Gemm.SweepCols, Gemm.Packing, Gemm.SlicePhases, Gemm.PrefetchIterations) = saved;
+            }
+        }
+    }
 
     [Fact]
     public void Same_bits_for_any_thread_count()
@@ -114,17 +131,11 @@ public unsafe class TrainingGemmTests
             foreach (int ahead in new[] { 0, 1, 16, 1000 })
             {
                 var c = new float[M * N];
-                lock (ForcedPathLock)
+                WithGemmKnobs(() => Gemm.PrefetchIterations = ahead, () =>
                 {
-                    int saved = Gemm.PrefetchIterations;
-                    Gemm.PrefetchIterations = ahead;
-                    try
-                    {
-                        using var w = new Workers(2);
-                        fixed (float* pa = a, pb = b, pc = c) Gemm.Multiply(w, M, N, K, pa, K, false, pb, N, false, pc, N, false);
-                    }
-                    finally { Gemm.PrefetchIterations = saved; }
-                }
+                    using var w = new Workers(2);
+                    fixed (float* pa = a, pb = b, pc = c) Gemm.Multiply(w, M, N, K, pa, K, false, pb, N, false, pc, N, false);
+                });
                 if (first is null) first = c;
                 else Assert.Equal(first, c);
             }
@@ -150,18 +161,12 @@ public unsafe class TrainingGemmTests
                 (Gemm.Schedule.Sweep, 24, 64, 3), (Gemm.Schedule.Sweep, 12, 32, 2), (Gemm.Schedule.Sweep, 50, 100, 2) })
             {
                 var c = (float[])c0.Clone();
-                lock (ForcedPathLock)
+                WithGemmKnobs(() => (Gemm.Scheduling, Gemm.SweepRows, Gemm.SweepCols) = (schedule, rows, cols), () =>
                 {
-                    var saved = (Gemm.Scheduling, Gemm.SweepRows, Gemm.SweepCols);
-                    (Gemm.Scheduling, Gemm.SweepRows, Gemm.SweepCols) = (schedule, rows, cols);
-                    try
-                    {
-                        using var w = new Workers(threads);
-                        fixed (float* pa = a, pb = b, pc = c)
-                            Gemm.Multiply(w, M, N, K, pa, ta ? M : K, ta, pb, tb ? K : N, tb, pc, N, accumulate: ta);
-                    }
-                    finally { (Gemm.Scheduling, Gemm.SweepRows, Gemm.SweepCols) = saved; }
-                }
+                    using var w = new Workers(threads);
+                    fixed (float* pa = a, pb = b, pc = c)
+                        Gemm.Multiply(w, M, N, K, pa, ta ? M : K, ta, pb, tb ? K : N, tb, pc, N, accumulate: ta);
+                });
                 if (first is null) first = c;
                 else Assert.Equal(first, c);
             }
@@ -197,23 +202,13 @@ public unsafe class TrainingGemmTests
                 (Gemm.Schedule.Sweep, 240, 96, 1, true), (Gemm.Schedule.Tiles, 240, 768, 2, true), (Gemm.Schedule.Sweep, 60, 64, 2, false) })
             {
                 var c = (float[])c0.Clone();
-                lock (ForcedPathLock)
+                WithGemmKnobs(() => (Gemm.Scheduling, Gemm.SweepRows, Gemm.SweepCols, Gemm.Packing, Gemm.ForcedPath) =
+                    (schedule, rows, cols, shared ? Gemm.PackingScheme.Shared : Gemm.PackingScheme.PerTile, p), () =>
                 {
-                    var saved = (Gemm.Scheduling, Gemm.SweepRows, Gemm.SweepCols, Gemm.Packing);
-                    (Gemm.Scheduling, Gemm.SweepRows, Gemm.SweepCols, Gemm.Packing) = (schedule, rows, cols, shared ? Gemm.PackingScheme.Shared : Gemm.PackingScheme.PerTile);
-                    Gemm.ForcedPath = p;
-                    try
-                    {
-                        using var w = new Workers(threads);
-                        fixed (float* pa = a, pb = b, pc = c)
-                            Gemm.Multiply(w, M, N, K, pa, ta ? M : K, ta, pb, tb ? K : N, tb, pc, N, accumulate: ta);
-                    }
-                    finally
-                    {
-                        Gemm.ForcedPath = null;
-                        (Gemm.Scheduling, Gemm.SweepRows, Gemm.SweepCols, Gemm.Packing) = saved;
-                    }
-                }
+                    using var w = new Workers(threads);
+                    fixed (float* pa = a, pb = b, pc = c)
+                        Gemm.Multiply(w, M, N, K, pa, ta ? M : K, ta, pb, tb ? K : N, tb, pc, N, accumulate: ta);
+                });
                 if (first is null) first = c;
                 else Assert.Equal(first, c);
             }
@@ -249,23 +244,12 @@ public unsafe class TrainingGemmTests
             foreach (var (phases, threads, rows, cols) in new[] { (false, 2, 240, 768), (true, 2, 240, 768), (true, 1, 240, 768), (true, 3, 24, 64), (false, 3, 24, 64), (true, 2, 36, 32) })
             {
                 var c = (float[])c0.Clone();
-                lock (ForcedPathLock)
+                WithGemmKnobs(() => (Gemm.SlicePhases, Gemm.SweepRows, Gemm.SweepCols, Gemm.ForcedPath) = (phases, rows, cols, p), () =>
                 {
-                    var saved = (Gemm.SlicePhases, Gemm.SweepRows, Gemm.SweepCols);
-                    (Gemm.SlicePhases, Gemm.SweepRows, Gemm.SweepCols) = (phases, rows, cols);
-                    Gemm.ForcedPath = p;
-                    try
-                    {
-                        using var w = new Workers(threads);
-                        fixed (float* pa = a, pb = b, pc = c)
-                            Gemm.Multiply(w, M, N, K, pa, lda, ta, pb, tb ? K : N, tb, pc, N, accumulate);
-                    }
-                    finally
-                    {
-                        Gemm.ForcedPath = null;
-                        (Gemm.SlicePhases, Gemm.SweepRows, Gemm.SweepCols) = saved;
-                    }
-                }
+                    using var w = new Workers(threads);
+                    fixed (float* pa = a, pb = b, pc = c)
+                        Gemm.Multiply(w, M, N, K, pa, lda, ta, pb, tb ? K : N, tb, pc, N, accumulate);
+                });
                 if (first is null) first = c;
                 else Assert.Equal(first, c);
             }

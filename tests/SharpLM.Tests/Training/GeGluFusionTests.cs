@@ -58,21 +58,16 @@ public unsafe class GeGluFusionTests
         var gu = Random(rows * 2 * width, 6, 4);
         float[] dHidden = new float[rows * width], dgu = new float[rows * 2 * width], h = new float[rows * width];
         float[] dgu2 = Random(rows * 2 * width, 7), h2 = new float[rows * width]; // garbage in dgu: all of it must be written
-        lock (TrainingGemmTests.ForcedPathLock)
+        TrainingGemmTests.WithGemmKnobs(() => Gemm.ForcedPath = p, () =>
         {
-            Gemm.ForcedPath = p;
-            try
+            using var workers = new Workers(threads);
+            fixed (float* pdy = dy, pw = w, pgu = gu, pdH = dHidden, pdgu = dgu, ph = h, pdgu2 = dgu2, ph2 = h2)
             {
-                using var workers = new Workers(threads);
-                fixed (float* pdy = dy, pw = w, pgu = gu, pdH = dHidden, pdgu = dgu, ph = h, pdgu2 = dgu2, ph2 = h2)
-                {
-                    Linear.BackwardInput(workers, pdH, pdy, pw, rows, width, outFeatures, accumulate: false);
-                    GeGlu.Backward(workers, pdgu, pdH, pgu, rows, width, ph);
-                    GeGlu.BackwardThroughDown(workers, pdgu2, pdy, pw, pgu, rows, width, outFeatures, ph2);
-                }
+                Linear.BackwardInput(workers, pdH, pdy, pw, rows, width, outFeatures, accumulate: false);
+                GeGlu.Backward(workers, pdgu, pdH, pgu, rows, width, ph);
+                GeGlu.BackwardThroughDown(workers, pdgu2, pdy, pw, pgu, rows, width, outFeatures, ph2);
             }
-            finally { Gemm.ForcedPath = null; }
-        }
+        });
         Assert.Equal(dgu, dgu2);
         Assert.Equal(h, h2);
     }

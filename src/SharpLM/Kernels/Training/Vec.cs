@@ -198,7 +198,11 @@ public static unsafe class Vec
     }
 
     /// <summary>x[i] = exp(x[i] − shift); returns Σ of the results (accumulated in double for float).</summary>
-    public static double ExpShiftSum<T>(T* x, T shift, int n) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <param name="prefetch">
+    /// Optional: a row of the same length brought toward L2 during the exp pass, one 64-byte line per 16 elements (the
+    /// head's softmax fetches its next row while this one computes). Prefetches change no result.
+    /// </param>
+    public static double ExpShiftSum<T>(T* x, T shift, int n, T* prefetch = null) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (typeof(T) == typeof(float))
         {
@@ -212,6 +216,7 @@ public static unsafe class Vec
                 var acc = Vector512<float>.Zero;
                 for (; i + 16 <= n; i += 16)
                 {
+                    if (prefetch != null) Sse.Prefetch1(prefetch + i);
                     var e = Exp512(Vector512.Load(xf + i) - vs);
                     e.Store(xf + i);
                     acc += e;
@@ -224,29 +229,6 @@ public static unsafe class Vec
         double r = 0;
         for (int i = 0; i < n; i++) { x[i] = T.Exp(x[i] - shift); r += double.CreateTruncating(x[i]); }
         return r;
-    }
-
-    /// <summary>
-    /// <see cref="ExpShiftSum{T}"/> on a float row that also brings the row <paramref name="prefetch"/> (of the same
-    /// length) toward L2, one 64-byte line per 16 elements: the next softmax row arrives from memory while this one computes
-    /// its exp. The same results as ExpShiftSum (the same vector loop; the prefetches change nothing).
-    /// </summary>
-    public static double ExpShiftSum(float* x, float shift, int n, float* prefetch)
-    {
-        if (!Use512) return ExpShiftSum(x, shift, n);
-        int i = 0;
-        var vs = Vector512.Create(shift);
-        var acc = Vector512<float>.Zero;
-        for (; i + 16 <= n; i += 16)
-        {
-            Sse.Prefetch1(prefetch + i);
-            var e = Exp512(Vector512.Load(x + i) - vs);
-            e.Store(x + i);
-            acc += e;
-        }
-        double s = Vector512.Sum(acc);
-        for (; i < n; i++) { float e = MathF.Exp(x[i] - shift); x[i] = e; s += e; }
-        return s;
     }
 
     /// <summary>

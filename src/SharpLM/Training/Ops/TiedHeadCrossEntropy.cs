@@ -118,7 +118,7 @@ public static unsafe class TiedHeadCrossEntropy
             }
             else max = Vec.Max(z, Vocab);
             T zt = z[target];
-            sum = next == null ? Vec.ExpShiftSum(z, max, Vocab) : Vec.ExpShiftSum((float*)z, Unsafe.As<T, float>(ref max), Vocab, (float*)next); // z now holds exp(z − max)
+            sum = Vec.ExpShiftSum(z, max, Vocab, next); // z now holds exp(z − max)
             RowLoss[r] = Math.Log(sum) - double.CreateTruncating(zt - max);
             if (!Backward) return;
             Vec.Scale(T.CreateTruncating(1.0 / sum) * GradScale, z, z, Vocab);
