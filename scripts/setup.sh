@@ -35,6 +35,10 @@ apt_pkgs=()
 apt_pkgs+=(slurm-wlm munge)
 # train: the whole-step gradient oracle (tests/SharpLM.Tests/Training/TorchOracle*) runs scripts/torch_gemma3.py with PyTorch
 apt_pkgs+=(python3-torch)
+# train bench + oracle: an optimized BLAS for PyTorch. python3-torch pulls only Debian's reference libblas3 when
+# recommends are off, and torch's float32 matmul then runs ~15x slower (the train bench's PyTorch side fell from ~700
+# to 48 tok/s on tiny): installing OpenBLAS makes it the libblas.so.3 alternative, so the peer is measured fairly.
+apt_pkgs+=(libopenblas0)
 if [ ${#apt_pkgs[@]} -gt 0 ]; then
   missing=()
   for p in "${apt_pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

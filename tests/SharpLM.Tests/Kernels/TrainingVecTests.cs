@@ -28,6 +28,57 @@ public unsafe class TrainingVecTests
         Assert.True(worst < 2.5e-7, $"worst relative error {worst:E2}");
     }
 
+    [Fact]
+    public void Exp256_is_within_two_ulp_and_matches_Exp512_bits()
+    {
+        if (!Avx2.IsSupported || !Fma.IsSupported) return;
+        double worst = 0;
+        var x = new float[8];
+        var xs = new List<float>();
+        for (double v = -100; v < 100; v += 0.0137) xs.Add((float)v);
+        xs.AddRange([-88f, -87.9f, -87.3f, 88.7f, 88.72f, 0f, -0f, 1e-30f, -1e-30f, float.PositiveInfinity, float.NegativeInfinity]);
+        for (int start = 0; start + 8 <= xs.Count; start += 8)
+        {
+            for (int i = 0; i < 8; i++) x[i] = xs[start + i];
+            Vector256<float> e;
+            fixed (float* p = x) e = Vec.Exp256(Vector256.Load(p));
+            if (Avx512F.IsSupported)
+            {
+                var x16 = new float[16];
+                x.CopyTo(x16, 0);
+                Vector512<float> e16;
+                fixed (float* p = x16) e16 = Vec.Exp512(Vector512.Load(p));
+                for (int i = 0; i < 8; i++)
+                    Assert.True(BitConverter.SingleToInt32Bits(e[i]) == BitConverter.SingleToInt32Bits(e16[i]), $"exp({x[i]:R}): 256-bit {e[i]:R}, 512-bit {e16[i]:R}");
+            }
+            for (int i = 0; i < 8; i++)
+            {
+                double xc = Math.Clamp((double)x[i], -88, 88.7);
+                double exact = Math.Exp((float)xc);
+                Assert.True(e[i] >= 0 && float.IsFinite(e[i]), $"exp({x[i]:R}) = {e[i]:R}");
+                if (exact < 1.2e-38) { Assert.True(e[i] < 1.2e-38); continue; }
+                worst = Math.Max(worst, Math.Abs(e[i] - exact) / exact);
+            }
+        }
+        Assert.True(worst < 2.5e-7, $"worst relative error {worst:E2}");
+    }
+
+    [Fact]
+    public void Tanh256_matches_Math_Tanh()
+    {
+        if (!Avx2.IsSupported || !Fma.IsSupported) return;
+        var x = new float[8];
+        double worst = 0;
+        for (double start = -20; start < 20; start += 8 * 0.01)
+        {
+            for (int i = 0; i < 8; i++) x[i] = (float)(start + i * 0.01);
+            Vector256<float> t;
+            fixed (float* p = x) t = Vec.Tanh256(Vector256.Load(p));
+            for (int i = 0; i < 8; i++) worst = Math.Max(worst, Math.Abs(t[i] - Math.Tanh(x[i])));
+        }
+        Assert.True(worst < 1e-6, $"worst absolute error {worst:E2}");
+    }
+
     [Theory]
     [InlineData(576, 576, 576, 576)]   // four rows of small's hidden size
     [InlineData(0, 1, 3, 7)]           // empty, shorter than one vector, scalar tails

@@ -19,6 +19,13 @@ public static unsafe class Vec
 {
     internal static readonly bool Use512 = Avx512F.IsSupported;
 
+    /// <summary>
+    /// The 256-bit float path: AVX2 + FMA on a CPU without AVX-512 (AMD Zen 2/3, Intel client parts). Each float
+    /// helper that has a 512-bit loop also has one of these, computing every lane with the same operations in the
+    /// same order, so element-wise results are the same bits on both paths (only cross-lane sums may differ).
+    /// </summary>
+    internal static readonly bool Use256 = !Use512 && Avx2.IsSupported && Fma.IsSupported;
+
     /// <summary>Σ a[i]·b[i].</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Dot<T>(T* a, T* b, int n) where T : unmanaged, INumber<T>
@@ -252,6 +259,42 @@ public static unsafe class Vec
         p = Avx512F.FusedMultiplyAdd(p, r, Vector512.Create(5.0000001201e-1f));
         p = Avx512F.FusedMultiplyAdd(p * r, r, r + Vector512<float>.One);
         return Avx512F.Scale(p, n);
+    }
+
+    /// <summary>
+    /// <see cref="Exp512"/> on 8 lanes with AVX2 + FMA, the same operations lane for lane, so the same bits: the same
+    /// clamp, round-to-nearest-even of x·log₂e, two-part ln2 reduction and polynomial; vscalefps's p·2ⁿ becomes two exact
+    /// power-of-two multiplies, p·2^⌊n/2⌋·2^(n−⌊n/2⌋) (each factor a normal float for n in [−127, 128], so the product
+    /// is rounded once, as vscalefps rounds it, subnormal results included).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Exp256(Vector256<float> x)
+    {
+        x = Vector256.Min(Vector256.Max(x, Vector256.Create(-88f)), Vector256.Create(88.7f));
+        var n = Avx.RoundToNearestInteger(x * Vector256.Create(1.44269504088896341f));
+        var r = Fma.MultiplyAddNegated(n, Vector256.Create(0.693359375f), x);
+        r = Fma.MultiplyAddNegated(n, Vector256.Create(-2.12194440e-4f), r);
+        var p = Vector256.Create(1.9875691500e-4f);
+        p = Fma.MultiplyAdd(p, r, Vector256.Create(1.3981999507e-3f));
+        p = Fma.MultiplyAdd(p, r, Vector256.Create(8.3334519073e-3f));
+        p = Fma.MultiplyAdd(p, r, Vector256.Create(4.1665795894e-2f));
+        p = Fma.MultiplyAdd(p, r, Vector256.Create(1.6666665459e-1f));
+        p = Fma.MultiplyAdd(p, r, Vector256.Create(5.0000001201e-1f));
+        p = Fma.MultiplyAdd(p * r, r, r + Vector256<float>.One);
+        var ni = Avx.ConvertToVector256Int32(n);                  // exact: n is integral
+        var h = Avx2.ShiftRightArithmetic(ni, 1);                  // ⌊n/2⌋
+        var bias = Vector256.Create(127);
+        var s1 = Avx2.ShiftLeftLogical(h + bias, 23).AsSingle();       // 2^⌊n/2⌋
+        var s2 = Avx2.ShiftLeftLogical(ni - h + bias, 23).AsSingle();  // 2^(n−⌊n/2⌋)
+        return p * s1 * s2;
+    }
+
+    /// <summary>tanh on 8 lanes, <see cref="Tanh512"/>'s expression (1 − 2/(exp(2x) + 1)), the same bits lane for lane.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Tanh256(Vector256<float> x)
+    {
+        var e = Exp256(Vector256.Min(x + x, Vector256.Create(88f)));
+        return Vector256<float>.One - Vector256.Create(2f) / (e + Vector256<float>.One);
     }
 
     /// <summary>
@@ -547,7 +590,7 @@ public static unsafe class Vec
 
     /// <summary>tanh(x) = 1 − 2/(exp(2x) + 1), saturating cleanly at ±1 for large |x|.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static Vector512<float> Tanh512(Vector512<float> x)
+    internal static Vector512<float> Tanh512(Vector512<float> x)
     {
         var e = Exp512(Vector512.Min(x + x, Vector512.Create(88f)));
         return Vector512<float>.One - Vector512.Create(2f) / (e + Vector512<float>.One);
