@@ -25,7 +25,7 @@ public unsafe class AttentionBlockedTests
     [InlineData(1, 96, 4, 2, 16, int.MaxValue, 0)]   // T a multiple of the query block
     public void Matches_the_reference(int B, int T, int heads, int kvHeads, int d, int window, int vStride)
     {
-        if (!SmallMatMul.Supported) return; // the blocked path needs AVX-512 and is not used without it
+        if (!SmallMatMul.Supported) return; // the blocked path needs AVX-512 or AVX2 + FMA and is not used without either
         MatchesTheReference(B, T, heads, kvHeads, d, window, vStride);
     }
 

@@ -8,6 +8,9 @@ namespace SharpLM.Kernels.Training;
 /// Single-threaded float C[m,n] (+)= A[m,k]·B[k,n] on unpacked row-major data, for the small products inside
 /// one attention task (scores, probabilities × values and their gradients), where the caller already runs in
 /// parallel and the operands sit in per-thread scratch or in L2. n must be a multiple of 16 (callers pad).
+/// Two paths: 512-bit register blocks with AVX-512 (below), 256-bit ones with AVX2 + FMA
+/// (<c>SmallMatMul.Blocks256.cs</c>). Both compute every C element as one FMA chain over p = 0..k−1 from zero, then add
+/// C when accumulating, so they give the same bits (tests compare both with <see cref="ReferenceFma"/>).
 /// </summary>
 /// <remarks>
 /// A is addressed as A(i, p) = a[i·ai + p·ap]: <see cref="NN"/> passes (lda, 1), <see cref="TN"/> passes (1, lda),
@@ -18,18 +21,25 @@ namespace SharpLM.Kernels.Training;
 /// whose A rows at one k are consecutive floats, uses 12×32 blocks (24 accumulators) from one pointer instead. The
 /// reference is the plain triple loop in <see cref="Reference"/>; tests compare the two.
 /// </remarks>
-public static unsafe class SmallMatMul
+public static unsafe partial class SmallMatMul
 {
-    /// <summary>True when the fast path can run: AVX-512 present (otherwise callers use their scalar reference).</summary>
-    public static bool Supported => Avx512F.IsSupported;
+    /// <summary>
+    /// True when a fast path can run: AVX-512 (<see cref="Vec.Use512"/>) or AVX2 + FMA (<see cref="Vec.Use256"/>);
+    /// otherwise (DOTNET_EnableHWIntrinsic=0) callers use their scalar reference.
+    /// </summary>
+    public static bool Supported => Vec.Use512 || Vec.Use256;
 
     /// <summary>C[m,n] (+)= A·B with A [m, k] of row stride <paramref name="lda"/>.</summary>
-    public static void NN(int m, int n, int k, float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate) =>
-        Run(m, n, k, a, lda, 1, b, ldb, c, ldc, accumulate);
+    public static void NN(int m, int n, int k, float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate)
+    {
+        if (Vec.Use512) Run(m, n, k, a, lda, 1, b, ldb, c, ldc, accumulate);
+        else Run256(m, n, k, a, lda, 1, b, ldb, c, ldc, accumulate);
+    }
 
     /// <summary>C[m,n] (+)= Aᵀ·B with A stored [k, m] of row stride <paramref name="lda"/>.</summary>
     public static void TN(int m, int n, int k, float* a, int lda, float* b, int ldb, float* c, int ldc, bool accumulate)
     {
+        if (!Vec.Use512) { Run256(m, n, k, a, 1, lda, b, ldb, c, ldc, accumulate); return; }
         if ((n & 15) != 0) throw new ArgumentException("n must be a multiple of 16", nameof(n));
         // Aᵀ's rows i..i+11 at step p are the consecutive floats a[p·lda + i ..]: one pointer, stepped by lda,
         // broadcasts at constant offsets (no per-row pointers for the JIT to spill, as in Run's 8×32 block).
@@ -294,12 +304,20 @@ public static unsafe class SmallMatMul
             int w = PanelWidth(cols, p);
             float* d = dst + 32L * p * rows;
             float* from = src + 32 * p;
-            if (w == 32)
+            if (w == 32 && Vec.Use512)
                 // Two vector moves per row: Buffer.MemoryCopy's call and size dispatch cost more than the 128-byte copy itself.
                 for (int r = 0; r < rows; r++, from += lds, d += 32)
                 {
                     Vector512.Store(Vector512.Load(from), d);
                     Vector512.Store(Vector512.Load(from + 16), d + 16);
+                }
+            else if (w == 32)
+                for (int r = 0; r < rows; r++, from += lds, d += 32)
+                {
+                    Vector256.Store(Vector256.Load(from), d);
+                    Vector256.Store(Vector256.Load(from + 8), d + 8);
+                    Vector256.Store(Vector256.Load(from + 16), d + 16);
+                    Vector256.Store(Vector256.Load(from + 24), d + 24);
                 }
             else
                 for (int r = 0; r < rows; r++)
@@ -311,8 +329,12 @@ public static unsafe class SmallMatMul
     public static void CopyRows(int rows, int cols, float* src, int lds, float* dst, int ldd)
     {
         if ((cols & 15) != 0) throw new ArgumentException("cols must be a multiple of 16", nameof(cols));
-        for (int r = 0; r < rows; r++, src += lds, dst += ldd)
-            for (int c = 0; c < cols; c += 16) Vector512.Store(Vector512.Load(src + c), dst + c);
+        if (Vec.Use512)
+            for (int r = 0; r < rows; r++, src += lds, dst += ldd)
+                for (int c = 0; c < cols; c += 16) Vector512.Store(Vector512.Load(src + c), dst + c);
+        else
+            for (int r = 0; r < rows; r++, src += lds, dst += ldd)
+                for (int c = 0; c < cols; c += 8) Vector256.Store(Vector256.Load(src + c), dst + c);
     }
 
     /// <summary>Width of column panel <paramref name="p"/> of a <paramref name="cols"/>-wide block (see <see cref="PackPanels"/>).</summary>
@@ -370,6 +392,22 @@ public static unsafe class SmallMatMul
                 float s = accumulate ? c[(long)i * ldc + j] : 0;
                 for (int p = 0; p < k; p++) s += a[(long)p * lda + i] * b[(long)p * ldb + j];
                 c[(long)i * ldc + j] = s;
+            }
+    }
+
+    /// <summary>
+    /// What both register-block paths compute, element by element (for tests, bit for bit): one fused multiply-add
+    /// chain s = fma(A(i, p), B(p, j), s) over p = 0..k−1 from s = 0, then C + s when accumulating. A(i, p) = a[i·ai + p·ap]
+    /// as in <see cref="Run"/>: (lda, 1) for <see cref="NN"/>, (1, lda) for <see cref="TN"/>.
+    /// </summary>
+    internal static void ReferenceFma(int m, int n, int k, float* a, long ai, long ap, float* b, int ldb, float* c, int ldc, bool accumulate)
+    {
+        for (int i = 0; i < m; i++)
+            for (int j = 0; j < n; j++)
+            {
+                float s = 0;
+                for (int p = 0; p < k; p++) s = MathF.FusedMultiplyAdd(a[i * ai + p * ap], b[(long)p * ldb + j], s);
+                c[(long)i * ldc + j] = accumulate ? s + c[(long)i * ldc + j] : s;
             }
     }
 

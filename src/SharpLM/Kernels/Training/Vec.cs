@@ -305,9 +305,17 @@ public static unsafe class Vec
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vector512<float> TailMask(int rem) => Vector512.LessThan(Vector512<int>.Indices, Vector512.Create(rem)).AsSingle();
 
+    /// <summary>
+    /// Lanes 0..rem−1 set (rem &lt; 8), <see cref="TailMask"/> for 8 lanes: with <see cref="Avx.MaskLoad(float*, Vector256{float})"/>,
+    /// which reads nothing in the cleared lanes (they load as 0).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static Vector256<float> TailMask256(int rem) => Vector256.LessThan(Vector256<int>.Indices, Vector256.Create(rem)).AsSingle();
+
     /// <summary>max x[i] (float, n ≥ 1; attention's row maxima).</summary>
     public static float MaxF(float* x, int n)
     {
+        if (Use256) return MaxF256(x, n);
         if (!Use512) return Max(x, n);
         var vm = Vector512.Create(float.NegativeInfinity);
         int i = 0;
@@ -318,10 +326,26 @@ public static unsafe class Vec
         return MathF.Max(MathF.Max(q[0], q[1]), MathF.Max(q[2], q[3]));
     }
 
+    /// <summary><see cref="MaxF"/> in 8 lanes, the tail as one masked load (lanes past n read as −∞).</summary>
+    internal static float MaxF256(float* x, int n)
+    {
+        var ninf = Vector256.Create(float.NegativeInfinity);
+        var vm = ninf;
+        int i = 0;
+        for (; i + 8 <= n; i += 8) vm = Vector256.Max(vm, Vector256.Load(x + i));
+        if (i < n)
+        {
+            var keep = TailMask256(n - i);
+            vm = Vector256.Max(vm, Vector256.ConditionalSelect(keep, Avx.MaskLoad(x + i, keep), ninf));
+        }
+        var q = Vector128.Max(vm.GetLower(), vm.GetUpper());
+        return MathF.Max(MathF.Max(q[0], q[1]), MathF.Max(q[2], q[3]));
+    }
+
     /// <summary>
     /// One attention row over whole vectors: x[j] = exp(x[j]·scale − shift) for j in [from, to), x[j] = 0 for
     /// every other j in [0, n); returns Σ of the results. n must be a multiple of 16 (the row's padded width),
-    /// so no tail and no separate pass to clear the masked keys. Used when <see cref="Use512"/>.
+    /// so no tail and no separate pass to clear the masked keys. Used when <see cref="Use512"/> or <see cref="Use256"/>.
     /// </summary>
     public static double ExpAffineMasked(float* x, int from, int to, int n, float scale, float shift) =>
         ExpAffineMaskedTo(x, x, from, to, n, scale, shift);   // in place: each vector is read before its store
@@ -329,10 +353,11 @@ public static unsafe class Vec
     /// <summary>
     /// <see cref="ExpAffineMasked"/> into another row: y[j] = exp(x[j]·scale − shift) for j in [from, to), y[j] = 0 for
     /// every other j in [0, n); x is left as it is; returns Σ y. The same vector expression as ExpAffineMasked (and
-    /// as <see cref="SoftmaxBackwardRow"/>'s P), so the same bits. Used when <see cref="Use512"/>.
+    /// as <see cref="SoftmaxBackwardRow"/>'s P), so the same bits. Used when <see cref="Use512"/> or <see cref="Use256"/>.
     /// </summary>
     public static double ExpAffineMaskedTo(float* x, float* y, int from, int to, int n, float scale, float shift)
     {
+        if (Use256) return ExpAffineMaskedTo256(x, y, from, to, n, scale, shift);
         int j0 = from & ~15;
         new Span<float>(y, j0).Clear();
         var vs = Vector512.Create(scale);
@@ -353,12 +378,49 @@ public static unsafe class Vec
     }
 
     /// <summary>
+    /// <see cref="ExpAffineMaskedTo"/> in 8 lanes, the 512-bit loop's lane math: each 16-key step as its lower and upper 8
+    /// lanes, summed in two accumulators that hold the 512-bit accumulator's lanes 0–7 and 8–15, added and reduced as
+    /// Vector512.Sum reduces it (upper half onto lower, then within 256 bits), so the sum is the same bits too. Vectors
+    /// wholly at or past <paramref name="to"/> are stored as zeros without their exp (the 512-bit loop's select gives +0
+    /// there and adding +0 leaves the positive sum as it is): the causal diagonal block's rows skip up to 31 masked keys.
+    /// </summary>
+    internal static double ExpAffineMaskedTo256(float* x, float* y, int from, int to, int n, float scale, float shift)
+    {
+        int j0 = from & ~15, jEnd = Math.Min(n, (to + 15) & ~15);
+        new Span<float>(y, j0).Clear();
+        var vs = Vector256.Create(scale);
+        var vh = Vector256.Create(shift);
+        Vector256<float> acc0 = Vector256<float>.Zero, acc1 = Vector256<float>.Zero;
+        var lane = Vector256<int>.Indices + Vector256.Create(j0);
+        var vFrom = Vector256.Create(from);
+        var vTo = Vector256.Create(to);
+        var eight = Vector256.Create(8);
+        var step = Vector256.Create(16);
+        int j = j0;
+        for (; j < jEnd; j += 16, lane += step)
+        {
+            var lane1 = lane + eight;
+            var keep0 = (Vector256.GreaterThanOrEqual(lane, vFrom) & Vector256.LessThan(lane, vTo)).AsSingle();
+            var keep1 = (Vector256.GreaterThanOrEqual(lane1, vFrom) & Vector256.LessThan(lane1, vTo)).AsSingle();
+            var e0 = Vector256.ConditionalSelect(keep0, Exp256(Vector256.Load(x + j) * vs - vh), Vector256<float>.Zero);
+            var e1 = Vector256.ConditionalSelect(keep1, Exp256(Vector256.Load(x + j + 8) * vs - vh), Vector256<float>.Zero);
+            e0.Store(y + j);
+            e1.Store(y + j + 8);
+            acc0 += e0;
+            acc1 += e1;
+        }
+        if (j < n) new Span<float>(y + j, n - j).Clear();
+        return Vector256.Sum(acc0 + acc1);
+    }
+
+    /// <summary>
     /// <see cref="SoftmaxBackwardRow"/> from saved probabilities: dp[j] = p[j]·(dp[j] − d)·scale for j in [from &amp; ~16, n)
     /// (p holds exact zeros at masked keys, as SoftmaxBackwardRow's recomputed P does), dp[j] = 0 below; the same
-    /// vector expression, so the same bits. Used when <see cref="Use512"/>.
+    /// vector expression, so the same bits. Used when <see cref="Use512"/> or <see cref="Use256"/>.
     /// </summary>
     public static void SoftmaxBackwardRowFromP(float* p, float* dp, int from, int n, float scale, float d)
     {
+        if (Use256) { SoftmaxBackwardRowFromP256(p, dp, from, n, scale, d); return; }
         int j0 = from & ~15;
         new Span<float>(dp, j0).Clear();
         var vs = Vector512.Create(scale);
@@ -367,13 +429,25 @@ public static unsafe class Vec
             (Vector512.Load(p + j) * (Vector512.Load(dp + j) - vd) * vs).Store(dp + j);
     }
 
+    /// <summary><see cref="SoftmaxBackwardRowFromP"/> in 8 lanes, the same expression per lane.</summary>
+    internal static void SoftmaxBackwardRowFromP256(float* p, float* dp, int from, int n, float scale, float d)
+    {
+        int j0 = from & ~15;
+        new Span<float>(dp, j0).Clear();
+        var vs = Vector256.Create(scale);
+        var vd = Vector256.Create(d);
+        for (int j = j0; j < n; j += 8)
+            (Vector256.Load(p + j) * (Vector256.Load(dp + j) - vd) * vs).Store(dp + j);
+    }
+
     /// <summary>
     /// One attention backward row in one pass over whole vectors (n a multiple of 16): p[j] = exp(p[j]·scale − lse)
     /// and dp[j] = p[j]·(dp[j] − d)·scale for j in [from, to), both 0 for every other j in [0, n). On entry p holds
-    /// the row's raw scores and dp = dO·Vᵀ; on exit P and dS (scaled). Used when <see cref="Use512"/>.
+    /// the row's raw scores and dp = dO·Vᵀ; on exit P and dS (scaled). Used when <see cref="Use512"/> or <see cref="Use256"/>.
     /// </summary>
     public static void SoftmaxBackwardRow(float* p, float* dp, int from, int to, int n, float scale, float lse, float d)
     {
+        if (Use256) { SoftmaxBackwardRow256(p, dp, from, to, n, scale, lse, d); return; }
         int j0 = from & ~15;
         new Span<float>(p, j0).Clear();
         new Span<float>(dp, j0).Clear();
@@ -390,6 +464,39 @@ public static unsafe class Vec
             var e = Vector512.ConditionalSelect(keep, Exp512(Vector512.Load(p + j) * vs - vl), Vector512<float>.Zero);
             e.Store(p + j);
             (e * (Vector512.Load(dp + j) - vd) * vs).Store(dp + j);
+        }
+    }
+
+    /// <summary>
+    /// <see cref="SoftmaxBackwardRow"/> in 8 lanes, the same expressions per lane. Vectors wholly at or past
+    /// <paramref name="to"/> skip the exp: P there is +0 as the select would give, and dS keeps the expression
+    /// 0·(dp − d)·scale, so even its sign of zero is as on the 512-bit path.
+    /// </summary>
+    internal static void SoftmaxBackwardRow256(float* p, float* dp, int from, int to, int n, float scale, float lse, float d)
+    {
+        int j0 = from & ~15, jEnd = Math.Min(n, (to + 7) & ~7);
+        new Span<float>(p, j0).Clear();
+        new Span<float>(dp, j0).Clear();
+        var vs = Vector256.Create(scale);
+        var vl = Vector256.Create(lse);
+        var vd = Vector256.Create(d);
+        var lane = Vector256<int>.Indices + Vector256.Create(j0);
+        var vFrom = Vector256.Create(from);
+        var vTo = Vector256.Create(to);
+        var step = Vector256.Create(8);
+        int j = j0;
+        for (; j < jEnd; j += 8, lane += step)
+        {
+            var keep = (Vector256.GreaterThanOrEqual(lane, vFrom) & Vector256.LessThan(lane, vTo)).AsSingle();
+            var e = Vector256.ConditionalSelect(keep, Exp256(Vector256.Load(p + j) * vs - vl), Vector256<float>.Zero);
+            e.Store(p + j);
+            (e * (Vector256.Load(dp + j) - vd) * vs).Store(dp + j);
+        }
+        var zero = Vector256<float>.Zero;
+        for (; j < n; j += 8)
+        {
+            zero.Store(p + j);
+            (zero * (Vector256.Load(dp + j) - vd) * vs).Store(dp + j);
         }
     }
 

@@ -22,7 +22,8 @@ namespace SharpLM.Training.Ops;
 /// last two read dS and P in place as Aᵀ (<see cref="SmallMatMul.TN"/>), no transposed copies.
 /// With a probabilities buffer (<see cref="SaveProbabilities"/>, off by default) the forward also writes P = exp(c·S − lse)
 /// per block, with the same expression the backward would use, and the backward reads it instead of recomputing S and P.
-/// Used when T is float, head_dim is a multiple of 16 and AVX-512 is present; the generic path in
+/// Used when T is float, head_dim is a multiple of 16 and AVX-512 or AVX2 + FMA is present (<see cref="SmallMatMul.Supported"/>:
+/// the products and the row passes each have a 512-bit and a 256-bit path); the generic path in
 /// <see cref="Attention"/> is the reference it is tested against.
 /// </remarks>
 internal static unsafe class AttentionBlocked
