@@ -15,9 +15,10 @@ namespace SharpLM.Bench.Train;
 public static unsafe class TrainAttentionBench
 {
     const string Usage = """
-        usage: SharpLM.Bench train-attention [--preset small] [--batch 8] [--seq 256] [--reps 5] [--loop N] [--ab prefetch|nn12|save-p|all]
+        usage: SharpLM.Bench train-attention [--preset small] [--batch 8] [--seq 256] [--reps 5] [--loop N] [--ab prefetch|nn12|save-p|all|blocked]
         --ab: the forward + backward of the global layer with the named switch off (A) and on (B) (all: the default-on
-        switches, prefetch and nn12; save-p is off by default and only A/B'd on its own), alternating
+        switches, prefetch and nn12; save-p is off by default and only A/B'd on its own; blocked: A is the per-row scalar
+        reference, B the blocked path this CPU runs, 512- or 256-bit), alternating
         every repetition in this process (the VM's speed drifts too much between processes), best of N each and the
         median of the per-pair ratios A/B.
         """;
@@ -62,7 +63,8 @@ public static unsafe class TrainAttentionBench
         string? ab = BenchSupport.Option(args, "--ab");
         if (ab != null)
         {
-            if (ab is not ("prefetch" or "nn12" or "save-p" or "all")) throw new ArgumentException($"--ab: unknown switch {ab} (prefetch, nn12, save-p or all)");
+            if (ab is not ("prefetch" or "nn12" or "save-p" or "all" or "blocked")) throw new ArgumentException($"--ab: unknown switch {ab} (prefetch, nn12, save-p, all or blocked)");
+            if (ab is "blocked" && !SmallMatMul.Supported) throw new ArgumentException("--ab blocked: this CPU has no blocked path (neither AVX-512 nor AVX2 + FMA)");
             var s = new Attention.Shape
             {
                 Batch = B, SeqLen = T, Heads = c.NumHeads, KvHeads = c.NumKvHeads, HeadDim = c.HeadDim, Window = int.MaxValue,
@@ -78,6 +80,7 @@ public static unsafe class TrainAttentionBench
                 if (ab is "prefetch" or "all") AttentionBlocked.Prefetch = on;
                 if (ab is "nn12" or "all") SmallMatMul.Rows12 = on;
                 if (ab is "save-p") p = on ? probs : null;
+                if (ab is "blocked") Attention.ForceReference = !on;   // read on this (calling) thread
             }
             Console.WriteLine(BenchSupport.Inv($"# train-attention --ab {ab}: {preset}, B={B}, T={T}, global layer; 1 worker, thread CPU time, {reps} alternating pairs"));
             Console.WriteLine("| part | A (off) ms, best | B (on) ms, best | median A/B |");

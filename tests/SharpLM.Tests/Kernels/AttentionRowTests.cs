@@ -60,6 +60,13 @@ public unsafe class AttentionRowTests
         Assert.Equal(expected, sum, 1e-5 * expected);
         Assert.Equal(y, inPlace);
         Assert.Equal(sum, sumInPlace);
+        // The sum's order, spelled out: the 512-bit loop's 16 accumulator lanes (lane l sums y[j + l] over the row's 16-key
+        // steps from from & ~15), each 128-bit quarter reduced as (a0 + a1) + (a2 + a3), the quarters as (q0 + q1) + (q2 + q3).
+        var lanes = new float[16];
+        for (int j = from & ~15; j < n; j += 16)
+            for (int l = 0; l < 16; l++) lanes[l] += y[j + l];
+        float Quarter(int q) => (lanes[4 * q] + lanes[4 * q + 1]) + (lanes[4 * q + 2] + lanes[4 * q + 3]);
+        Assert.Equal((double)((Quarter(0) + Quarter(1)) + (Quarter(2) + Quarter(3))), sum);
         if (!Avx512F.IsSupported) return;
         var y512 = new float[n];
         double sum512;

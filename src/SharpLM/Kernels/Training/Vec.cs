@@ -379,38 +379,55 @@ public static unsafe class Vec
 
     /// <summary>
     /// <see cref="ExpAffineMaskedTo"/> in 8 lanes, the 512-bit loop's lane math: each 16-key step as its lower and upper 8
-    /// lanes, summed in two accumulators that hold the 512-bit accumulator's lanes 0–7 and 8–15, added and reduced as
-    /// Vector512.Sum reduces it (upper half onto lower, then within 256 bits), so the sum is the same bits too. Vectors
-    /// wholly at or past <paramref name="to"/> are stored as zeros without their exp (the 512-bit loop's select gives +0
-    /// there and adding +0 leaves the positive sum as it is): the causal diagonal block's rows skip up to 31 masked keys.
+    /// lanes, summed in two accumulators that hold the 512-bit accumulator's lanes 0–7 and 8–15, reduced as Vector512.Sum
+    /// reduces a float vector (the JIT sums each 256-bit half, itself as its two 128-bit halves' sums, and adds the two
+    /// results, so that the order is the same whatever the width: the listing of this function shows it for 256 bits), so
+    /// the sum is the same bits too. Only the
+    /// 16-key steps that straddle <paramref name="from"/> or <paramref name="to"/> build the key mask (a step wholly inside
+    /// keeps every lane, which the select leaves as they are); steps wholly at or past <paramref name="to"/> are stored as
+    /// zeros without their exp (the select gives +0 there, and adding +0 leaves the positive sum as it is), so the causal
+    /// diagonal block's rows skip up to 31 masked keys.
     /// </summary>
     internal static double ExpAffineMaskedTo256(float* x, float* y, int from, int to, int n, float scale, float shift)
     {
         int j0 = from & ~15, jEnd = Math.Min(n, (to + 15) & ~15);
+        int inside = Math.Min((from + 15) & ~15, jEnd), insideEnd = Math.Max(inside, to & ~15);
         new Span<float>(y, j0).Clear();
         var vs = Vector256.Create(scale);
         var vh = Vector256.Create(shift);
         Vector256<float> acc0 = Vector256<float>.Zero, acc1 = Vector256<float>.Zero;
-        var lane = Vector256<int>.Indices + Vector256.Create(j0);
-        var vFrom = Vector256.Create(from);
-        var vTo = Vector256.Create(to);
-        var eight = Vector256.Create(8);
-        var step = Vector256.Create(16);
         int j = j0;
-        for (; j < jEnd; j += 16, lane += step)
+        for (; j < inside; j += 16) ExpAffineMasked16(x + j, y + j, j, from, to, vs, vh, ref acc0, ref acc1);
+        for (; j < insideEnd; j += 16)
         {
-            var lane1 = lane + eight;
-            var keep0 = (Vector256.GreaterThanOrEqual(lane, vFrom) & Vector256.LessThan(lane, vTo)).AsSingle();
-            var keep1 = (Vector256.GreaterThanOrEqual(lane1, vFrom) & Vector256.LessThan(lane1, vTo)).AsSingle();
-            var e0 = Vector256.ConditionalSelect(keep0, Exp256(Vector256.Load(x + j) * vs - vh), Vector256<float>.Zero);
-            var e1 = Vector256.ConditionalSelect(keep1, Exp256(Vector256.Load(x + j + 8) * vs - vh), Vector256<float>.Zero);
+            var e0 = Exp256(Vector256.Load(x + j) * vs - vh);
+            var e1 = Exp256(Vector256.Load(x + j + 8) * vs - vh);
             e0.Store(y + j);
             e1.Store(y + j + 8);
             acc0 += e0;
             acc1 += e1;
         }
+        for (; j < jEnd; j += 16) ExpAffineMasked16(x + j, y + j, j, from, to, vs, vh, ref acc0, ref acc1);
         if (j < n) new Span<float>(y + j, n - j).Clear();
-        return Vector256.Sum(acc0 + acc1);
+        return Vector256.Sum(acc0) + Vector256.Sum(acc1);
+    }
+
+    /// <summary>One 16-key step of <see cref="ExpAffineMaskedTo256"/> that straddles a mask edge: keys j..j+15, those outside [from, to) set to 0.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void ExpAffineMasked16(float* x, float* y, int j, int from, int to, Vector256<float> vs, Vector256<float> vh, ref Vector256<float> acc0, ref Vector256<float> acc1)
+    {
+        var lane = Vector256<int>.Indices + Vector256.Create(j);
+        var lane1 = lane + Vector256.Create(8);
+        var vFrom = Vector256.Create(from);
+        var vTo = Vector256.Create(to);
+        var keep0 = (Vector256.GreaterThanOrEqual(lane, vFrom) & Vector256.LessThan(lane, vTo)).AsSingle();
+        var keep1 = (Vector256.GreaterThanOrEqual(lane1, vFrom) & Vector256.LessThan(lane1, vTo)).AsSingle();
+        var e0 = Vector256.ConditionalSelect(keep0, Exp256(Vector256.Load(x) * vs - vh), Vector256<float>.Zero);
+        var e1 = Vector256.ConditionalSelect(keep1, Exp256(Vector256.Load(x + 8) * vs - vh), Vector256<float>.Zero);
+        e0.Store(y);
+        e1.Store(y + 8);
+        acc0 += e0;
+        acc1 += e1;
     }
 
     /// <summary>
@@ -468,36 +485,46 @@ public static unsafe class Vec
     }
 
     /// <summary>
-    /// <see cref="SoftmaxBackwardRow"/> in 8 lanes, the same expressions per lane. Vectors wholly at or past
-    /// <paramref name="to"/> skip the exp: P there is +0 as the select would give, and dS keeps the expression
-    /// 0·(dp − d)·scale, so even its sign of zero is as on the 512-bit path.
+    /// <see cref="SoftmaxBackwardRow"/> in 8 lanes, the same expressions per lane. Only the vectors that straddle
+    /// <paramref name="from"/> or <paramref name="to"/> build the key mask (a vector wholly inside keeps every lane).
+    /// Vectors wholly at or past <paramref name="to"/> skip the exp: P there is +0 as the select would give, and dS
+    /// keeps the expression 0·(dp − d)·scale, so even its sign of zero is as on the 512-bit path.
     /// </summary>
     internal static void SoftmaxBackwardRow256(float* p, float* dp, int from, int to, int n, float scale, float lse, float d)
     {
         int j0 = from & ~15, jEnd = Math.Min(n, (to + 7) & ~7);
+        int inside = Math.Min((from + 7) & ~7, jEnd), insideEnd = Math.Max(inside, to & ~7);
         new Span<float>(p, j0).Clear();
         new Span<float>(dp, j0).Clear();
         var vs = Vector256.Create(scale);
         var vl = Vector256.Create(lse);
         var vd = Vector256.Create(d);
-        var lane = Vector256<int>.Indices + Vector256.Create(j0);
-        var vFrom = Vector256.Create(from);
-        var vTo = Vector256.Create(to);
-        var step = Vector256.Create(8);
         int j = j0;
-        for (; j < jEnd; j += 8, lane += step)
+        for (; j < inside; j += 8) SoftmaxBackwardMasked8(p + j, dp + j, j, from, to, vs, vl, vd);
+        for (; j < insideEnd; j += 8)
         {
-            var keep = (Vector256.GreaterThanOrEqual(lane, vFrom) & Vector256.LessThan(lane, vTo)).AsSingle();
-            var e = Vector256.ConditionalSelect(keep, Exp256(Vector256.Load(p + j) * vs - vl), Vector256<float>.Zero);
+            var e = Exp256(Vector256.Load(p + j) * vs - vl);
             e.Store(p + j);
             (e * (Vector256.Load(dp + j) - vd) * vs).Store(dp + j);
         }
+        for (; j < jEnd; j += 8) SoftmaxBackwardMasked8(p + j, dp + j, j, from, to, vs, vl, vd);
         var zero = Vector256<float>.Zero;
         for (; j < n; j += 8)
         {
             zero.Store(p + j);
             (zero * (Vector256.Load(dp + j) - vd) * vs).Store(dp + j);
         }
+    }
+
+    /// <summary>One 8-key vector of <see cref="SoftmaxBackwardRow256"/> that straddles a mask edge (keys j..j+7).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void SoftmaxBackwardMasked8(float* p, float* dp, int j, int from, int to, Vector256<float> vs, Vector256<float> vl, Vector256<float> vd)
+    {
+        var lane = Vector256<int>.Indices + Vector256.Create(j);
+        var keep = (Vector256.GreaterThanOrEqual(lane, Vector256.Create(from)) & Vector256.LessThan(lane, Vector256.Create(to))).AsSingle();
+        var e = Vector256.ConditionalSelect(keep, Exp256(Vector256.Load(p) * vs - vl), Vector256<float>.Zero);
+        e.Store(p);
+        (e * (Vector256.Load(dp) - vd) * vs).Store(dp);
     }
 
     // ---- RMSNorm rows (Training/Ops/RmsNorm has the derivation) ----
