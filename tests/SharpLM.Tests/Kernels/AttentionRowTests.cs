@@ -72,7 +72,10 @@ public unsafe class AttentionRowTests
         double sum512;
         fixed (float* px = x, py = y512) sum512 = Vec.ExpAffineMaskedTo(px, py, from, to, n, scale, shift);
         SameBits(y512, y, "exp");
-        Assert.Equal(BitConverter.DoubleToInt64Bits(sum512), BitConverter.DoubleToInt64Bits(sum));
+        // The row's elements are the same bits; the sum is compared with a tolerance, not bit for bit: the 512-bit loop
+        // reduces its accumulator with Vector512.Sum, whose lane order is the JIT's choice on AVX-512 hardware and was
+        // never observed here (this suite was written on an AVX2-only machine).
+        Assert.Equal(sum512, sum, 1e-6 * Math.Abs(sum512));
     }
 
     [Theory]
