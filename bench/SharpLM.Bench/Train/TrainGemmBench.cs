@@ -31,7 +31,7 @@ public static unsafe class TrainGemmBench
         GFLOP/s, % of N cores' peak, and the wall time split into B packing and tiles.
         --ab alternates the tile schedules (CPU time with 1 worker, wall time with more) (fixed tiles of sessions 3–5 vs row sweeps) rep by rep on the same buffers
         and prints both best times and their ratio.
-        --ab-kc N instead alternates the K slice (row sweeps both): the current path's (384 on the 512-bit path, 256 on the 256-bit one, or SHARPLM_GEMM_KC) vs up to N.
+        --ab-kc N instead alternates the K slice (row sweeps both): the current one (384, or SHARPLM_GEMM_KC) vs up to N.
         --ab-order alternates the 256-bit path's tile order: rows outer (B panels streamed per A micro-panel, as the 512-bit path) vs columns outer (the B panel in L1; default).
         --ab-pad N alternates operands with packed rows (leading dimension = row length) and rows N floats longer.
         --ab-packing alternates the packing of sessions 3–7 (SHARPLM_GEMM_PACKING=per-tile) and the current one (shared:
@@ -65,7 +65,7 @@ public static unsafe class TrainGemmBench
         else if (Gemm.PathFor<float>() == Gemm.Path.Float256)
         {
             var (l1, l2) = MicroKernelRates256();
-            Console.WriteLine(BenchSupport.Inv($"# 6×16 micro-kernel alone, kc 256 (CPU time): A and B panels in L1 {l1:F1} GFLOP/s, one 240×768 tile columns outer (A in L2) {l2:F1} GFLOP/s"));
+            Console.WriteLine(BenchSupport.Inv($"# 6×16 micro-kernel alone, kc 384 (CPU time): A and B panels in L1 {l1:F1} GFLOP/s, one 240×768 tile columns outer (A in L2) {l2:F1} GFLOP/s"));
         }
         Console.WriteLine();
         int? abKc = BenchSupport.Option(args, "--ab-kc") is { } abKcText ? int.Parse(abKcText, CultureInfo.InvariantCulture) : null;
@@ -149,7 +149,7 @@ public static unsafe class TrainGemmBench
     static int RunScheduleAb(string[] presets, int batch, int seq, int reps, int workerCount, double peak, string? only, int? abKc, int? abPad, bool abPacking, bool abPhases, bool abOrder, int? abTPrefetch)
     {
         // --ab-kc: arm 0 is the current K slice, arm 1 the other one; both row sweeps.
-        int kcA = SliceLimit;
+        int kcA = Gemm.KC;
         int tpA = Gemm.TransposedPrefetchRows;
         string nameA = abOrder ? "rows outer" : abTPrefetch is not null ? BenchSupport.Inv($"A prefetch {tpA}") : abPhases ? "phases off" : abPacking ? "pack per tile" : abPad is not null ? "pad 0" : abKc is null ? "tiles" : BenchSupport.Inv($"kc {kcA}");
         string nameB = abOrder ? "columns outer" : abTPrefetch is not null ? BenchSupport.Inv($"A prefetch {abTPrefetch}") : abPhases ? "phases on" : abPacking ? "pack shared" : abPad is not null ? BenchSupport.Inv($"pad {abPad}") : abKc is null ? "sweep" : BenchSupport.Inv($"kc {abKc}");
@@ -162,7 +162,7 @@ public static unsafe class TrainGemmBench
         Console.WriteLine($"| model | product | M×N×K | {nameA} GFLOP/s | {nameB} GFLOP/s | % of peak ({nameB}) | {nameB} speed-up (best) | median of per-rep ratios |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|");
         var saved = Gemm.Scheduling;
-        int savedKc = SliceLimit;
+        int savedKc = Gemm.KC;
         bool savedOrder = Gemm.ColumnsOuter256;
         var savedPacking = Gemm.Packing;
         bool savedPhases = Gemm.SlicePhases;
@@ -193,7 +193,7 @@ public static unsafe class TrainGemmBench
                             else if (abTPrefetch is not null) Gemm.TransposedPrefetchRows = which == 0 ? tpA : abTPrefetch.Value;
                             else if (abPhases) Gemm.SlicePhases = which == 1;
                             else if (abPacking) Gemm.Packing = which == 0 ? Gemm.PackingScheme.PerTile : Gemm.PackingScheme.Shared;
-                            else if (abKc is not null) SliceLimit = which == 0 ? kcA : abKc.Value;
+                            else if (abKc is not null) Gemm.KC = which == 0 ? kcA : abKc.Value;
                             else if (abPad is null) Gemm.Scheduling = which == 0 ? Gemm.Schedule.Tiles : Gemm.Schedule.Sweep;
                             double t0 = Clock();
                             (which == 1 && padded is not null ? padded : operands).Multiply(workers);
@@ -212,7 +212,7 @@ public static unsafe class TrainGemmBench
                     $"| {preset} | **all GEMMs of a step** | {flopsAll / 1e9:F1} GFLOP | {flopsAll / tilesAll / 1e9:F1} | {flopsAll / sweepAll / 1e9:F1} | {100 * flopsAll / sweepAll / 1e9 / (peak * workerCount):F0} % | {tilesAll / sweepAll:F2}× | |"));
             }
         }
-        finally { Gemm.Scheduling = saved; SliceLimit = savedKc; Gemm.ColumnsOuter256 = savedOrder; Gemm.Packing = savedPacking; Gemm.SlicePhases = savedPhases; Gemm.TransposedPrefetchRows = tpA; }
+        finally { Gemm.Scheduling = saved; Gemm.KC = savedKc; Gemm.ColumnsOuter256 = savedOrder; Gemm.Packing = savedPacking; Gemm.SlicePhases = savedPhases; Gemm.TransposedPrefetchRows = tpA; }
         return 0;
     }
 
@@ -393,7 +393,7 @@ public static unsafe class TrainGemmBench
         if (Environment.GetEnvironmentVariable("SHARPLM_GEMM_KC") is { } kcText)
         {
             // Longest K slice: changes the order of sums (results change slightly); tuning switch only.
-            SliceLimit = int.TryParse(kcText, CultureInfo.InvariantCulture, out int kc) && kc >= 16 && kc <= 1024
+            Gemm.KC = int.TryParse(kcText, CultureInfo.InvariantCulture, out int kc) && kc >= 16 && kc <= 1024
                 ? kc : throw new ArgumentException($"SHARPLM_GEMM_KC must be a K slice length from 16 to 1024, not '{kcText}'");
             Console.Error.WriteLine($"# GEMM K slice: up to {kc}");
         }
@@ -415,20 +415,13 @@ public static unsafe class TrainGemmBench
         }
     }
 
-    /// <summary>The K slice limit of the micro-kernel this machine runs (<see cref="Gemm.SliceLimit"/>): what SHARPLM_GEMM_KC and --ab-kc set.</summary>
-    static int SliceLimit
-    {
-        get => Gemm.SliceLimit(Gemm.PathFor<float>());
-        set { if (Gemm.PathFor<float>() == Gemm.Path.Float256) Gemm.KC256 = value; else Gemm.KC = value; }
-    }
-
     /// <summary>
     /// The 256-bit micro-kernel on cache-resident operands: (1) the same A micro-panel and B panel again and again (both
-    /// in L1), (2) a 240×768 tile as Gemm's columns-outer order runs it, kc 256 (each B panel in L1, A's 240 KiB in L2).
+    /// in L1), (2) a 240×768 tile as Gemm's columns-outer order runs it, kc 384 (each B panel in L1, A's 360 KiB in L2).
     /// </summary>
     static (double L1, double L2) MicroKernelRates256()
     {
-        const int kc = 256, mc = 240, nc = 768, reps = 20;
+        const int kc = 384, mc = 240, nc = 768, reps = 20;
         float* a = Alloc(mc * kc), b = Alloc(kc * nc), c = Alloc(mc * nc);
         try
         {

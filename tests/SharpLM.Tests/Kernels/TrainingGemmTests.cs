@@ -301,26 +301,6 @@ public unsafe class TrainingGemmTests
     }
 
     [Fact]
-    public void K_slices_are_a_function_of_the_path_and_K()
-    {
-        // The 256-bit path cuts K in slices of at most 256 (its B panel stays in a 32 KiB L1), the others of at most 384;
-        // equal slices, never longer than the limit, covering K.
-        Assert.Equal(256, Gemm.SliceK(Gemm.Path.Float256, 256));
-        Assert.Equal(192, Gemm.SliceK(Gemm.Path.Float256, 576));   // small's hidden size: 3 × 192
-        Assert.Equal(256, Gemm.SliceK(Gemm.Path.Float256, 2048));  // B·T = 2048: 8 × 256
-        Assert.Equal(288, Gemm.SliceK(Gemm.Path.Float512, 576));
-        Assert.Equal(342, Gemm.SliceK(Gemm.Path.Float512, 2048));  // 6 slices, the last 338
-        Assert.Equal(Gemm.SliceK(Gemm.Path.Float512, 1000), Gemm.SliceK(Gemm.Path.Scalar, 1000));
-        foreach (var path in new[] { Gemm.Path.Scalar, Gemm.Path.Float256, Gemm.Path.Float512 })
-            for (int k = 1; k < 3000; k += 37)
-            {
-                int slice = Gemm.SliceK(path, k), limit = path == Gemm.Path.Float256 ? 256 : 384;
-                Assert.InRange(slice, 1, limit);
-                Assert.True((k + slice - 1) / slice == (k + limit - 1) / limit, $"{path} K {k}: slice {slice}");
-            }
-    }
-
-    [Fact]
     public void Double_path_is_exact_on_integers()
     {
         int M = 13, N = 11, K = 300;

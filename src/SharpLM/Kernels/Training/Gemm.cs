@@ -46,29 +46,15 @@ public static unsafe class Gemm
     /// tuning switch), never between a packing of B and its use.
     /// </summary>
     internal static int KC { get; set; } = 384;
-    /// <summary>
-    /// Longest K slice of the 256-bit path (<see cref="KC"/> is the 512-bit and scalar paths'). Here the B panel stays
-    /// in L1 (<see cref="ColumnsOuter256"/>): a 16-column panel of 256 k is 16 KiB, half of a Zen 3 core's 32 KiB L1d,
-    /// beside the A micro-panels streaming through; and a sweep's A chunk (240 rows × 256, 240 KiB) stays in its 512 KiB L2.
-    /// Changes the order of sums like <see cref="KC"/> (set only before any product).
-    /// </summary>
-    internal static int KC256 { get; set; } = 256;
-
-    /// <summary>The longest K slice of <paramref name="path"/>'s micro-kernel.</summary>
-    internal static int SliceLimit(Path path) => path == Path.Float256 ? KC256 : KC;
     /// <summary>Tiles wanted per worker so that the workers share the work evenly.</summary>
     const int TasksPerWorker = 2;
 
     /// <summary>
-    /// K slice length: K cut into equal slices of at most <see cref="SliceLimit"/>. A function of the path and K alone
-    /// (never of the tile or the thread count), so every element of C sums the same products in the same order on any
-    /// machine with the same micro-kernel.
+    /// K slice length: K cut into equal slices of at most <see cref="KC"/>. A function of K alone (never of the
+    /// tile or the thread count), so every element of C sums the same products in the same order on any machine
+    /// with the same micro-kernel.
     /// </summary>
-    internal static int SliceK(Path path, int k)
-    {
-        int kc = SliceLimit(path), slices = (k + kc - 1) / kc;
-        return (k + slices - 1) / slices;
-    }
+    internal static int SliceK(int k) => (k + (k + KC - 1) / KC - 1) / ((k + KC - 1) / KC);
 
     static int Tiles(int n, int tile) => (n + tile - 1) / tile;
 
@@ -176,7 +162,7 @@ public static unsafe class Gemm
         job.Mc = mcTile; job.Nc = ncTile;
         job.TilesN = Tiles(N, ncTile);
         job.TilesM = Tiles(M, mcTile);
-        job.Scratch.Ensure(workers.Count, MC * b.KSlice);
+        job.Scratch.Ensure(workers.Count, MC * KC);
         job.UseSharedA(workers, job.TilesN);
         workers.For(job, job.TilesM * job.TilesN);
     }
@@ -267,9 +253,10 @@ public static unsafe class Gemm
             long bPanelStride = (long)K * nr;
             if (path == Path.Float256 && ColumnsOuter256 && finish is null)
             {
-                // Columns outer: one kc×16 B panel (16 KiB) stays in L1 while the tile's A micro-panels (24 bytes per k,
-                // against B's 64) stream from L2. Rows outer streamed the whole B block per 6 rows, from L3 once the
-                // block outgrew this core's 512 KiB L2 (768 columns × 384 k is 1.1 MiB).
+                // Columns outer: one kc×16 B panel (24 KiB at kc 384) stays in a Zen 3 core's 32 KiB L1 while the tile's
+                // A micro-panels (24 bytes per k, against B's 64) stream from L2 (240 rows × 384: 360 KiB of 512 KiB).
+                // Rows outer streams the whole B block per 6 rows, from L3 once the block outgrows L2 (768 columns × 384
+                // is 1.1 MiB). Kept at KC 384: 256 (a 16 KiB panel) measured no faster here (0.96–1.0×, train-gemm --ab-kc).
                 T* bPanel = bFirst;
                 for (int jr = 0; jr < nc; jr += nr, bPanel += bPanelStride)
                 {
@@ -374,7 +361,7 @@ public static unsafe class Gemm
             if (_next.Length < Blocks * Pad) _next = new int[Blocks * Pad];
             else Array.Clear(_next, 0, Blocks * Pad);
             _remaining = (long)M * Tiles(N, B.Nr);
-            Scratch.Ensure(workers, MaxRows * B.KSlice);
+            Scratch.Ensure(workers, MaxRows * KC);
         }
 
         /// <summary>Participant p's own blocks are p, p + P, …; then it helps with every block until none has rows left.</summary>
@@ -775,7 +762,7 @@ public sealed unsafe class GemmPackedB<T> : GemmPackedPieces<T> where T : unmana
         K = k;
         N = n;
         _source = b; _ldb = ldb; _transposed = transposed;
-        _kSlice = Gemm.SliceK(Path, k);
+        _kSlice = Gemm.SliceK(k);
         int panels = (n + Nr - 1) / Nr;
         Reset((long)panels * k * Nr, panels, (k + _kSlice - 1) / _kSlice);
     }
