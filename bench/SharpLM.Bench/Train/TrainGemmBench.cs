@@ -32,6 +32,7 @@ public static unsafe class TrainGemmBench
         --ab alternates the tile schedules (CPU time with 1 worker, wall time with more) (fixed tiles of sessions 3–5 vs row sweeps) rep by rep on the same buffers
         and prints both best times and their ratio.
         --ab-kc N instead alternates the K slice (row sweeps both): the current one (384, or SHARPLM_GEMM_KC) vs up to N.
+        --ab-order alternates the 256-bit path's tile order: rows outer (B panels streamed per A micro-panel, as the 512-bit path) vs columns outer (the B panel in L1; default).
         --ab-pad N alternates operands with packed rows (leading dimension = row length) and rows N floats longer.
         --ab-packing alternates the packing of sessions 3–7 (SHARPLM_GEMM_PACKING=per-tile) and the current one (shared:
         A once per product for all column blocks, 12-row A panels as 8+4-row transposes, B rows copied in registers); results are identical.
@@ -61,14 +62,19 @@ public static unsafe class TrainGemmBench
             var (l1, l2) = MicroKernelRates();
             Console.WriteLine(BenchSupport.Inv($"# 12×32 micro-kernel alone, kc 256 (CPU time): B panel in L1 {l1:F1} GFLOP/s, one 96×512 tile with B in L2 {l2:F1} GFLOP/s"));
         }
+        else if (Gemm.PathFor<float>() == Gemm.Path.Float256)
+        {
+            var (l1, l2) = MicroKernelRates256();
+            Console.WriteLine(BenchSupport.Inv($"# 6×16 micro-kernel alone, kc 384 (CPU time): A and B panels in L1 {l1:F1} GFLOP/s, one 240×768 tile columns outer (A in L2) {l2:F1} GFLOP/s"));
+        }
         Console.WriteLine();
         int? abKc = BenchSupport.Option(args, "--ab-kc") is { } abKcText ? int.Parse(abKcText, CultureInfo.InvariantCulture) : null;
         int? abPad = BenchSupport.Option(args, "--ab-pad") is { } abPadText ? int.Parse(abPadText, CultureInfo.InvariantCulture) : null;
         if (abKc is < 16 or > 1024) throw new ArgumentException("--ab-kc must be a K slice length from 16 to 1024");
-        bool abPacking = args.Contains("--ab-packing"), abPhases = args.Contains("--ab-phases");
+        bool abPacking = args.Contains("--ab-packing"), abPhases = args.Contains("--ab-phases"), abOrder = args.Contains("--ab-order");
         int? abTPrefetch = BenchSupport.Option(args, "--ab-tprefetch") is { } tpText ? int.Parse(tpText, CultureInfo.InvariantCulture) : null;
         if (abTPrefetch is < 0 or > 64) throw new ArgumentException("--ab-tprefetch must be a row count from 0 to 64");
-        if (args.Contains("--ab") || abKc is not null || abPad is not null || abPacking || abPhases || abTPrefetch is not null) return RunScheduleAb(presets, batch, seq, reps, workerCount, double.IsNaN(p512) ? p256 : p512, BenchSupport.Option(args, "--only"), abKc, abPad, abPacking, abPhases, abTPrefetch);
+        if (args.Contains("--ab") || abKc is not null || abPad is not null || abPacking || abPhases || abOrder || abTPrefetch is not null) return RunScheduleAb(presets, batch, seq, reps, workerCount, double.IsNaN(p512) ? p256 : p512, BenchSupport.Option(args, "--only"), abKc, abPad, abPacking, abPhases, abOrder, abTPrefetch);
         if (workerCount > 1) return RunParallel(presets, batch, seq, reps, workerCount, double.IsNaN(p512) ? p256 : p512, BenchSupport.Option(args, "--only"));
         Console.WriteLine("| model | product | M×N×K | SharpLM GFLOP/s | % of peak | PyTorch GFLOP/s | ratio |");
         Console.WriteLine("|---|---|---|---|---|---|---|");
@@ -140,13 +146,13 @@ public static unsafe class TrainGemmBench
     /// Fixed tiles vs row sweeps per shape, alternating rep by rep on the same buffers (so a busy or drifting machine
     /// hits both alike): best wall time of each with <paramref name="workerCount"/> workers and sweep's speed-up.
     /// </summary>
-    static int RunScheduleAb(string[] presets, int batch, int seq, int reps, int workerCount, double peak, string? only, int? abKc, int? abPad, bool abPacking, bool abPhases, int? abTPrefetch)
+    static int RunScheduleAb(string[] presets, int batch, int seq, int reps, int workerCount, double peak, string? only, int? abKc, int? abPad, bool abPacking, bool abPhases, bool abOrder, int? abTPrefetch)
     {
         // --ab-kc: arm 0 is the current K slice, arm 1 the other one; both row sweeps.
         int kcA = Gemm.KC;
         int tpA = Gemm.TransposedPrefetchRows;
-        string nameA = abTPrefetch is not null ? BenchSupport.Inv($"A prefetch {tpA}") : abPhases ? "phases off" : abPacking ? "pack per tile" : abPad is not null ? "pad 0" : abKc is null ? "tiles" : BenchSupport.Inv($"kc {kcA}");
-        string nameB = abTPrefetch is not null ? BenchSupport.Inv($"A prefetch {abTPrefetch}") : abPhases ? "phases on" : abPacking ? "pack shared" : abPad is not null ? BenchSupport.Inv($"pad {abPad}") : abKc is null ? "sweep" : BenchSupport.Inv($"kc {abKc}");
+        string nameA = abOrder ? "rows outer" : abTPrefetch is not null ? BenchSupport.Inv($"A prefetch {tpA}") : abPhases ? "phases off" : abPacking ? "pack per tile" : abPad is not null ? "pad 0" : abKc is null ? "tiles" : BenchSupport.Inv($"kc {kcA}");
+        string nameB = abOrder ? "columns outer" : abTPrefetch is not null ? BenchSupport.Inv($"A prefetch {abTPrefetch}") : abPhases ? "phases on" : abPacking ? "pack shared" : abPad is not null ? BenchSupport.Inv($"pad {abPad}") : abKc is null ? "sweep" : BenchSupport.Inv($"kc {abKc}");
         // One worker: CPU time of this thread (holds on a busy machine); several: wall time (needs a quiet one).
         // SHARPLM_BENCH_CLOCK=cpu with several workers: CPU time of the whole process (work per CPU-second of both
         // workers together; a busy machine disturbs it far less than wall time, but it cannot see idle workers).
@@ -157,6 +163,7 @@ public static unsafe class TrainGemmBench
         Console.WriteLine("|---|---|---|---|---|---|---|---|");
         var saved = Gemm.Scheduling;
         int savedKc = Gemm.KC;
+        bool savedOrder = Gemm.ColumnsOuter256;
         var savedPacking = Gemm.Packing;
         bool savedPhases = Gemm.SlicePhases;
         try
@@ -182,7 +189,8 @@ public static unsafe class TrainGemmBench
                         for (int which = 0; which < 2; which++)
                         {
                             // The arm's switch (--ab-pad switches operands instead, below; the schedule stays as set).
-                            if (abTPrefetch is not null) Gemm.TransposedPrefetchRows = which == 0 ? tpA : abTPrefetch.Value;
+                            if (abOrder) Gemm.ColumnsOuter256 = which == 1;
+                            else if (abTPrefetch is not null) Gemm.TransposedPrefetchRows = which == 0 ? tpA : abTPrefetch.Value;
                             else if (abPhases) Gemm.SlicePhases = which == 1;
                             else if (abPacking) Gemm.Packing = which == 0 ? Gemm.PackingScheme.PerTile : Gemm.PackingScheme.Shared;
                             else if (abKc is not null) Gemm.KC = which == 0 ? kcA : abKc.Value;
@@ -204,7 +212,7 @@ public static unsafe class TrainGemmBench
                     $"| {preset} | **all GEMMs of a step** | {flopsAll / 1e9:F1} GFLOP | {flopsAll / tilesAll / 1e9:F1} | {flopsAll / sweepAll / 1e9:F1} | {100 * flopsAll / sweepAll / 1e9 / (peak * workerCount):F0} % | {tilesAll / sweepAll:F2}× | |"));
             }
         }
-        finally { Gemm.Scheduling = saved; Gemm.KC = savedKc; Gemm.Packing = savedPacking; Gemm.SlicePhases = savedPhases; Gemm.TransposedPrefetchRows = tpA; }
+        finally { Gemm.Scheduling = saved; Gemm.KC = savedKc; Gemm.ColumnsOuter256 = savedOrder; Gemm.Packing = savedPacking; Gemm.SlicePhases = savedPhases; Gemm.TransposedPrefetchRows = tpA; }
         return 0;
     }
 
@@ -389,6 +397,13 @@ public static unsafe class TrainGemmBench
                 ? kc : throw new ArgumentException($"SHARPLM_GEMM_KC must be a K slice length from 16 to 1024, not '{kcText}'");
             Console.Error.WriteLine($"# GEMM K slice: up to {kc}");
         }
+        if (Environment.GetEnvironmentVariable("SHARPLM_GEMM_COLUMNS_OUTER") is { } order)
+        {
+            // 1 (default): the 256-bit path's tiles walk B panels outer (the panel stays in L1); 0: rows outer. Results never change.
+            Gemm.ColumnsOuter256 = order switch { "1" => true, "0" => false,
+                _ => throw new ArgumentException($"SHARPLM_GEMM_COLUMNS_OUTER must be 0 or 1, not '{order}'") };
+            Console.Error.WriteLine($"# GEMM 256-bit columns outer: {order}");
+        }
         if (Environment.GetEnvironmentVariable("SHARPLM_GEMM_SWEEP") is { } sweep)
         {
             // rows,cols: the sweep's largest row chunk and column block (tuning switch; results never change).
@@ -398,6 +413,33 @@ public static unsafe class TrainGemmBench
             (Gemm.SweepRows, Gemm.SweepCols) = (rows, cols);
             Console.Error.WriteLine($"# GEMM sweep: up to {rows} rows × {cols} columns");
         }
+    }
+
+    /// <summary>
+    /// The 256-bit micro-kernel on cache-resident operands: (1) the same A micro-panel and B panel again and again (both
+    /// in L1), (2) a 240×768 tile as Gemm's columns-outer order runs it, kc 384 (each B panel in L1, A's 360 KiB in L2).
+    /// </summary>
+    static (double L1, double L2) MicroKernelRates256()
+    {
+        const int kc = 384, mc = 240, nc = 768, reps = 20;
+        float* a = Alloc(mc * kc), b = Alloc(kc * nc), c = Alloc(mc * nc);
+        try
+        {
+            for (int i = 0; i < mc * kc; i++) a[i] = 0.001f * (i % 7);
+            for (int i = 0; i < kc * nc; i++) b[i] = 0.001f * (i % 5);
+            new Span<float>(c, mc * nc).Clear();
+            double t0 = ThreadCpuSeconds();
+            for (int r = 0; r < reps * 2000; r++) Gemm.Micro256(kc, a, b, c, nc, 6, 16, true);
+            double l1 = 2.0 * 6 * 16 * kc * reps * 2000 / (ThreadCpuSeconds() - t0) / 1e9;
+            t0 = ThreadCpuSeconds();
+            for (int r = 0; r < reps; r++)
+                for (int jr = 0; jr < nc; jr += 16)
+                    for (int ir = 0; ir < mc; ir += 6)
+                        Gemm.Micro256(kc, a + ir * kc, b + jr * kc, c + ir * nc + jr, nc, 6, 16, true);
+            double l2 = 2.0 * mc * nc * kc * reps / (ThreadCpuSeconds() - t0) / 1e9;
+            return (l1, l2);
+        }
+        finally { NativeMemory.AlignedFree(a); NativeMemory.AlignedFree(b); NativeMemory.AlignedFree(c); }
     }
 
     static float* Alloc(long n) => (float*)NativeMemory.AlignedAlloc((nuint)(n * sizeof(float)), 64);

@@ -35,6 +35,8 @@ public unsafe class GemmEpilogueTests
     [InlineData("Float512", 301, 700, 450, false, true)]  // several K slices, blocks and chunks
     [InlineData("Float512", 250, 97, 530, true, false)]   // transposed A, ragged last panel, accumulating
     [InlineData("Float256", 37, 70, 5, false, false)]
+    [InlineData("Float256", 301, 700, 450, false, true)]  // earlier K slices columns outer, the last (with the epilogue) rows outer
+    [InlineData("Float256", 250, 97, 531, true, false)]
     [InlineData("Scalar", 45, 33, 300, false, true)]
     [InlineData("Float512", 13, 40, 0, false, false)]     // K = 0: C cleared, then still handed over
     public void Sees_every_final_element_once(string path, int M, int N, int K, bool ta, bool tb)

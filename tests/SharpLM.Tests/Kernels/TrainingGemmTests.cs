@@ -65,14 +65,14 @@ public unsafe class TrainingGemmTests
 
     /// <summary>
     /// Runs <paramref name="multiply"/> with Gemm's process-wide tuning knobs as <paramref name="set"/> leaves them (forced
-    /// micro-kernel path, schedule, sweep sizes, packing, slice phases, B prefetch distance), under
+    /// micro-kernel path, schedule, sweep sizes, packing, slice phases, B prefetch distance, the 256-bit tile order), under
     /// <see cref="ForcedPathLock"/> so that no other test sees them; every knob is back at its old value afterwards.
     /// </summary>
     internal static void WithGemmKnobs(Action set, Action multiply)
     {
         lock (ForcedPathLock)
         {
-            var saved = (Gemm.ForcedPath, Gemm.Scheduling, Gemm.SweepRows, Gemm.SweepCols, Gemm.Packing, Gemm.SlicePhases, Gemm.PrefetchIterations);
+            var saved = (Gemm.ForcedPath, Gemm.Scheduling, Gemm.SweepRows, Gemm.SweepCols, Gemm.Packing, Gemm.SlicePhases, Gemm.PrefetchIterations, Gemm.ColumnsOuter256);
             try
             {
                 set();
@@ -80,7 +80,7 @@ public unsafe class TrainingGemmTests
             }
             finally
             {
-                (Gemm.ForcedPath, Gemm.Scheduling, Gemm.SweepRows, Gemm.SweepCols, Gemm.Packing, Gemm.SlicePhases, Gemm.PrefetchIterations) = saved;
+                (Gemm.ForcedPath, Gemm.Scheduling, Gemm.SweepRows, Gemm.SweepCols, Gemm.Packing, Gemm.SlicePhases, Gemm.PrefetchIterations, Gemm.ColumnsOuter256) = saved;
             }
         }
     }
@@ -260,6 +260,43 @@ public unsafe class TrainingGemmTests
                     for (int k = 0; k < K; k++) e += (double)(ta ? a[k * lda + i] : a[i * lda + k]) * (tb ? b[j * K + k] : b[k * N + j]);
                     Assert.True(Math.Abs(first![i * N + j] - e) <= 1e-5 * (1 + Math.Abs(e)) * Math.Sqrt(K), $"C[{i},{j}] = {first[i * N + j]}, expected {e}");
                 }
+        }
+    }
+
+    [Fact]
+    public void Tile_order_of_the_256_bit_path_never_changes_results()
+    {
+        // Gemm.ColumnsOuter256: B panels outer (the panel in L1) vs rows outer, on the 256-bit path: identical bits for
+        // all three layouts, odd K (the micro-kernel's two-k loop and its last single k), ragged micro-panels, several K
+        // slices, both schedules, 1–3 workers; and against the double reference.
+        if (!System.Runtime.Intrinsics.X86.Fma.IsSupported) return;
+        foreach (var (M, N, K, ta, tb) in new[] { (301, 700, 451, false, true), (250, 197, 530, true, false), (37, 170, 5, false, false), (611, 96, 300, true, false), (100, 300, 801, false, false) })
+        {
+            var a = Random(M * K, 31);
+            var b = Random(K * N, 32);
+            var c0 = Random(M * N, 33);
+            float[]? first = null;
+            foreach (var (columnsOuter, schedule, rows, cols, threads) in new[] {
+                (false, Gemm.Schedule.Sweep, 240, 768, 2), (true, Gemm.Schedule.Sweep, 240, 768, 2), (true, Gemm.Schedule.Sweep, 24, 64, 3),
+                (true, Gemm.Schedule.Tiles, 240, 768, 2), (true, Gemm.Schedule.Sweep, 240, 96, 1), (false, Gemm.Schedule.Sweep, 36, 32, 3) })
+            {
+                var c = (float[])c0.Clone();
+                WithGemmKnobs(() => (Gemm.ColumnsOuter256, Gemm.Scheduling, Gemm.SweepRows, Gemm.SweepCols, Gemm.ForcedPath) =
+                    (columnsOuter, schedule, rows, cols, Gemm.Path.Float256), () =>
+                {
+                    using var w = new Workers(threads);
+                    fixed (float* pa = a, pb = b, pc = c)
+                        Gemm.Multiply(w, M, N, K, pa, ta ? M : K, ta, pb, tb ? K : N, tb, pc, N, accumulate: ta);
+                });
+                if (first is null) first = c;
+                else Assert.Equal(first, c);
+            }
+            var expect = Reference(M, N, K, a, ta, b, tb);
+            for (int i = 0; i < expect.Length; i++)
+            {
+                double e = expect[i] + (ta ? c0[i] : 0);
+                Assert.True(Math.Abs(first![i] - e) <= 1e-5 * (1 + Math.Abs(e)) * Math.Sqrt(K), $"C[{i / N},{i % N}] = {first[i]}, expected {e}");
+            }
         }
     }
 

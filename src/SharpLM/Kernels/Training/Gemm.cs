@@ -251,6 +251,23 @@ public static unsafe class Gemm
             // the non-constant NR per micro-kernel call showed in the profile).
             T* bFirst = B.Panel(j0) + (long)pc * nr;
             long bPanelStride = (long)K * nr;
+            if (path == Path.Float256 && ColumnsOuter256 && finish is null)
+            {
+                // Columns outer: one kc×16 B panel (24 KiB at kc 384) stays in a Zen 3 core's 32 KiB L1 while the tile's
+                // A micro-panels (24 bytes per k, against B's 64) stream from L2 (240 rows × 384: 360 KiB of 512 KiB).
+                // Rows outer streams the whole B block per 6 rows, from L3 once the block outgrows L2 (768 columns × 384
+                // is 1.1 MiB). Kept at KC 384: 256 (a 16 KiB panel) measured no faster here (0.96–1.0×, train-gemm --ab-kc).
+                T* bPanel = bFirst;
+                for (int jr = 0; jr < nc; jr += nr, bPanel += bPanelStride)
+                {
+                    int cols = Math.Min(nr, nc - jr);
+                    T* a = a0;
+                    T* cBlock = C + (long)i0 * ldc + j0 + jr;
+                    for (int ir = 0; ir < mc; ir += mr, a += panelStride, cBlock += (long)mr * ldc)
+                        Micro(path, kc, a, bPanel, bPanel, cBlock, ldc, Math.Min(mr, mc - ir), cols, acc);
+                }
+                continue;
+            }
             // Rows outer: one MR×kc micro-panel of A stays in L1 while the tile's B panels stream from L2.
             for (int ir = 0; ir < mc; ir += mr)
             {
@@ -320,6 +337,13 @@ public static unsafe class Gemm
     /// B once (the bench's SHARPLM_GEMM_SLICE_PHASES A/B switch; results never change).
     /// </summary>
     internal static bool SlicePhases { get; set; } = true;
+
+    /// <summary>
+    /// The 256-bit path walks a tile's B panels outer and its A micro-panels inner (the B panel stays in L1; BLIS's
+    /// order), except for a slice with an epilogue, which needs whole strips of rows (the bench's SHARPLM_GEMM_COLUMNS_OUTER
+    /// A/B switch; false: rows outer, as the 512-bit path; results never change).
+    /// </summary>
+    internal static bool ColumnsOuter256 { get; set; } = true;
 
     sealed class SweepJob<T> : ProductJob<T> where T : unmanaged, INumber<T>
     {
@@ -584,13 +608,19 @@ public static unsafe class Gemm
         hi.Store(c + 16);
     }
 
-    /// <summary>6×16 block with 12 ymm accumulators (AVX2 + FMA machines).</summary>
+    /// <summary>6×16 block with 12 ymm accumulators (AVX2 + FMA machines): per k, two 8-wide loads of B and 6 broadcasts of A feed 12 FMAs.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void Micro256(int kc, float* a, float* b, float* c, int ldc, int rows, int cols, bool accumulate)
+    internal static void Micro256(int kc, float* a, float* b, float* c, int ldc, int rows, int cols, bool accumulate)
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
         Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
-        for (int k = 0; k < kc; k++)
+        // C's rows (64 bytes each, one or two lines) are needed only after the loop: ask for them now so a miss overlaps the FMAs.
+        for (int r = 0; r < rows; r++) { Sse.Prefetch0(c + (long)r * ldc); Sse.Prefetch0(c + (long)r * ldc + 15); }
+        // Two k per iteration: half the loop's counter and branch work, and the JIT's loop of 240 bytes measured
+        // faster in L1 than the single step (kc 256 on Zen 3: ~90 vs ~80 GFLOP/s, noisy under load). Each
+        // accumulator still adds its products in k order, so the bits are those of one k per iteration.
+        int k = 0;
+        for (; k + 2 <= kc; k += 2)
         {
             var b0 = Vector256.Load(b);
             var b1 = Vector256.Load(b + 8);
@@ -601,12 +631,48 @@ public static unsafe class Gemm
             x = Vector256.Create(a[3]); c30 = Fma.MultiplyAdd(x, b0, c30); c31 = Fma.MultiplyAdd(x, b1, c31);
             x = Vector256.Create(a[4]); c40 = Fma.MultiplyAdd(x, b0, c40); c41 = Fma.MultiplyAdd(x, b1, c41);
             x = Vector256.Create(a[5]); c50 = Fma.MultiplyAdd(x, b0, c50); c51 = Fma.MultiplyAdd(x, b1, c51);
-            a += 6; b += 16;
+            b0 = Vector256.Load(b + 16);
+            b1 = Vector256.Load(b + 24);
+            x = Vector256.Create(a[6]); c00 = Fma.MultiplyAdd(x, b0, c00); c01 = Fma.MultiplyAdd(x, b1, c01);
+            x = Vector256.Create(a[7]); c10 = Fma.MultiplyAdd(x, b0, c10); c11 = Fma.MultiplyAdd(x, b1, c11);
+            x = Vector256.Create(a[8]); c20 = Fma.MultiplyAdd(x, b0, c20); c21 = Fma.MultiplyAdd(x, b1, c21);
+            x = Vector256.Create(a[9]); c30 = Fma.MultiplyAdd(x, b0, c30); c31 = Fma.MultiplyAdd(x, b1, c31);
+            x = Vector256.Create(a[10]); c40 = Fma.MultiplyAdd(x, b0, c40); c41 = Fma.MultiplyAdd(x, b1, c41);
+            x = Vector256.Create(a[11]); c50 = Fma.MultiplyAdd(x, b0, c50); c51 = Fma.MultiplyAdd(x, b1, c51);
+            a += 12; b += 32;
+        }
+        if (k < kc)
+        {
+            var b0 = Vector256.Load(b);
+            var b1 = Vector256.Load(b + 8);
+            Vector256<float> x;
+            x = Vector256.Create(a[0]); c00 = Fma.MultiplyAdd(x, b0, c00); c01 = Fma.MultiplyAdd(x, b1, c01);
+            x = Vector256.Create(a[1]); c10 = Fma.MultiplyAdd(x, b0, c10); c11 = Fma.MultiplyAdd(x, b1, c11);
+            x = Vector256.Create(a[2]); c20 = Fma.MultiplyAdd(x, b0, c20); c21 = Fma.MultiplyAdd(x, b1, c21);
+            x = Vector256.Create(a[3]); c30 = Fma.MultiplyAdd(x, b0, c30); c31 = Fma.MultiplyAdd(x, b1, c31);
+            x = Vector256.Create(a[4]); c40 = Fma.MultiplyAdd(x, b0, c40); c41 = Fma.MultiplyAdd(x, b1, c41);
+            x = Vector256.Create(a[5]); c50 = Fma.MultiplyAdd(x, b0, c50); c51 = Fma.MultiplyAdd(x, b1, c51);
+        }
+        if (rows == 6 && cols == 16)
+        {
+            // A full block straight to C (c + t and t + c are the same bits, so the edge copy's sums are unchanged).
+            Store256(c + 0 * ldc, c00, c01, accumulate); Store256(c + 1 * ldc, c10, c11, accumulate);
+            Store256(c + 2 * ldc, c20, c21, accumulate); Store256(c + 3 * ldc, c30, c31, accumulate);
+            Store256(c + 4 * ldc, c40, c41, accumulate); Store256(c + 5 * ldc, c50, c51, accumulate);
+            return;
         }
         float* t = stackalloc float[6 * 16];
         c00.Store(t); c01.Store(t + 8); c10.Store(t + 16); c11.Store(t + 24); c20.Store(t + 32); c21.Store(t + 40);
         c30.Store(t + 48); c31.Store(t + 56); c40.Store(t + 64); c41.Store(t + 72); c50.Store(t + 80); c51.Store(t + 88);
         CopyEdge(t, 16, c, ldc, rows, cols, accumulate);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Store256(float* c, Vector256<float> lo, Vector256<float> hi, bool accumulate)
+    {
+        if (accumulate) { lo += Vector256.Load(c); hi += Vector256.Load(c + 8); }
+        lo.Store(c);
+        hi.Store(c + 8);
     }
 
     static void CopyEdge(float* t, int nr, float* c, int ldc, int rows, int cols, bool accumulate)
