@@ -163,7 +163,11 @@ public static unsafe class TrainOpsBench
 
     static (double Old, double New) Interleaved(int reps, Action oldRun, Action newRun, Func<double> clock)
     {
-        for (int i = 0; i < 3; i++) { oldRun(); newRun(); } // past tier-0 code
+        // Past tier-0 code: at least 3 pairs and 1 s. Tier-1 compiles start only after 100 ms without new tier-0 code and 30
+        // calls, so 3 pairs of a 1–2 ms case (norm rows, Σx²) measured tier-0 code (session 11: Vec.SumSquares 1.4 ms tier-0,
+        // 0.14 ms tier-1 on 2048 rows of 576).
+        long warmUntil = Stopwatch.GetTimestamp() + Stopwatch.Frequency;
+        for (int i = 0; i < 3 || Stopwatch.GetTimestamp() < warmUntil; i++) { oldRun(); newRun(); }
         double bo = double.MaxValue, bn = double.MaxValue;
         for (int r = 0; r < reps; r++)
         {

@@ -147,22 +147,30 @@ public static unsafe class Vec
     /// <summary>Σ x[i]² accumulated in double (norm statistics want the extra bits).</summary>
     public static double SumSquares<T>(T* x, int n) where T : unmanaged, INumber<T>
     {
-        if (typeof(T) == typeof(float)) return SumSquaresFrom((float*)x, n, 0, Vector256<double>.Zero);
+        if (typeof(T) == typeof(float)) return SumSquaresFrom((float*)x, n, 0, Vector256<double>.Zero, Vector256<double>.Zero);
         double r = 0;
         for (int i = 0; i < n; i++) { double v = double.CreateTruncating(x[i]); r += v * v; }
         return r;
     }
 
     /// <summary>
-    /// The float path of <see cref="SumSquares{T}"/>, resumed at element <paramref name="i"/> (a multiple of 4) with the four
-    /// double lanes so far: lane l sums the squares of elements ≡ l (mod 4) in order, then the lanes are summed, then the
-    /// tail. Each square of a float is exact in double; only the adds round, so this order is the function's definition.
+    /// The float path of <see cref="SumSquares{T}"/>, resumed at element <paramref name="i"/> (a multiple of 8) with the eight
+    /// double lanes so far: lane l of <paramref name="acc0"/> sums the squares of elements ≡ l (mod 8) in order, lane l of
+    /// <paramref name="acc1"/> those ≡ 4 + l; a last group of four goes to acc0; then acc0 + acc1 lane by lane, the four lanes
+    /// summed, then the tail. Each square of a float is exact in double; only the adds round, so this order is the
+    /// function's definition. Two vectors are two chains of dependent adds: one chain (sessions 1–10) held a norm row to
+    /// four elements per add latency.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static double SumSquaresFrom(float* x, int n, int i, Vector256<double> acc)
+    static double SumSquaresFrom(float* x, int n, int i, Vector256<double> acc0, Vector256<double> acc1)
     {
-        for (; i + 4 <= n; i += 4) acc += Squares4(x + i);
-        double s = Vector256.Sum(acc);
+        for (; i + 8 <= n; i += 8)
+        {
+            acc0 += Squares4(x + i);
+            acc1 += Squares4(x + i + 4);
+        }
+        if (i + 4 <= n) { acc0 += Squares4(x + i); i += 4; }
+        double s = Vector256.Sum(acc0 + acc1);
         for (; i < n; i++) s += (double)x[i] * x[i];
         return s;
     }
@@ -170,30 +178,31 @@ public static unsafe class Vec
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vector256<double> Squares4(float* x)
     {
-        var d = Vector256.WidenLower(Vector256.Create(Vector128.Load(x), Vector128<float>.Zero));
+        // vcvtps2pd straight from memory where AVX is present (the exact same widening).
+        var d = Avx.IsSupported ? Avx.ConvertToVector256Double(Vector128.Load(x)) : Vector256.WidenLower(Vector256.Create(Vector128.Load(x), Vector128<float>.Zero));
         return d * d;
     }
 
     /// <summary>
     /// <see cref="SumSquares{T}"/> of four float arrays at once (the gradient norm's ranges), each result bit-identical to its
-    /// own call: the same lanes, adds and final sum per array, but four independent add chains. One array's sum is a chain of
-    /// n/4 dependent double adds (4 cycles each, ~1 element per cycle); four side by side keep the adder busy. Lengths may differ.
+    /// own call: the same lanes, adds and final sum per array, but eight independent add chains (two per array). One array's
+    /// sum is two chains of n/8 dependent double adds; eight side by side keep the adders busy. Lengths may differ.
     /// </summary>
     public static void SumSquares4(float* x0, int n0, float* x1, int n1, float* x2, int n2, float* x3, int n3, double* sums)
     {
-        Vector256<double> a0 = Vector256<double>.Zero, a1 = a0, a2 = a0, a3 = a0;
-        int common = Math.Min(Math.Min(n0, n1), Math.Min(n2, n3)) & ~3, i = 0;
-        for (; i < common; i += 4)
+        Vector256<double> a0 = Vector256<double>.Zero, a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        int common = Math.Min(Math.Min(n0, n1), Math.Min(n2, n3)) & ~7, i = 0;
+        for (; i < common; i += 8)
         {
-            a0 += Squares4(x0 + i);
-            a1 += Squares4(x1 + i);
-            a2 += Squares4(x2 + i);
-            a3 += Squares4(x3 + i);
+            a0 += Squares4(x0 + i); b0 += Squares4(x0 + i + 4);
+            a1 += Squares4(x1 + i); b1 += Squares4(x1 + i + 4);
+            a2 += Squares4(x2 + i); b2 += Squares4(x2 + i + 4);
+            a3 += Squares4(x3 + i); b3 += Squares4(x3 + i + 4);
         }
-        sums[0] = SumSquaresFrom(x0, n0, i, a0);
-        sums[1] = SumSquaresFrom(x1, n1, i, a1);
-        sums[2] = SumSquaresFrom(x2, n2, i, a2);
-        sums[3] = SumSquaresFrom(x3, n3, i, a3);
+        sums[0] = SumSquaresFrom(x0, n0, i, a0, b0);
+        sums[1] = SumSquaresFrom(x1, n1, i, a1, b1);
+        sums[2] = SumSquaresFrom(x2, n2, i, a2, b2);
+        sums[3] = SumSquaresFrom(x3, n3, i, a3, b3);
     }
 
     /// <summary>
