@@ -206,9 +206,9 @@ public static unsafe class Vec
     }
 
     /// <summary>
-    /// x[0..n) = 0 with non-temporal 64-byte stores where AVX-512 is present: an array far larger than the caches (the
-    /// 200 MB gradient arena of small) is written straight to memory, without first reading each line for ownership
-    /// (which halves the traffic of an ordinary store loop) and without evicting what the caches hold.
+    /// x[0..n) = 0 with non-temporal 64-byte stores where AVX-512 is present (32-byte ones on <see cref="Use256"/>): an array
+    /// far larger than the caches (the 200 MB gradient arena of small) is written straight to memory, without first reading
+    /// each line for ownership (which halves the traffic of an ordinary store loop) and without evicting what the caches hold.
     /// </summary>
     public static void ClearStreaming(float* x, long n)
     {
@@ -219,6 +219,13 @@ public static unsafe class Vec
             var zero = Vector512<float>.Zero;
             for (; i + 16 <= n; i += 16) Avx512F.StoreAlignedNonTemporal(x + i, zero);
             Sse.StoreFence(); // streaming stores are weakly ordered: make them visible before the caller's next job reads
+        }
+        else if (On256)
+        {
+            for (; i < n && ((nuint)(x + i) & 31) != 0; i++) x[i] = 0;
+            var zero = Vector256<float>.Zero;
+            for (; i + 8 <= n; i += 8) Avx.StoreAlignedNonTemporal(x + i, zero);
+            Sse.StoreFence();
         }
         if (i < n) System.Runtime.InteropServices.NativeMemory.Clear(x + i, (nuint)((n - i) * sizeof(float)));
     }
