@@ -16,7 +16,7 @@ public static unsafe class TrainOpsBench
 {
     const string Usage = """
         usage: SharpLM.Bench train-ops [--preset small] [--batch 8] [--seq 256] [--reps 15] [--match TEXT]
-          --match: only the cases whose name contains TEXT (e.g. SHARPLM_ for session 10's switches)
+          --match: only the cases whose name contains TEXT (e.g. SHARPLM_ for the A/B switches, SHARPLM_VEC256 for the 256-bit loops)
         """;
 
     public static int Run(string[] args)
@@ -126,6 +126,21 @@ public static unsafe class TrainOpsBench
                 With(on => Training.Optimization.ParallelClear.Enabled = on, true, clear)),
         ];
 
+        // Session 11's 256-bit loops (AVX2 + FMA machines): each op with Vec's float helpers on their scalar code (old) and
+        // on their 256-bit loops (new). On an AVX-512 machine both arms run the 512-bit loops.
+        static Action<Workers> Vec256(bool on, Action<Workers> run) => With(on => Vec.Loops256 = on, on, run);
+        (string, Action<Workers>)[] vec256 =
+        [
+            ("GeGLU forward", w => GeGlu.Forward(w, hidden, gu, N, I)),
+            ("GeGLU backward in the dHidden GEMM's epilogue (GEMM included)", w => GeGlu.BackwardThroughDown(w, dgu, dA, wDown, gu, N, I, H, hidden)),
+            ("head softmax rows, one chunk (copy of the logits included)", headRows),
+            ("post-norm + add, next norm", w => RmsNorm.ForwardAddNorm(w, y, r1, x, w1, res, z, r2, w2, N, H, 1e-6)),
+            ("norm backward into dres, next norm backward", w => RmsNorm.BackwardThen(w, dres, g1, dy, x, r1, w1, true, dx2, g2, x2, r2, w2, N, H)),
+            ("QK-norm + RoPE forward", w => QkNormRope.Forward(w, q, qr, k, kr, qkv, wq, wk, cos, sin, qk, 1e-6)),
+            ("QK-norm + RoPE backward", w => QkNormRope.Backward(w, dqkv, gq, gk, dq, dk, qkv, qr, kr, wq, wk, cos, sin, qk)),
+        ];
+        foreach (var (name, run) in vec256) cases = [.. cases, ($"{name}: scalar → 256-bit loops (SHARPLM_VEC256)", Vec256(false, run), Vec256(true, run))];
+
         Console.WriteLine(BenchSupport.Inv($"# train-ops: {preset}, B={B}, T={T} (one layer's arrays); interleaved A/B, best of {reps}"));
         Console.WriteLine("| op | 1 worker: old ms | new ms | old/new | 2 workers wall: old ms | new ms | old/new |");
         Console.WriteLine("|---|---|---|---|---|---|---|");
@@ -148,7 +163,11 @@ public static unsafe class TrainOpsBench
 
     static (double Old, double New) Interleaved(int reps, Action oldRun, Action newRun, Func<double> clock)
     {
-        for (int i = 0; i < 3; i++) { oldRun(); newRun(); } // past tier-0 code
+        // Past tier-0 code: at least 3 pairs and 1 s. Tier-1 compiles start only after 100 ms without new tier-0 code and 30
+        // calls, so 3 pairs of a 1–2 ms case (norm rows, Σx²) measured tier-0 code (session 11: Vec.SumSquares 1.4 ms tier-0,
+        // 0.14 ms tier-1 on 2048 rows of 576).
+        long warmUntil = Stopwatch.GetTimestamp() + Stopwatch.Frequency;
+        for (int i = 0; i < 3 || Stopwatch.GetTimestamp() < warmUntil; i++) { oldRun(); newRun(); }
         double bo = double.MaxValue, bn = double.MaxValue;
         for (int r = 0; r < reps; r++)
         {

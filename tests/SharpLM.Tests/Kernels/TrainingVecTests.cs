@@ -201,4 +201,180 @@ public unsafe class TrainingVecTests
         Assert.Equal(expect.Sum(), sum, expect.Sum() * 1e-6);
         for (int i = 0; i < x.Length; i++) Assert.Equal(expect[i], x[i], expect[i] * 3e-7 + 1e-30);
     }
+
+    // ---- The 256-bit (AVX2 + FMA) loops: against the scalar float code on any machine, against the 512-bit loop bit for
+    // bit where AVX-512 is present (there the public helpers take it; the 256-bit loops are called directly). ----
+
+    static bool Avx2Fma => Avx2.IsSupported && Fma.IsSupported;
+
+    static float[] RandomFloats(int n, int seed, double scale)
+    {
+        var r = new Random(seed);
+        var a = new float[n];
+        for (int i = 0; i < n; i++) a[i] = (float)((r.NextDouble() * 2 - 1) * scale);
+        return a;
+    }
+
+    /// <summary>The scalar float loop's GELU (MathF.Tanh): the 256-bit loop differs from it only through its tanh.</summary>
+    static (float Gelu, float DGelu) ScalarGelu(float z)
+    {
+        float c = (float)Math.Sqrt(2 / Math.PI), a = 0.044715f;
+        float t = MathF.Tanh(c * (z + a * z * z * z));
+        return (0.5f * z * (1 + t), 0.5f * (1 + t) + 0.5f * z * (1 - t * t) * c * (1 + 3 * a * z * z));
+    }
+
+    static void AssertSameBits(float[] expected, float[] actual, int from, int to, string what)
+    {
+        for (int i = from; i < to; i++)
+            Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(actual[i]),
+                $"{what}[{i}]: {expected[i]:R} vs {actual[i]:R}");
+    }
+
+    [Theory]
+    [InlineData(1536)]   // the small preset's intermediate width: all vector
+    [InlineData(1541)]   // a scalar tail past n/16·16
+    [InlineData(13)]     // shorter than one 16-lane group: all scalar
+    public void GeGlu256_matches_the_scalar_loop_and_the_512_bit_loop_bits(int n)
+    {
+        if (!Avx2Fma) return;
+        float[] g = RandomFloats(n, 21, 8), u = RandomFloats(n, 22, 1), h = new float[n], h512 = new float[n];
+        int end;
+        fixed (float* pg = g, pu = u, ph = h, ph512 = h512)
+        {
+            end = Vec.GeGlu256(pg, pu, ph, n);
+            if (Avx512F.IsSupported) Vec.GeGlu(pg, pu, ph512, n);
+        }
+        Assert.Equal(n / 16 * 16, end);
+        for (int i = 0; i < end; i++)
+        {
+            float expect = ScalarGelu(g[i]).Gelu * u[i];
+            Assert.True(Math.Abs(h[i] - expect) <= 2e-6 * (1 + Math.Abs(g[i])), $"h[{i}] = {h[i]:R}, scalar {expect:R} (g {g[i]:R})");
+        }
+        if (Avx512F.IsSupported) AssertSameBits(h512, h, 0, end, "h");
+    }
+
+    [Theory]
+    [InlineData(1536, 1536, 0)]      // a whole row, prefetching the next one
+    [InlineData(1541, 1536, 1541)]
+    [InlineData(61, 13, 0)]          // a piece ending inside an 8-lane group: the padded last piece
+    [InlineData(45, 4, 45)]
+    [InlineData(40, 0, 0)]           // all scalar
+    public void GeGluBackward256_matches_the_scalar_loop_and_the_512_bit_loop_bits(int n, int vectorEnd, int prefetchRow)
+    {
+        if (!Avx2Fma) return;
+        float[] g = RandomFloats(n + prefetchRow, 23, 8), u = RandomFloats(n + prefetchRow, 24, 1), dh = RandomFloats(n, 25, 1);
+        float[] dg = new float[n], du = new float[n + prefetchRow], h = new float[n];
+        float[] dg512 = new float[n], du512 = new float[n + prefetchRow], h512 = new float[n];
+        fixed (float* pg = g, pu = u, pdh = dh, pdg = dg, pdu = du, ph = h, pdg512 = dg512, pdu512 = du512, ph512 = h512)
+        {
+            Vec.GeGluBackward256(pg, pu, pdh, pdg, pdu, ph, vectorEnd, prefetchRow, prefetchRow);
+            if (Avx512F.IsSupported) Vec.GeGluBackward(pg, pu, pdh, pdg512, pdu512, ph512, n, vectorEnd, prefetchRow, prefetchRow);
+        }
+        for (int i = 0; i < n; i++)
+        {
+            if (i >= vectorEnd) { Assert.True(dg[i] == 0 && du[i] == 0 && h[i] == 0, $"element {i} past the vector end was written"); continue; }
+            var (gelu, dgelu) = ScalarGelu(g[i]);
+            float tol = 3e-6f * (1 + Math.Abs(g[i]));
+            Assert.True(Math.Abs(dg[i] - dh[i] * u[i] * dgelu) <= tol, $"dg[{i}] = {dg[i]:R}, scalar {dh[i] * u[i] * dgelu:R}");
+            Assert.True(Math.Abs(du[i] - dh[i] * gelu) <= tol, $"du[{i}] = {du[i]:R}, scalar {dh[i] * gelu:R}");
+            Assert.True(Math.Abs(h[i] - gelu * u[i]) <= tol, $"h[{i}] = {h[i]:R}, scalar {gelu * u[i]:R}");
+        }
+        if (!Avx512F.IsSupported) return;
+        AssertSameBits(dg512, dg, 0, vectorEnd, "dg");
+        AssertSameBits(du512, du, 0, vectorEnd, "du");
+        AssertSameBits(h512, h, 0, vectorEnd, "h");
+    }
+
+    [Theory]
+    [InlineData(16384, true)]   // a head softmax row of small (vocabulary 16,384), prefetching the next row
+    [InlineData(1003, false)]   // a scalar tail
+    public void ExpShiftSum256_matches_expf_and_the_512_bit_loop_bits(int n, bool prefetch)
+    {
+        if (!Avx2Fma) return;
+        var x = RandomFloats(n, 26, 20);
+        float[] y = (float[])x.Clone(), y512 = (float[])x.Clone(), next = new float[n];
+        double sum, sum512 = 0;
+        int end;
+        fixed (float* py = y, py512 = y512, pn = next)
+        {
+            end = Vec.ExpShiftSum256(py, 3f, n, prefetch ? pn : null, out sum);
+            if (Avx512F.IsSupported) sum512 = Vec.ExpShiftSum(py512, 3f, n, prefetch ? pn : null);
+        }
+        Assert.Equal(n / 16 * 16, end);
+        double expectSum = 0;
+        for (int i = 0; i < end; i++)
+        {
+            float e = MathF.Exp(x[i] - 3f);
+            expectSum += e;
+            Assert.True(Math.Abs(y[i] - e) <= 2.5e-7 * e, $"exp({x[i] - 3f:R}) = {y[i]:R}, expf {e:R}");
+        }
+        for (int i = end; i < n; i++) Assert.Equal(x[i], y[i]); // the tail is the caller's scalar loop
+        Assert.Equal(expectSum, sum, expectSum * 1e-6);
+        if (!Avx512F.IsSupported) return;
+        AssertSameBits(y512, y, 0, end, "exp");
+        double tail = 0;
+        for (int i = end; i < n; i++) tail += y512[i];
+        Assert.Equal(sum512 - tail, sum, sum512 * 1e-6);
+    }
+
+    [Theory]
+    [InlineData(576)]
+    [InlineData(64)]
+    [InlineData(45)]    // tails of 5 and 13
+    [InlineData(3)]
+    public void Norm_rows_are_bit_identical_to_the_scalar_expressions(int n)
+    {
+        // The norm helpers use no fused multiply-add: every path computes each element with the scalar loop's operations.
+        float[] x = RandomFloats(n, 27, 3), w = RandomFloats(n, 28, 0.5), res = RandomFloats(n, 29, 1), dy = RandomFloats(n, 30, 1);
+        float[] dx0 = RandomFloats(n, 31, 1), part0 = RandomFloats(n, 32, 1);
+        float r = 0.37f, m = -0.21f;
+        float[] y = new float[n], ya = new float[n], dx = new float[n], dxa = (float[])dx0.Clone(), part = (float[])part0.Clone();
+        float dot;
+        fixed (float* px = x, pw = w, pr = res, pdy = dy, py = y, pya = ya, pdx = dx, pdxa = dxa, pp = part)
+        {
+            Vec.ScaleByOnePlus(px, r, pw, py, n);
+            Vec.ScaleByOnePlusAdd(px, r, pw, pr, pya, n);
+            Vec.NormBackwardInput(pdy, px, pw, r, m, pdx, n, accumulate: false);
+            Vec.NormBackwardInput(pdy, px, pw, r, m, pdxa, n, accumulate: true);
+            dot = Vec.NormBackwardDot(pdy, px, pw, r, pp, n);
+        }
+        double dotExact = 0;
+        for (int j = 0; j < n; j++)
+        {
+            Assert.Equal(x[j] * r * (1 + w[j]), y[j]);
+            Assert.Equal(res[j] + x[j] * r * (1 + w[j]), ya[j]);
+            float v = r * (dy[j] * (1 + w[j]) - x[j] * (r * m));
+            Assert.Equal(v, dx[j]);
+            Assert.Equal(dx0[j] + v, dxa[j]);
+            float xh = x[j] * r;
+            Assert.Equal(part0[j] + dy[j] * xh, part[j]);
+            dotExact += (double)dy[j] * (1 + w[j]) * xh;
+        }
+        Assert.Equal(dotExact, dot, 1e-5 * (1 + Math.Abs(dotExact)));
+    }
+
+    [Theory]
+    [InlineData(64)]
+    [InlineData(256)]
+    [InlineData(45)]
+    public void Dot_and_Axpy_match_the_scalar_loops(int n)
+    {
+        float[] a = RandomFloats(n, 33, 1), b = RandomFloats(n, 34, 1), y0 = RandomFloats(n, 35, 1);
+        float[] y = (float[])y0.Clone();
+        float alpha = 0.613f, dot;
+        fixed (float* pa = a, pb = b, py = y)
+        {
+            dot = Vec.Dot(pa, pb, n);
+            Vec.Axpy(alpha, pa, py, n);
+        }
+        double exact = 0;
+        for (int i = 0; i < n; i++) exact += (double)a[i] * b[i];
+        Assert.Equal(exact, dot, 1e-5);
+        bool fused = Vec.Use512 || Vec.Use256; // the first n/16·16 elements take fused multiply-adds there
+        for (int i = 0; i < n; i++)
+        {
+            float expect = fused && i < n / 16 * 16 ? MathF.FusedMultiplyAdd(alpha, a[i], y0[i]) : y0[i] + alpha * a[i];
+            Assert.Equal(expect, y[i]);
+        }
+    }
 }

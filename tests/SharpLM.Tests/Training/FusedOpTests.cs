@@ -73,8 +73,28 @@ public unsafe class FusedOpTests
     }
 
     [Theory]
+    [InlineData(7, 45)]      // 32 + 8 vector columns and a scalar tail of 5
+    [InlineData(64, 576)]    // the norm weights' partials of small: 64 chunks × H, three tasks of 256 columns
+    [InlineData(3, 5)]       // all scalar
+    public void Column_sums_are_bit_identical_to_the_scalar_order(int count, int cols)
+    {
+        var partials = Random(count * cols, 40, 100);
+        var dst0 = Random(cols, 41);
+        var dst = (float[])dst0.Clone();
+        using var workers = new Workers(2);
+        fixed (float* pp = partials, pd = dst) ColumnSums.AddInto(workers, pd, pp, count, cols);
+        for (int j = 0; j < cols; j++)
+        {
+            float s = 0;
+            for (int k = 0; k < count; k++) s += partials[k * cols + j];
+            Assert.Equal(dst0[j] + s, dst[j]);
+        }
+    }
+
+    [Theory]
     [InlineData(2, 19, 8, 64)]
     [InlineData(1, 33, 2, 128)]
+    [InlineData(1, 7, 3, 48)]    // halves of 24: 256-bit vectors only (the 512-bit path needs d a multiple of 32)
     public void Rope_vector_path_is_bit_identical_to_the_scalar_loop(int batch, int seq, int heads, int d)
     {
         var cos = new float[seq * d / 2];

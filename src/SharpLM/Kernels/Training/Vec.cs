@@ -26,6 +26,16 @@ public static unsafe class Vec
     /// </summary>
     internal static readonly bool Use256 = !Use512 && Avx2.IsSupported && Fma.IsSupported;
 
+    /// <summary>
+    /// Whether the float helpers and ops run their <see cref="Use256"/> loops (default) or, with SHARPLM_VEC256=0, the scalar
+    /// code an AVX2 machine ran before session 11 (A/B only: <c>train-ops --match SHARPLM_VEC256</c> alternates it in one
+    /// process). Process-wide: tests never change it.
+    /// </summary>
+    internal static bool Loops256 { get; set; } = Environment.GetEnvironmentVariable("SHARPLM_VEC256") != "0";
+
+    /// <summary><see cref="Use256"/> and <see cref="Loops256"/>: the 256-bit loops run.</summary>
+    internal static bool On256 => Use256 && Loops256;
+
     /// <summary>Σ a[i]·b[i].</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static T Dot<T>(T* a, T* b, int n) where T : unmanaged, INumber<T>
@@ -50,6 +60,18 @@ public static unsafe class Vec
             }
             for (; i + 16 <= n; i += 16) acc0 = Avx512F.FusedMultiplyAdd(Vector512.Load(a + i), Vector512.Load(b + i), acc0);
             s = Vector512.Sum(acc0 + acc1);
+        }
+        else if (On256 && n >= 16)
+        {
+            // Two chains of FMAs, as the 512-bit loop has: one chain would wait its 4-cycle latency on itself every 8 elements.
+            var acc0 = Vector256<float>.Zero; var acc1 = Vector256<float>.Zero;
+            for (; i + 16 <= n; i += 16)
+            {
+                acc0 = Fma.MultiplyAdd(Vector256.Load(a + i), Vector256.Load(b + i), acc0);
+                acc1 = Fma.MultiplyAdd(Vector256.Load(a + i + 8), Vector256.Load(b + i + 8), acc1);
+            }
+            for (; i + 8 <= n; i += 8) acc0 = Fma.MultiplyAdd(Vector256.Load(a + i), Vector256.Load(b + i), acc0);
+            s = Vector256.Sum(acc0 + acc1);
         }
         else
         {
@@ -76,6 +98,16 @@ public static unsafe class Vec
         {
             var va = Vector512.Create(alpha);
             for (; i + 16 <= n; i += 16) Avx512F.FusedMultiplyAdd(va, Vector512.Load(x + i), Vector512.Load(y + i)).Store(y + i);
+        }
+        else if (On256)
+        {
+            // The 512-bit loop's fused multiply-adds over the same first n/16·16 elements: the same bits element for element.
+            var va = Vector256.Create(alpha);
+            for (; i + 16 <= n; i += 16)
+            {
+                Fma.MultiplyAdd(va, Vector256.Load(x + i), Vector256.Load(y + i)).Store(y + i);
+                Fma.MultiplyAdd(va, Vector256.Load(x + i + 8), Vector256.Load(y + i + 8)).Store(y + i + 8);
+            }
         }
         var vb = Vector256.Create(alpha);
         for (; i + 8 <= n; i += 8) (Vector256.Load(y + i) + vb * Vector256.Load(x + i)).Store(y + i);
@@ -115,22 +147,30 @@ public static unsafe class Vec
     /// <summary>Σ x[i]² accumulated in double (norm statistics want the extra bits).</summary>
     public static double SumSquares<T>(T* x, int n) where T : unmanaged, INumber<T>
     {
-        if (typeof(T) == typeof(float)) return SumSquaresFrom((float*)x, n, 0, Vector256<double>.Zero);
+        if (typeof(T) == typeof(float)) return SumSquaresFrom((float*)x, n, 0, Vector256<double>.Zero, Vector256<double>.Zero);
         double r = 0;
         for (int i = 0; i < n; i++) { double v = double.CreateTruncating(x[i]); r += v * v; }
         return r;
     }
 
     /// <summary>
-    /// The float path of <see cref="SumSquares{T}"/>, resumed at element <paramref name="i"/> (a multiple of 4) with the four
-    /// double lanes so far: lane l sums the squares of elements ≡ l (mod 4) in order, then the lanes are summed, then the
-    /// tail. Each square of a float is exact in double; only the adds round, so this order is the function's definition.
+    /// The float path of <see cref="SumSquares{T}"/>, resumed at element <paramref name="i"/> (a multiple of 8) with the eight
+    /// double lanes so far: lane l of <paramref name="acc0"/> sums the squares of elements ≡ l (mod 8) in order, lane l of
+    /// <paramref name="acc1"/> those ≡ 4 + l; a last group of four goes to acc0; then acc0 + acc1 lane by lane, the four lanes
+    /// summed, then the tail. Each square of a float is exact in double; only the adds round, so this order is the
+    /// function's definition. Two vectors are two chains of dependent adds: one chain (sessions 1–10) held a norm row to
+    /// four elements per add latency.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static double SumSquaresFrom(float* x, int n, int i, Vector256<double> acc)
+    static double SumSquaresFrom(float* x, int n, int i, Vector256<double> acc0, Vector256<double> acc1)
     {
-        for (; i + 4 <= n; i += 4) acc += Squares4(x + i);
-        double s = Vector256.Sum(acc);
+        for (; i + 8 <= n; i += 8)
+        {
+            acc0 += Squares4(x + i);
+            acc1 += Squares4(x + i + 4);
+        }
+        if (i + 4 <= n) { acc0 += Squares4(x + i); i += 4; }
+        double s = Vector256.Sum(acc0 + acc1);
         for (; i < n; i++) s += (double)x[i] * x[i];
         return s;
     }
@@ -138,36 +178,37 @@ public static unsafe class Vec
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vector256<double> Squares4(float* x)
     {
-        var d = Vector256.WidenLower(Vector256.Create(Vector128.Load(x), Vector128<float>.Zero));
+        // vcvtps2pd straight from memory where AVX is present (the exact same widening).
+        var d = Avx.IsSupported ? Avx.ConvertToVector256Double(Vector128.Load(x)) : Vector256.WidenLower(Vector256.Create(Vector128.Load(x), Vector128<float>.Zero));
         return d * d;
     }
 
     /// <summary>
     /// <see cref="SumSquares{T}"/> of four float arrays at once (the gradient norm's ranges), each result bit-identical to its
-    /// own call: the same lanes, adds and final sum per array, but four independent add chains. One array's sum is a chain of
-    /// n/4 dependent double adds (4 cycles each, ~1 element per cycle); four side by side keep the adder busy. Lengths may differ.
+    /// own call: the same lanes, adds and final sum per array, but eight independent add chains (two per array). One array's
+    /// sum is two chains of n/8 dependent double adds; eight side by side keep the adders busy. Lengths may differ.
     /// </summary>
     public static void SumSquares4(float* x0, int n0, float* x1, int n1, float* x2, int n2, float* x3, int n3, double* sums)
     {
-        Vector256<double> a0 = Vector256<double>.Zero, a1 = a0, a2 = a0, a3 = a0;
-        int common = Math.Min(Math.Min(n0, n1), Math.Min(n2, n3)) & ~3, i = 0;
-        for (; i < common; i += 4)
+        Vector256<double> a0 = Vector256<double>.Zero, a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+        int common = Math.Min(Math.Min(n0, n1), Math.Min(n2, n3)) & ~7, i = 0;
+        for (; i < common; i += 8)
         {
-            a0 += Squares4(x0 + i);
-            a1 += Squares4(x1 + i);
-            a2 += Squares4(x2 + i);
-            a3 += Squares4(x3 + i);
+            a0 += Squares4(x0 + i); b0 += Squares4(x0 + i + 4);
+            a1 += Squares4(x1 + i); b1 += Squares4(x1 + i + 4);
+            a2 += Squares4(x2 + i); b2 += Squares4(x2 + i + 4);
+            a3 += Squares4(x3 + i); b3 += Squares4(x3 + i + 4);
         }
-        sums[0] = SumSquaresFrom(x0, n0, i, a0);
-        sums[1] = SumSquaresFrom(x1, n1, i, a1);
-        sums[2] = SumSquaresFrom(x2, n2, i, a2);
-        sums[3] = SumSquaresFrom(x3, n3, i, a3);
+        sums[0] = SumSquaresFrom(x0, n0, i, a0, b0);
+        sums[1] = SumSquaresFrom(x1, n1, i, a1, b1);
+        sums[2] = SumSquaresFrom(x2, n2, i, a2, b2);
+        sums[3] = SumSquaresFrom(x3, n3, i, a3, b3);
     }
 
     /// <summary>
-    /// x[0..n) = 0 with non-temporal 64-byte stores where AVX-512 is present: an array far larger than the caches (the
-    /// 200 MB gradient arena of small) is written straight to memory, without first reading each line for ownership
-    /// (which halves the traffic of an ordinary store loop) and without evicting what the caches hold.
+    /// x[0..n) = 0 with non-temporal 64-byte stores where AVX-512 is present (32-byte ones on <see cref="Use256"/>): an array
+    /// far larger than the caches (the 200 MB gradient arena of small) is written straight to memory, without first reading
+    /// each line for ownership (which halves the traffic of an ordinary store loop) and without evicting what the caches hold.
     /// </summary>
     public static void ClearStreaming(float* x, long n)
     {
@@ -178,6 +219,13 @@ public static unsafe class Vec
             var zero = Vector512<float>.Zero;
             for (; i + 16 <= n; i += 16) Avx512F.StoreAlignedNonTemporal(x + i, zero);
             Sse.StoreFence(); // streaming stores are weakly ordered: make them visible before the caller's next job reads
+        }
+        else if (On256)
+        {
+            for (; i < n && ((nuint)(x + i) & 31) != 0; i++) x[i] = 0;
+            var zero = Vector256<float>.Zero;
+            for (; i + 8 <= n; i += 8) Avx.StoreAlignedNonTemporal(x + i, zero);
+            Sse.StoreFence();
         }
         if (i < n) System.Runtime.InteropServices.NativeMemory.Clear(x + i, (nuint)((n - i) * sizeof(float)));
     }
@@ -230,12 +278,39 @@ public static unsafe class Vec
                 }
                 s = Vector512.Sum(acc);
             }
+            else if (On256) i = ExpShiftSum256(xf, sh, n, (float*)prefetch, out s);
             for (; i < n; i++) { float e = MathF.Exp(xf[i] - sh); xf[i] = e; s += e; }
             return s;
         }
         double r = 0;
         for (int i = 0; i < n; i++) { x[i] = T.Exp(x[i] - shift); r += double.CreateTruncating(x[i]); }
         return r;
+    }
+
+    /// <summary>
+    /// <see cref="ExpShiftSum{T}"/>'s float loop on <see cref="Use256"/>: the 512-bit loop's first n/16·16 elements, each 16 as
+    /// two 8-lane <see cref="Exp256"/> halves (the same bits element for element; the tail stays scalar on both paths),
+    /// summed into two accumulators that hold the 512-bit accumulator's lanes 0–7 and 8–15. Returns where the vector part
+    /// ends; <paramref name="sum"/> is its Σ. The head's softmax job (small, Zen 3) took ~4.7× less CPU time than with the scalar
+    /// expf loop.
+    /// </summary>
+    internal static int ExpShiftSum256(float* x, float shift, int n, float* prefetch, out double sum)
+    {
+        var vs = Vector256.Create(shift);
+        var acc0 = Vector256<float>.Zero; var acc1 = Vector256<float>.Zero;
+        int i = 0;
+        for (; i + 16 <= n; i += 16)
+        {
+            if (prefetch != null) Sse.Prefetch1(prefetch + i);
+            var e0 = Exp256(Vector256.Load(x + i) - vs);
+            var e1 = Exp256(Vector256.Load(x + i + 8) - vs);
+            e0.Store(x + i);
+            e1.Store(x + i + 8);
+            acc0 += e0;
+            acc1 += e1;
+        }
+        sum = Vector256.Sum(acc0 + acc1);
+        return i;
     }
 
     /// <summary>
@@ -540,6 +615,13 @@ public static unsafe class Vec
             for (; j + 16 <= n; j += 16)
                 (Vector512.Load(xf + j) * vr * (Vector512<float>.One + Vector512.Load(wf + j))).Store(yf + j);
         }
+        else if (typeof(T) == typeof(float) && On256)
+        {
+            float* xf = (float*)x, wf = (float*)w, yf = (float*)y;
+            var vr = Vector256.Create(Unsafe.As<T, float>(ref r));
+            for (; j + 8 <= n; j += 8)
+                (Vector256.Load(xf + j) * vr * (Vector256<float>.One + Vector256.Load(wf + j))).Store(yf + j);
+        }
         for (; j < n; j++) y[j] = x[j] * r * (T.One + w[j]);
     }
 
@@ -553,6 +635,13 @@ public static unsafe class Vec
             var vr = Vector512.Create(Unsafe.As<T, float>(ref r));
             for (; j + 16 <= n; j += 16)
                 (Vector512.Load(rf + j) + Vector512.Load(xf + j) * vr * (Vector512<float>.One + Vector512.Load(wf + j))).Store(yf + j);
+        }
+        else if (typeof(T) == typeof(float) && On256)
+        {
+            float* xf = (float*)x, wf = (float*)w, rf = (float*)res, yf = (float*)y;
+            var vr = Vector256.Create(Unsafe.As<T, float>(ref r));
+            for (; j + 8 <= n; j += 8)
+                (Vector256.Load(rf + j) + Vector256.Load(xf + j) * vr * (Vector256<float>.One + Vector256.Load(wf + j))).Store(yf + j);
         }
         for (; j < n; j++) y[j] = res[j] + x[j] * r * (T.One + w[j]);
     }
@@ -577,6 +666,11 @@ public static unsafe class Vec
             float d = Vector512.Sum(acc);
             dot = Unsafe.As<float, T>(ref d);
         }
+        else if (typeof(T) == typeof(float) && On256)
+        {
+            float d = NormBackwardDot256((float*)dy, (float*)x, (float*)w, Unsafe.As<T, float>(ref r), (float*)dwPartial, n, out j);
+            dot = Unsafe.As<float, T>(ref d);
+        }
         for (; j < n; j++)
         {
             T xh = x[j] * r;
@@ -584,6 +678,32 @@ public static unsafe class Vec
             dot += dy[j] * (T.One + w[j]) * xh;
         }
         return dot;
+    }
+
+    /// <summary>
+    /// <see cref="NormBackwardDot{T}"/>'s float loop on <see cref="Use256"/> over the first n/16·16 elements, the 512-bit
+    /// loop's expressions on its lanes 0–7 and 8–15 (two accumulators, which also halve the add chain): dwPartial gets the
+    /// same bits; the dot's final lane sum may round differently. <paramref name="end"/> is where the vector part ends.
+    /// </summary>
+    internal static float NormBackwardDot256(float* dy, float* x, float* w, float r, float* dwPartial, int n, out int end)
+    {
+        var vr = Vector256.Create(r);
+        var one = Vector256<float>.One;
+        var acc0 = Vector256<float>.Zero; var acc1 = Vector256<float>.Zero;
+        int j = 0;
+        for (; j + 16 <= n; j += 16)
+        {
+            var g0 = Vector256.Load(dy + j);
+            var g1 = Vector256.Load(dy + j + 8);
+            var xh0 = Vector256.Load(x + j) * vr;
+            var xh1 = Vector256.Load(x + j + 8) * vr;
+            (Vector256.Load(dwPartial + j) + g0 * xh0).Store(dwPartial + j);
+            (Vector256.Load(dwPartial + j + 8) + g1 * xh1).Store(dwPartial + j + 8);
+            acc0 += g0 * (one + Vector256.Load(w + j)) * xh0;
+            acc1 += g1 * (one + Vector256.Load(w + j + 8)) * xh1;
+        }
+        end = j;
+        return Vector256.Sum(acc0 + acc1);
     }
 
     /// <summary>dx[j] (=|+=) r·(dy_j·(1 + w_j) − x_j·r·m).</summary>
@@ -600,6 +720,19 @@ public static unsafe class Vec
             {
                 var v = vr * (Vector512.Load(dyf + j) * (Vector512<float>.One + Vector512.Load(wf + j)) - Vector512.Load(xf + j) * vrm);
                 if (accumulate) v += Vector512.Load(dxf + j);
+                v.Store(dxf + j);
+            }
+        }
+        else if (typeof(T) == typeof(float) && On256)
+        {
+            float* dyf = (float*)dy, xf = (float*)x, wf = (float*)w, dxf = (float*)dx;
+            float rf = Unsafe.As<T, float>(ref r), mf = Unsafe.As<T, float>(ref m);
+            var vr = Vector256.Create(rf);
+            var vrm = Vector256.Create(rf * mf);
+            for (; j + 8 <= n; j += 8)
+            {
+                var v = vr * (Vector256.Load(dyf + j) * (Vector256<float>.One + Vector256.Load(wf + j)) - Vector256.Load(xf + j) * vrm);
+                if (accumulate) v += Vector256.Load(dxf + j);
                 v.Store(dxf + j);
             }
         }
@@ -630,6 +763,7 @@ public static unsafe class Vec
                 (Vector512.Create(0.5f) * z * (Vector512<float>.One + t) * Vector512.Load(uf + i)).Store(hf + i);
             }
         }
+        else if (typeof(T) == typeof(float) && On256) i = GeGlu256((float*)g, (float*)u, (float*)h, n);
         T c = T.CreateTruncating(GeluC), a = T.CreateTruncating(GeluA), half = T.CreateTruncating(0.5);
         for (; i < n; i++)
         {
@@ -637,6 +771,26 @@ public static unsafe class Vec
             T t = T.Tanh(c * (z + a * z * z * z));
             h[i] = half * z * (T.One + t) * u[i];
         }
+    }
+
+    /// <summary>
+    /// <see cref="GeGlu{T}"/>'s float loop on <see cref="Use256"/>: the 512-bit loop's expression on 8 lanes with
+    /// <see cref="Tanh256"/>, over the same first n/16·16 elements (the tail stays scalar on both paths, as
+    /// <see cref="GeGluBackward{T}(T*, T*, T*, T*, T*, int, T*)"/> has it), so the same bits. Returns where the vector part ends.
+    /// </summary>
+    internal static int GeGlu256(float* g, float* u, float* h, int n)
+    {
+        var c = Vector256.Create((float)GeluC);
+        var a = Vector256.Create((float)GeluA);
+        var half = Vector256.Create(0.5f);
+        int end = n / 16 * 16;
+        for (int i = 0; i < end; i += 8)
+        {
+            var z = Vector256.Load(g + i);
+            var t = Tanh256(c * (z + a * z * z * z));
+            (half * z * (Vector256<float>.One + t) * Vector256.Load(u + i)).Store(h + i);
+        }
+        return end;
     }
 
     /// <summary>
@@ -677,6 +831,11 @@ public static unsafe class Vec
             for (; i + 16 <= vEnd; i += 16) GeGluBackward16(gf + i, uf + i, dhf + i, dgf + i, duf + i, hf == null ? null : hf + i);
             if (i < vEnd) { GeGluBackwardPartial16(gf + i, uf + i, dhf + i, dgf + i, duf + i, hf == null ? null : hf + i, vEnd - i); i = vEnd; }
         }
+        else if (typeof(T) == typeof(float) && On256)
+        {
+            i = Math.Clamp(vectorEnd, 0, n);
+            GeGluBackward256((float*)g, (float*)u, (float*)dh, (float*)dg, (float*)du, (float*)h, i, prefetchRowGu, prefetchRowH);
+        }
         T cc = T.CreateTruncating(GeluC), aa = T.CreateTruncating(GeluA), oneHalf = T.CreateTruncating(0.5), three = T.CreateTruncating(3);
         for (; i < n; i++)
         {
@@ -688,6 +847,61 @@ public static unsafe class Vec
             du[i] = d * gelu;
             if (h != null) h[i] = gelu * u[i];
         }
+    }
+
+    /// <summary>
+    /// <see cref="GeGluBackward{T}(T*, T*, T*, T*, T*, T*, int, int, long, long)"/>'s float loop on <see cref="Use256"/>:
+    /// elements [0, <paramref name="vectorEnd"/>) in 8-lane pieces of <see cref="GeGluBackward16"/>'s expression
+    /// (<see cref="GeGluBackward8"/>), a last piece shorter than 8 through a padded buffer. Lanes are independent, so every
+    /// element is the same bits as on the 512-bit path wherever its 16-lane groups fall, and the vectorEnd contract (row
+    /// pieces round as the whole row) holds unchanged. Prefetches as there: one line of the next row per 16 lanes.
+    /// </summary>
+    internal static void GeGluBackward256(float* g, float* u, float* dh, float* dg, float* du, float* h, int vectorEnd,
+        long prefetchRowGu = 0, long prefetchRowH = 0)
+    {
+        int i = 0;
+        if (prefetchRowGu != 0)
+            for (; i + 16 <= vectorEnd; i += 16)
+            {
+                Sse.Prefetch0(g + i + prefetchRowGu); Sse.Prefetch0(u + i + prefetchRowGu); Sse.Prefetch0(du + i + prefetchRowGu);
+                if (h != null) Sse.Prefetch0(h + i + prefetchRowH);
+                GeGluBackward8(g + i, u + i, dh + i, dg + i, du + i, h == null ? null : h + i);
+                GeGluBackward8(g + i + 8, u + i + 8, dh + i + 8, dg + i + 8, du + i + 8, h == null ? null : h + i + 8);
+            }
+        for (; i + 8 <= vectorEnd; i += 8) GeGluBackward8(g + i, u + i, dh + i, dg + i, du + i, h == null ? null : h + i);
+        if (i < vectorEnd) GeGluBackwardPartial8(g + i, u + i, dh + i, dg + i, du + i, h == null ? null : h + i, vectorEnd - i);
+    }
+
+    /// <summary>The first <paramref name="r"/> &lt; 8 lanes of <see cref="GeGluBackward8"/>, through a zero-padded buffer.</summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    static void GeGluBackwardPartial8(float* g, float* u, float* dh, float* dg, float* du, float* h, int r)
+    {
+        float* pg = stackalloc float[8 * 6];
+        float* pu = pg + 8, pd = pg + 16, pdg = pg + 24, pdu = pg + 32, ph = pg + 40;
+        for (int k = 0; k < 8; k++) { pg[k] = k < r ? g[k] : 0; pu[k] = k < r ? u[k] : 0; pd[k] = k < r ? dh[k] : 0; }
+        GeGluBackward8(pg, pu, pd, pdg, pdu, ph);
+        for (int k = 0; k < r; k++) { dg[k] = pdg[k]; du[k] = pdu[k]; if (h != null) h[k] = ph[k]; }
+    }
+
+    /// <summary><see cref="GeGluBackward16"/> on 8 lanes with <see cref="Tanh256"/>, the same expressions; dh is loaded before dg is stored.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void GeGluBackward8(float* g, float* u, float* dh, float* dg, float* du, float* h)
+    {
+        var c = Vector256.Create((float)GeluC);
+        var a = Vector256.Create((float)GeluA);
+        var a3 = Vector256.Create((float)(3 * GeluA));
+        var half = Vector256.Create(0.5f);
+        var one = Vector256<float>.One;
+        var z = Vector256.Load(g);
+        var z2 = z * z;
+        var t = Tanh256(c * (z + a * z * z * z));
+        var gelu = half * z * (one + t);
+        var dgelu = half * (one + t) + half * z * (one - t * t) * c * (one + a3 * z2);
+        var d = Vector256.Load(dh);
+        var uv = Vector256.Load(u);
+        (d * uv * dgelu).Store(dg);
+        (d * gelu).Store(du);
+        if (h != null) (gelu * uv).Store(h);
     }
 
     /// <summary>The first <paramref name="r"/> &lt; 16 lanes of <see cref="GeGluBackward16"/>, through a zero-padded buffer (lanes are independent).</summary>

@@ -16,7 +16,7 @@ namespace SharpLM.Training.Ops;
 /// </remarks>
 public static unsafe class Rope
 {
-    /// <summary>Tests run the scalar loop even where the 512-bit float path applies (read on the calling thread).</summary>
+    /// <summary>Tests run the scalar loop even where a vector float path applies (read on the calling thread).</summary>
     [ThreadStatic] internal static bool ForceScalar;
 
     /// <summary>Tables for positions 0..T−1 with inv_freq[i] = base^(−2i/d) / factor, computed in double and rounded once.</summary>
@@ -55,8 +55,12 @@ public static unsafe class Rope
         workers.For(job, (rows + 15) / 16);
     }
 
-    /// <summary>Whether <see cref="RotateRow{T}"/> takes the 512-bit path for this element type and head_dim (read on the calling thread).</summary>
-    internal static bool VectorApplies<T>(int headDim) => typeof(T) == typeof(float) && Vec.Use512 && headDim % 32 == 0 && !ForceScalar;
+    /// <summary>
+    /// Whether <see cref="RotateRow{T}"/> takes a vector path (512-bit, or 256-bit on <see cref="Vec.Use256"/>) for this element
+    /// type and head_dim: each half of a head a whole number of vectors (read on the calling thread).
+    /// </summary>
+    internal static bool VectorApplies<T>(int headDim) =>
+        typeof(T) == typeof(float) && !ForceScalar && (Vec.Use512 ? headDim % 32 == 0 : Vec.On256 && headDim % 16 == 0);
 
     /// <summary>
     /// Rotates the <paramref name="heads"/> head vectors of one position (x holds them back to back) by the
@@ -68,7 +72,8 @@ public static unsafe class Rope
     {
         if (vector)
         {
-            RotateRow512((float*)x, (float*)c, (float*)s, heads, headDim, inverse);
+            if (Vec.Use512) RotateRow512((float*)x, (float*)c, (float*)s, heads, headDim, inverse);
+            else RotateRow256((float*)x, (float*)c, (float*)s, heads, headDim, inverse);
             return;
         }
         int half = headDim / 2;
@@ -100,6 +105,25 @@ public static unsafe class Rope
                 var b = Vector512.Load(v + i + half);
                 var c = Vector512.Load(cos + i);
                 var si = inverse ? -Vector512.Load(sin + i) : Vector512.Load(sin + i);
+                (a * c - b * si).Store(v + i);
+                (b * c + a * si).Store(v + i + half);
+            }
+        }
+    }
+
+    /// <summary><see cref="RotateRow512"/> 8 lanes at a time (AVX2): the scalar loop's operations in the same order, so the same bits.</summary>
+    internal static void RotateRow256(float* x, float* cos, float* sin, int heads, int headDim, bool inverse)
+    {
+        int half = headDim / 2;
+        for (int h = 0; h < heads; h++)
+        {
+            float* v = x + (long)h * headDim;
+            for (int i = 0; i < half; i += 8)
+            {
+                var a = Vector256.Load(v + i);
+                var b = Vector256.Load(v + i + half);
+                var c = Vector256.Load(cos + i);
+                var si = inverse ? -Vector256.Load(sin + i) : Vector256.Load(sin + i);
                 (a * c - b * si).Store(v + i);
                 (b * c + a * si).Store(v + i + half);
             }

@@ -61,8 +61,8 @@ public static unsafe class TiedHeadCrossEntropy
     /// <summary>
     /// Whether the float softmax rows take <see cref="RowsPerTask"/> rows per task and fetch each task's next row into the
     /// cache while the current one computes its exp (the logits come from DRAM: the row max pass otherwise waits on
-    /// them), with the row max in 512-bit vectors. The same values either way (the max is exact; only prefetches are
-    /// added). SHARPLM_HEAD_SOFTMAX_PREFETCH=0: a row per task without prefetch (A/B).
+    /// them), with the row max in 512-bit vectors where AVX-512 is present. The same values either way (the max is exact;
+    /// only prefetches are added). SHARPLM_HEAD_SOFTMAX_PREFETCH=0: a row per task without prefetch (A/B).
     /// </summary>
     internal static bool PrefetchRows { get; set; } = Environment.GetEnvironmentVariable("SHARPLM_HEAD_SOFTMAX_PREFETCH") != "0";
 
@@ -78,7 +78,7 @@ public static unsafe class TiedHeadCrossEntropy
         var job = workers.Shared<SoftmaxJob<T>>();
         job.Logits = logits; job.Targets = targets; job.RowLoss = rowLoss; job.Vocab = vocab; job.Rows = rows;
         job.GradScale = gradScale; job.Backward = backward;
-        job.Chunk = typeof(T) == typeof(float) && Vec.Use512 && PrefetchRows ? RowsPerTask : 1;
+        job.Chunk = typeof(T) == typeof(float) && (Vec.Use512 || Vec.On256) && PrefetchRows ? RowsPerTask : 1;
         workers.For(job, (rows + job.Chunk - 1) / job.Chunk);
     }
 

@@ -137,8 +137,8 @@ public sealed unsafe class Optimizer : IDisposable
     }
 
     /// <summary>
-    /// Whether a norm task sums four ranges side by side (<see cref="Vec.SumSquares4"/>): each range's Σg² is one chain of
-    /// dependent double adds (~1 element per cycle, below what memory delivers), four chains overlap. Every range's sum
+    /// Whether a norm task sums four ranges side by side (<see cref="Vec.SumSquares4"/>): each range's Σg² is two chains of
+    /// dependent double adds (below what memory delivers), four ranges overlap eight chains. Every range's sum
     /// keeps its own order, so the norm has the same bits. SHARPLM_GRADNORM_RANGES4=0: one range per task (A/B).
     /// </summary>
     internal static bool FourRangesPerTask { get; set; } = Environment.GetEnvironmentVariable("SHARPLM_GRADNORM_RANGES4") != "0";
