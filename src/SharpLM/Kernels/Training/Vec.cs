@@ -291,8 +291,8 @@ public static unsafe class Vec
     /// <see cref="ExpShiftSum{T}"/>'s float loop on <see cref="Use256"/>: the 512-bit loop's first n/16·16 elements, each 16 as
     /// two 8-lane <see cref="Exp256"/> halves (the same bits element for element; the tail stays scalar on both paths),
     /// summed into two accumulators that hold the 512-bit accumulator's lanes 0–7 and 8–15. Returns where the vector part
-    /// ends; <paramref name="sum"/> is its Σ. The head's softmax job (small, Zen 3) took ~4.7× less CPU time than with the scalar
-    /// expf loop.
+    /// ends; <paramref name="sum"/> is its Σ. The head's softmax job of small took 4.4× less CPU time per step than with the scalar
+    /// expf loop (307 → 70 ms, medians of 3 step profiles on a loaded 2-core Zen 3).
     /// </summary>
     internal static int ExpShiftSum256(float* x, float shift, int n, float* prefetch, out double sum)
     {
