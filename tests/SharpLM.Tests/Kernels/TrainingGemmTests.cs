@@ -155,27 +155,40 @@ public unsafe class TrainingGemmTests
             var a = Random(M * K, 11);
             var b = Random(K * N, 12);
             var c0 = Random(M * N, 13);
-            float[]? first = null;
-            foreach (var (schedule, rows, cols, threads) in new[] {
-                (Gemm.Schedule.Tiles, 240, 640, 2), (Gemm.Schedule.Sweep, 240, 640, 2), (Gemm.Schedule.Sweep, 240, 640, 1),
-                (Gemm.Schedule.Sweep, 24, 64, 3), (Gemm.Schedule.Sweep, 12, 32, 2), (Gemm.Schedule.Sweep, 50, 100, 2) })
+            SameBitsUnderEveryKnobAndNearReference(M, N, K, a, ta, b, tb, c0,
+                from x in new[] {
+                    (Gemm.Schedule.Tiles, 240, 640, 2), (Gemm.Schedule.Sweep, 240, 640, 2), (Gemm.Schedule.Sweep, 240, 640, 1),
+                    (Gemm.Schedule.Sweep, 24, 64, 3), (Gemm.Schedule.Sweep, 12, 32, 2), (Gemm.Schedule.Sweep, 50, 100, 2) }
+                select ((Action)(() => (Gemm.Scheduling, Gemm.SweepRows, Gemm.SweepCols) = (x.Item1, x.Item2, x.Item3)), x.Item4));
+        }
+    }
+
+    /// <summary>
+    /// C (+)= A·B (accumulating into <paramref name="c0"/> when A is transposed, as the weight gradients do) once per knob
+    /// setting, each on its own worker count: every run must give the bits of the first, and the first must be within
+    /// float rounding of the float64 reference.
+    /// </summary>
+    static void SameBitsUnderEveryKnobAndNearReference(int M, int N, int K, float[] a, bool ta, float[] b, bool tb, float[] c0,
+        IEnumerable<(Action Set, int Threads)> settings)
+    {
+        float[]? first = null;
+        foreach (var (set, threads) in settings)
+        {
+            var c = (float[])c0.Clone();
+            WithGemmKnobs(set, () =>
             {
-                var c = (float[])c0.Clone();
-                WithGemmKnobs(() => (Gemm.Scheduling, Gemm.SweepRows, Gemm.SweepCols) = (schedule, rows, cols), () =>
-                {
-                    using var w = new Workers(threads);
-                    fixed (float* pa = a, pb = b, pc = c)
-                        Gemm.Multiply(w, M, N, K, pa, ta ? M : K, ta, pb, tb ? K : N, tb, pc, N, accumulate: ta);
-                });
-                if (first is null) first = c;
-                else Assert.Equal(first, c);
-            }
-            var expect = Reference(M, N, K, a, ta, b, tb);
-            for (int i = 0; i < expect.Length; i++)
-            {
-                double e = expect[i] + (ta ? c0[i] : 0);
-                Assert.True(Math.Abs(first![i] - e) <= 1e-5 * (1 + Math.Abs(e)) * Math.Sqrt(K), $"C[{i / N},{i % N}] = {first[i]}, expected {e}");
-            }
+                using var w = new Workers(threads);
+                fixed (float* pa = a, pb = b, pc = c)
+                    Gemm.Multiply(w, M, N, K, pa, ta ? M : K, ta, pb, tb ? K : N, tb, pc, N, accumulate: ta);
+            });
+            if (first is null) first = c;
+            else Assert.Equal(first, c);
+        }
+        var expect = Reference(M, N, K, a, ta, b, tb);
+        for (int i = 0; i < expect.Length; i++)
+        {
+            double e = expect[i] + (ta ? c0[i] : 0);
+            Assert.True(Math.Abs(first![i] - e) <= 1e-5 * (1 + Math.Abs(e)) * Math.Sqrt(K), $"C[{i / N},{i % N}] = {first[i]}, expected {e}");
         }
     }
 
@@ -275,28 +288,12 @@ public unsafe class TrainingGemmTests
             var a = Random(M * K, 31);
             var b = Random(K * N, 32);
             var c0 = Random(M * N, 33);
-            float[]? first = null;
-            foreach (var (columnsOuter, schedule, rows, cols, threads) in new[] {
-                (false, Gemm.Schedule.Sweep, 240, 768, 2), (true, Gemm.Schedule.Sweep, 240, 768, 2), (true, Gemm.Schedule.Sweep, 24, 64, 3),
-                (true, Gemm.Schedule.Tiles, 240, 768, 2), (true, Gemm.Schedule.Sweep, 240, 96, 1), (false, Gemm.Schedule.Sweep, 36, 32, 3) })
-            {
-                var c = (float[])c0.Clone();
-                WithGemmKnobs(() => (Gemm.ColumnsOuter256, Gemm.Scheduling, Gemm.SweepRows, Gemm.SweepCols, Gemm.ForcedPath) =
-                    (columnsOuter, schedule, rows, cols, Gemm.Path.Float256), () =>
-                {
-                    using var w = new Workers(threads);
-                    fixed (float* pa = a, pb = b, pc = c)
-                        Gemm.Multiply(w, M, N, K, pa, ta ? M : K, ta, pb, tb ? K : N, tb, pc, N, accumulate: ta);
-                });
-                if (first is null) first = c;
-                else Assert.Equal(first, c);
-            }
-            var expect = Reference(M, N, K, a, ta, b, tb);
-            for (int i = 0; i < expect.Length; i++)
-            {
-                double e = expect[i] + (ta ? c0[i] : 0);
-                Assert.True(Math.Abs(first![i] - e) <= 1e-5 * (1 + Math.Abs(e)) * Math.Sqrt(K), $"C[{i / N},{i % N}] = {first[i]}, expected {e}");
-            }
+            SameBitsUnderEveryKnobAndNearReference(M, N, K, a, ta, b, tb, c0,
+                from x in new[] {
+                    (false, Gemm.Schedule.Sweep, 240, 768, 2), (true, Gemm.Schedule.Sweep, 240, 768, 2), (true, Gemm.Schedule.Sweep, 24, 64, 3),
+                    (true, Gemm.Schedule.Tiles, 240, 768, 2), (true, Gemm.Schedule.Sweep, 240, 96, 1), (false, Gemm.Schedule.Sweep, 36, 32, 3) }
+                select ((Action)(() => (Gemm.ColumnsOuter256, Gemm.Scheduling, Gemm.SweepRows, Gemm.SweepCols, Gemm.ForcedPath) =
+                    (x.Item1, x.Item2, x.Item3, x.Item4, Gemm.Path.Float256)), x.Item5));
         }
     }
 
