@@ -209,28 +209,12 @@ public unsafe class TrainingGemmTests
             var a = Random(M * K, 14);
             var b = Random(K * N, 15);
             var c0 = Random(M * N, 16);
-            float[]? first = null;
-            foreach (var (schedule, rows, cols, threads, shared) in new[] {
-                (Gemm.Schedule.Sweep, 240, 768, 2, false), (Gemm.Schedule.Sweep, 24, 64, 2, true), (Gemm.Schedule.Sweep, 36, 32, 3, true),
-                (Gemm.Schedule.Sweep, 240, 96, 1, true), (Gemm.Schedule.Tiles, 240, 768, 2, true), (Gemm.Schedule.Sweep, 60, 64, 2, false) })
-            {
-                var c = (float[])c0.Clone();
-                WithGemmKnobs(() => (Gemm.Scheduling, Gemm.SweepRows, Gemm.SweepCols, Gemm.Packing, Gemm.ForcedPath) =
-                    (schedule, rows, cols, shared ? Gemm.PackingScheme.Shared : Gemm.PackingScheme.PerTile, p), () =>
-                {
-                    using var w = new Workers(threads);
-                    fixed (float* pa = a, pb = b, pc = c)
-                        Gemm.Multiply(w, M, N, K, pa, ta ? M : K, ta, pb, tb ? K : N, tb, pc, N, accumulate: ta);
-                });
-                if (first is null) first = c;
-                else Assert.Equal(first, c);
-            }
-            var expect = Reference(M, N, K, a, ta, b, tb);
-            for (int i = 0; i < expect.Length; i++)
-            {
-                double e = expect[i] + (ta ? c0[i] : 0);
-                Assert.True(Math.Abs(first![i] - e) <= 1e-5 * (1 + Math.Abs(e)) * Math.Sqrt(K), $"C[{i / N},{i % N}] = {first[i]}, expected {e}");
-            }
+            SameBitsUnderEveryKnobAndNearReference(M, N, K, a, ta, b, tb, c0,
+                from x in new[] {
+                    (Gemm.Schedule.Sweep, 240, 768, 2, false), (Gemm.Schedule.Sweep, 24, 64, 2, true), (Gemm.Schedule.Sweep, 36, 32, 3, true),
+                    (Gemm.Schedule.Sweep, 240, 96, 1, true), (Gemm.Schedule.Tiles, 240, 768, 2, true), (Gemm.Schedule.Sweep, 60, 64, 2, false) }
+                select ((Action)(() => (Gemm.Scheduling, Gemm.SweepRows, Gemm.SweepCols, Gemm.Packing, Gemm.ForcedPath) =
+                    (x.Item1, x.Item2, x.Item3, x.Item5 ? Gemm.PackingScheme.Shared : Gemm.PackingScheme.PerTile, p)), x.Item4));
         }
     }
 

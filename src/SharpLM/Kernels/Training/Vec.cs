@@ -454,10 +454,9 @@ public static unsafe class Vec
 
     /// <summary>
     /// <see cref="ExpAffineMaskedTo"/> in 8 lanes, the 512-bit loop's lane math: each 16-key step as its lower and upper 8
-    /// lanes, summed in two accumulators that hold the 512-bit accumulator's lanes 0–7 and 8–15, reduced as Vector512.Sum
-    /// reduces a float vector (the JIT sums each 256-bit half, itself as its two 128-bit halves' sums, and adds the two
-    /// results, so that the order is the same whatever the width: the listing of this function shows it for 256 bits), so
-    /// the sum is the same bits too. Only the
+    /// lanes (the same bits element for element), summed in two accumulators that hold the 512-bit accumulator's lanes 0–7
+    /// and 8–15 and reduced as the sum of their two Vector256.Sum results. That is meant to be Vector512.Sum's order too, but
+    /// it was never observed on AVX-512 hardware, so the tests compare the two paths' sums within 1e-6, not bit for bit. Only the
     /// 16-key steps that straddle <paramref name="from"/> or <paramref name="to"/> build the key mask (a step wholly inside
     /// keeps every lane, which the select leaves as they are); steps wholly at or past <paramref name="to"/> are stored as
     /// zeros without their exp (the select gives +0 there, and adding +0 leaves the positive sum as it is), so the causal
