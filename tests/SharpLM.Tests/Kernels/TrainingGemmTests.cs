@@ -281,6 +281,42 @@ public unsafe class TrainingGemmTests
         }
     }
 
+    [Theory]
+    [InlineData(6)]
+    [InlineData(12)]
+    public void PackA_writes_every_micro_panel_element_and_nothing_else(int mr)
+    {
+        // The vector packings (6×8 and 8×8 + 4×8 register transposes, k-outer runs for a transposed A) against the
+        // definition: element (r, k) of micro-panel p at p·panelStride + k·MR + r, zero past mc; every other float of
+        // the destination (the gap between panels, the guard past the last) keeps its canary.
+        const float Canary = -12345.5f;
+        foreach (var (mc, kc, transposed) in new[] { (6, 8, false), (12, 16, true), (13, 37, false), (13, 37, true), (30, 7, false), (30, 9, true), (240, 384, false), (240, 342, true), (5, 20, false), (5, 20, true) })
+        {
+            int i0 = 3, pc = 5, M = i0 + mc + 2, K = pc + kc + 3;
+            int lda = transposed ? M + 1 : K + 2;
+            var a = Random((transposed ? K : M) * lda, 7);
+            int panels = (mc + mr - 1) / mr;
+            long panelStride = (long)mr * kc + 10; // a gap between panels, as GemmPackedA's stride MR·K leaves
+            var dst = new float[panels * panelStride + 64];
+            Array.Fill(dst, Canary);
+            fixed (float* pa = a, pd = dst)
+                Gemm.PackA(pd, panelStride, pa, lda, transposed, i0, mc, pc, kc, mr);
+            var expect = new float[dst.Length];
+            Array.Fill(expect, Canary);
+            for (int p = 0; p < panels; p++)
+                for (int k = 0; k < kc; k++)
+                    for (int r = 0; r < mr; r++)
+                    {
+                        int i = p * mr + r;
+                        expect[p * panelStride + k * mr + r] = i >= mc ? 0f
+                            : transposed ? a[(long)(pc + k) * lda + i0 + i] : a[(long)(i0 + i) * lda + pc + k];
+                    }
+            for (int i = 0; i < dst.Length; i++)
+                Assert.True(BitConverter.SingleToInt32Bits(expect[i]) == BitConverter.SingleToInt32Bits(dst[i]),
+                    $"mr {mr}, mc {mc}, kc {kc}, transposed {transposed}: dst[{i}] = {dst[i]}, expected {expect[i]}");
+        }
+    }
+
     [Fact]
     public void Double_path_is_exact_on_integers()
     {
