@@ -194,8 +194,13 @@ public static class TrainChild
             double total = stepClock;
             if (cpuClock) Console.Error.WriteLine(FormattableString.Invariant($"(calling thread CPU time: {total / times.Count * 1e3:F1} ms/step)"));
             foreach (var (type, (ticks, calls)) in table.OrderByDescending(e => e.Value.Ticks))
+            {
+                // Busy: the workers' time inside the job's items over its wall time × workers (wall clock only).
+                string busy = !cpuClock && workers.ProfileBusy.TryGetValue(type, out long b) && ticks > 0
+                    ? FormattableString.Invariant($"{(double)b / (ticks * (double)workers.Count),6:P0} busy") : "";
                 Console.Error.WriteLine(FormattableString.Invariant(
-                    $"{ticks / clockFrequency / total,6:P1} {ticks / clockFrequency / times.Count * 1e3,9:F1} ms/step {calls / times.Count,6} calls/step  {(type.DeclaringType is { } d ? d.Name + "." : "")}{type.Name}"));
+                    $"{ticks / clockFrequency / total,6:P1} {ticks / clockFrequency / times.Count * 1e3,9:F1} ms/step {calls / times.Count,6} calls/step {busy} {(type.DeclaringType is { } d ? d.Name + "." : "")}{type.Name}"));
+            }
             double jobs = table.Values.Sum(v => v.Ticks) / clockFrequency;
             Console.Error.WriteLine(FormattableString.Invariant($"{(total - jobs) / total,6:P1} outside parallel jobs"));
         }

@@ -76,6 +76,14 @@ public sealed class Workers : IDisposable
     /// </summary>
     public Func<long> ProfileClock { get; set; } = System.Diagnostics.Stopwatch.GetTimestamp;
 
+    /// <summary>
+    /// With <see cref="Profile"/> on, the wall time the workers spent running each job type's items, summed over the
+    /// workers (<see cref="System.Diagnostics.Stopwatch"/> ticks): against the job's wall time × <see cref="Count"/>,
+    /// the share of the pool that was busy rather than waiting for the last item or for a wake-up.
+    /// </summary>
+    public Dictionary<Type, long> ProfileBusy { get; } = [];
+    long _busyTicks;
+
     /// <summary>Runs <paramref name="job"/> for indices 0..<paramref name="count"/>−1 and waits for all of them.</summary>
     public void For(ParallelJob job, int count)
     {
@@ -83,10 +91,13 @@ public sealed class Workers : IDisposable
         if (Profile is { } profile)
         {
             long t0 = ProfileClock();
+            _busyTicks = 0;
             Run(job, count);
             var key = job.GetType();
             profile.TryGetValue(key, out var v);
             profile[key] = (v.Ticks + ProfileClock() - t0, v.Calls + 1);
+            ProfileBusy.TryGetValue(key, out long busy);
+            ProfileBusy[key] = busy + Volatile.Read(ref _busyTicks);
             return;
         }
         Run(job, count);
@@ -125,6 +136,7 @@ public sealed class Workers : IDisposable
     {
         var job = _job!;
         int count = _count;
+        long started = Profile is null ? 0 : System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             for (int i = Interlocked.Increment(ref _next) - 1; i < count; i = Interlocked.Increment(ref _next) - 1)
@@ -135,6 +147,7 @@ public sealed class Workers : IDisposable
             Interlocked.CompareExchange(ref _failure, e, null);
             Volatile.Write(ref _next, count); // stop handing out work
         }
+        if (started != 0) Interlocked.Add(ref _busyTicks, System.Diagnostics.Stopwatch.GetTimestamp() - started);
     }
 
     void Loop(int worker)
