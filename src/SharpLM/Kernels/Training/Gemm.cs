@@ -404,13 +404,15 @@ public static unsafe class Gemm
     internal static void PackA<T>(T* dst, long panelStride, T* a, int lda, bool transposed, int i0, int mc, int pc, int kc, int mr) where T : unmanaged, INumber<T>
     {
         int start = 0;
-        if (typeof(T) == typeof(float) && mr == 12 && transposed && mc >= 12 && Avx.IsSupported)
+        if (typeof(T) == typeof(float) && (mr == 12 || mr == 6) && transposed && mc >= mr && Avx.IsSupported)
         {
             // Transposed A (the weight gradient's dyᵀ): row k of the source holds the tile's mc values of that k side by
             // side, but consecutive k are a whole row (lda floats, often 12 KiB) apart, a stride no hardware prefetcher
             // follows. So walk k outer, read each source row once across all full micro-panels, and prefetch the row
-            // TransposedPrefetchRows ahead: many rows in flight instead of one DRAM latency per row.
-            int full = mc / 12 * 12, lines = (full * sizeof(float) + 63) / 64 + 1; // +1: the row need not start on a line
+            // TransposedPrefetchRows ahead: many rows in flight instead of one DRAM latency per row. Each k of a panel is
+            // one run of MR source floats: 32 + 16 bytes (512-bit path), 16 + 8 bytes (256-bit path; element by element,
+            // this packing was 9 % of a small step on Zen 3).
+            int full = mc / mr * mr, lines = (full * sizeof(float) + 63) / 64 + 1; // +1: the row need not start on a line
             float* fa = (float*)a, fd = (float*)dst;
             int prefetchRows = TransposedPrefetchRows;
             for (int k = 0; k < kc; k++)
@@ -421,37 +423,19 @@ public static unsafe class Gemm
                     byte* ahead = (byte*)(src + (long)prefetchRows * lda);
                     for (int l = 0; l < lines; l++) Sse.Prefetch0(ahead + l * 64);
                 }
-                float* d = fd + k * 12;
-                for (int ir = 0; ir < full; ir += 12, d += panelStride)
-                {
-                    Vector256.Load(src + ir).Store(d);
-                    Vector128.Load(src + ir + 8).Store(d + 8);
-                }
-            }
-            start = full;
-        }
-        else if (typeof(T) == typeof(float) && mr == 6 && transposed && mc >= 6 && Avx.IsSupported)
-        {
-            // The 256-bit path's weight gradients: as above, k outer over all full 6-row micro-panels with the same
-            // prefetch; each k of a panel is one 24-byte run of the source row (a 16-byte and an 8-byte copy). Scalar,
-            // this packing was 9 % of a small step on Zen 3.
-            int full = mc / 6 * 6, lines = (full * sizeof(float) + 63) / 64 + 1;
-            float* fa = (float*)a, fd = (float*)dst;
-            int prefetchRows = TransposedPrefetchRows;
-            for (int k = 0; k < kc; k++)
-            {
-                float* src = fa + (long)(pc + k) * lda + i0;
-                if (prefetchRows > 0 && k + prefetchRows < kc)
-                {
-                    byte* ahead = (byte*)(src + (long)prefetchRows * lda);
-                    for (int l = 0; l < lines; l++) Sse.Prefetch0(ahead + l * 64);
-                }
-                float* d = fd + k * 6;
-                for (int ir = 0; ir < full; ir += 6, d += panelStride)
-                {
-                    Vector128.Load(src + ir).Store(d);
-                    *(ulong*)(d + 4) = *(ulong*)(src + ir + 4);
-                }
+                float* d = fd + k * mr;
+                if (mr == 12)
+                    for (int ir = 0; ir < full; ir += 12, d += panelStride)
+                    {
+                        Vector256.Load(src + ir).Store(d);
+                        Vector128.Load(src + ir + 8).Store(d + 8);
+                    }
+                else
+                    for (int ir = 0; ir < full; ir += 6, d += panelStride)
+                    {
+                        Vector128.Load(src + ir).Store(d);
+                        *(ulong*)(d + 4) = *(ulong*)(src + ir + 4);
+                    }
             }
             start = full;
         }
