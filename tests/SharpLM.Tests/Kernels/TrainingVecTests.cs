@@ -64,6 +64,49 @@ public unsafe class TrainingVecTests
     }
 
     [Fact]
+    public void Exp256_and_Tanh256_keep_NaN_and_saturate_infinities()
+    {
+        // Their clamps are plain vmaxps/vminps with x second, the operand those return for NaN: NaN must come out NaN,
+        // as with the 512-bit path's IEEE clamps, in every lane position.
+        if (!Avx2.IsSupported || !Fma.IsSupported) return;
+        for (int lane = 0; lane < 8; lane++)
+        {
+            var x = new float[] { 1f, -2f, 0.5f, 100f, -100f, float.PositiveInfinity, float.NegativeInfinity, 3f };
+            x[lane] = float.NaN;
+            Vector256<float> e, t;
+            fixed (float* p = x) { e = Vec.Exp256(Vector256.Load(p)); t = Vec.Tanh256(Vector256.Load(p)); }
+            for (int i = 0; i < 8; i++)
+            {
+                if (i == lane) { Assert.True(float.IsNaN(e[i]) && float.IsNaN(t[i]), $"lane {i}: exp {e[i]}, tanh {t[i]}"); continue; }
+                Assert.True(float.IsFinite(e[i]) && e[i] >= 0, $"exp({x[i]}) = {e[i]}");
+                Assert.True(Math.Abs(t[i] - Math.Tanh(Math.Clamp(x[i], -44, 44))) < 1e-6, $"tanh({x[i]}) = {t[i]}");
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(5)]
+    [InlineData(8)]
+    [InlineData(37)]
+    [InlineData(256)]
+    public void MaxF256_is_the_exact_max(int n)
+    {
+        if (!Avx2.IsSupported) return;
+        var r = new Random(n);
+        for (int trial = 0; trial < 50; trial++)
+        {
+            var x = new float[n];
+            for (int i = 0; i < n; i++) x[i] = (float)(r.NextDouble() * 200 - 150);
+            if (trial % 5 == 1) x[r.Next(n)] = float.NegativeInfinity;
+            if (trial % 5 == 2) Array.Fill(x, -3.25f);
+            float want = x.Max();
+            float got;
+            fixed (float* p = x) got = Vec.MaxF256(p, n);
+            Assert.Equal(want, got);
+        }
+    }
+
+    [Fact]
     public void Tanh256_matches_Math_Tanh()
     {
         if (!Avx2.IsSupported || !Fma.IsSupported) return;

@@ -345,7 +345,10 @@ public static unsafe class Vec
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Exp256(Vector256<float> x)
     {
-        x = Vector256.Min(Vector256.Max(x, Vector256.Create(-88f)), Vector256.Create(88.7f));
+        // The clamp as plain vmaxps/vminps (Vector256.Max/Min follow IEEE 754 maximum/minimum, about eight instructions
+        // each without AVX-512): x is their second operand, which they return when either is NaN, so NaN still comes out
+        // NaN; for every other x the result is the same.
+        x = Avx.Min(Vector256.Create(88.7f), Avx.Max(Vector256.Create(-88f), x));
         var n = Avx.RoundToNearestInteger(x * Vector256.Create(1.44269504088896341f));
         var r = Fma.MultiplyAddNegated(n, Vector256.Create(0.693359375f), x);
         r = Fma.MultiplyAddNegated(n, Vector256.Create(-2.12194440e-4f), r);
@@ -368,7 +371,7 @@ public static unsafe class Vec
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector256<float> Tanh256(Vector256<float> x)
     {
-        var e = Exp256(Vector256.Min(x + x, Vector256.Create(88f)));
+        var e = Exp256(Avx.Min(Vector256.Create(88f), x + x)); // vminps, NaN second (see Exp256)
         return Vector256<float>.One - Vector256.Create(2f) / (e + Vector256<float>.One);
     }
 
@@ -407,11 +410,14 @@ public static unsafe class Vec
         var ninf = Vector256.Create(float.NegativeInfinity);
         var vm = ninf;
         int i = 0;
-        for (; i + 8 <= n; i += 8) vm = Vector256.Max(vm, Vector256.Load(x + i));
+        // vmaxps rather than Vector256.Max (IEEE maximum: about eight instructions without AVX-512). It may drop a NaN
+        // from the max, but a NaN score still makes its row's exp sum NaN; and a −0 max instead of +0 changes no
+        // x − max. So the softmax is the same.
+        for (; i + 8 <= n; i += 8) vm = Avx.Max(vm, Vector256.Load(x + i));
         if (i < n)
         {
             var keep = TailMask256(n - i);
-            vm = Vector256.Max(vm, Vector256.ConditionalSelect(keep, Avx.MaskLoad(x + i, keep), ninf));
+            vm = Avx.Max(vm, Vector256.ConditionalSelect(keep, Avx.MaskLoad(x + i, keep), ninf));
         }
         var q = Vector128.Max(vm.GetLower(), vm.GetUpper());
         return MathF.Max(MathF.Max(q[0], q[1]), MathF.Max(q[2], q[3]));
