@@ -314,7 +314,7 @@ internal static unsafe class FloatDot
     static Vector256<float> Track256<L>(Vector256<float> max, Vector256<float> w) where L : struct, IRowLoad =>
         !L.FiniteOnly ? max
         : typeof(L) == typeof(F16PreScaledRow) ? (max.AsUInt32() | (w.AsUInt32() + Vector256.Create(ExponentOne))).AsSingle()
-        : Vector256.Max(max, Vector256.Abs(w));
+        : Avx.Max(max, w & Vector256.Create(0x7FFF_FFFF).AsSingle()); // vmaxps: the shortcut's values are finite (IEEE Vector256.Max costs ~8 instructions without AVX-512)
 
     /// <summary>Whether the trackers saw an f16 inf/NaN.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
