@@ -193,11 +193,11 @@ public static class TrainChild
         {
             double total = stepClock;
             if (cpuClock) Console.Error.WriteLine(FormattableString.Invariant($"(calling thread CPU time: {total / times.Count * 1e3:F1} ms/step)"));
-            foreach (var (type, (ticks, calls)) in table.OrderByDescending(e => e.Value.Ticks))
+            foreach (var (type, (ticks, calls, busyTicks)) in table.OrderByDescending(e => e.Value.Ticks))
             {
                 // Busy: the workers' time inside the job's items over its wall time × workers (wall clock only).
-                string busy = !cpuClock && workers.ProfileBusy.TryGetValue(type, out long b) && ticks > 0
-                    ? FormattableString.Invariant($"{(double)b / (ticks * (double)workers.Count),6:P0} busy") : "";
+                string busy = !cpuClock && ticks > 0
+                    ? FormattableString.Invariant($"{busyTicks / (ticks * (double)workers.Count),6:P0} busy") : "";
                 Console.Error.WriteLine(FormattableString.Invariant(
                     $"{ticks / clockFrequency / total,6:P1} {ticks / clockFrequency / times.Count * 1e3,9:F1} ms/step {calls / times.Count,6} calls/step {busy} {(type.DeclaringType is { } d ? d.Name + "." : "")}{type.Name}"));
             }

@@ -225,7 +225,7 @@ public static unsafe class TrainGemmBench
         (double Wall, double Pack, double Tiles, double Cpu) best = (double.MaxValue, 0, 0, 0);
         for (int r = 0; r < reps; r++)
         {
-            var profile = new Dictionary<Type, (long Ticks, long Calls)>();
+            var profile = new Dictionary<Type, (long Ticks, long Calls, long Busy)>();
             workers.Profile = profile;
             double cpu0 = ProcessCpuSeconds();
             long t0 = Stopwatch.GetTimestamp();

@@ -22,15 +22,15 @@ public class TrainingWorkersTests
         workers.For(job, 4);
         workers.For(job, 4);
         Assert.Equal(8, job.Ran);
-        var (ticks, calls) = workers.Profile![typeof(SleepJob)];
+        var table = workers.Profile!;
+        var (ticks, calls, busy) = table[typeof(SleepJob)];
         Assert.Equal(2, calls);
-        long busy = workers.ProfileBusy[typeof(SleepJob)];
         // Busy is the workers' time inside items: at least the long items' 2 × 40 ms, at most wall × workers.
         Assert.True(busy >= 2 * 0.035 * System.Diagnostics.Stopwatch.Frequency, $"busy {busy} ticks");
         Assert.True(busy <= ticks * workers.Count, $"busy {busy} > wall {ticks} × {workers.Count}");
         // Without a profile nothing is recorded.
         workers.Profile = null;
         workers.For(job, 4);
-        Assert.Equal(busy, workers.ProfileBusy[typeof(SleepJob)]);
+        Assert.Equal(busy, table[typeof(SleepJob)].Busy);
     }
 }

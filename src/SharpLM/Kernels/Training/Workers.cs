@@ -66,9 +66,12 @@ public sealed class Workers : IDisposable
 
     /// <summary>
     /// When set, the wall time of every <see cref="For"/> is added to this table under the job's type (e.g.
-    /// the GEMM tile job, the attention backward): a per-kernel breakdown of a training step for free.
+    /// the GEMM tile job, the attention backward): a per-kernel breakdown of a training step for free. Busy is the
+    /// wall time the workers spent running the job's items, summed over the workers (<see cref="System.Diagnostics.Stopwatch"/>
+    /// ticks, whatever <see cref="ProfileClock"/> is): against Ticks × <see cref="Count"/>, the share of the pool that
+    /// was busy rather than waiting for the last item or for a wake-up.
     /// </summary>
-    public Dictionary<Type, (long Ticks, long Calls)>? Profile { get; set; }
+    public Dictionary<Type, (long Ticks, long Calls, long Busy)>? Profile { get; set; }
 
     /// <summary>
     /// The clock <see cref="Profile"/> reads (default: wall time in <see cref="System.Diagnostics.Stopwatch"/> ticks). A
@@ -76,12 +79,7 @@ public sealed class Workers : IDisposable
     /// </summary>
     public Func<long> ProfileClock { get; set; } = System.Diagnostics.Stopwatch.GetTimestamp;
 
-    /// <summary>
-    /// With <see cref="Profile"/> on, the wall time the workers spent running each job type's items, summed over the
-    /// workers (<see cref="System.Diagnostics.Stopwatch"/> ticks): against the job's wall time × <see cref="Count"/>,
-    /// the share of the pool that was busy rather than waiting for the last item or for a wake-up.
-    /// </summary>
-    public Dictionary<Type, long> ProfileBusy { get; } = [];
+    /// <summary>The current <see cref="For"/>'s busy time so far (<see cref="Profile"/>'s Busy), added to by every worker as it leaves the job.</summary>
     long _busyTicks;
 
     /// <summary>Runs <paramref name="job"/> for indices 0..<paramref name="count"/>−1 and waits for all of them.</summary>
@@ -95,9 +93,7 @@ public sealed class Workers : IDisposable
             Run(job, count);
             var key = job.GetType();
             profile.TryGetValue(key, out var v);
-            profile[key] = (v.Ticks + ProfileClock() - t0, v.Calls + 1);
-            ProfileBusy.TryGetValue(key, out long busy);
-            ProfileBusy[key] = busy + Volatile.Read(ref _busyTicks);
+            profile[key] = (v.Ticks + ProfileClock() - t0, v.Calls + 1, v.Busy + Volatile.Read(ref _busyTicks));
             return;
         }
         Run(job, count);
@@ -111,7 +107,9 @@ public sealed class Workers : IDisposable
         {
             if (Count == 1 || count == 1)
             {
+                long started = BusyStart();
                 for (int i = 0; i < count; i++) job.Run(i, 0);
+                BusyEnd(started);
                 return;
             }
             _job = job;
@@ -136,7 +134,7 @@ public sealed class Workers : IDisposable
     {
         var job = _job!;
         int count = _count;
-        long started = Profile is null ? 0 : System.Diagnostics.Stopwatch.GetTimestamp();
+        long started = BusyStart();
         try
         {
             for (int i = Interlocked.Increment(ref _next) - 1; i < count; i = Interlocked.Increment(ref _next) - 1)
@@ -147,6 +145,14 @@ public sealed class Workers : IDisposable
             Interlocked.CompareExchange(ref _failure, e, null);
             Volatile.Write(ref _next, count); // stop handing out work
         }
+        BusyEnd(started);
+    }
+
+    /// <summary>When profiling, the time a thread starts running a job's items (0 otherwise); <see cref="BusyEnd"/> adds its time to the job's Busy.</summary>
+    long BusyStart() => Profile is null ? 0 : System.Diagnostics.Stopwatch.GetTimestamp();
+
+    void BusyEnd(long started)
+    {
         if (started != 0) Interlocked.Add(ref _busyTicks, System.Diagnostics.Stopwatch.GetTimestamp() - started);
     }
 
